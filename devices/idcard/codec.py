@@ -253,10 +253,7 @@ def encode_text_block(card: IdCard) -> bytes:
     """The inverse of :func:`decode_text_block` (the simulator puts cards on the wire)."""
     sex_code = {name: code for code, name in SEXES.items()}.get(card.sex, "0")
     marker = {CardType.FOREIGN_PERMANENT: "I", CardType.HK_MO_TW: "J"}.get(card.card_type, "")
-    if card.card_type is CardType.RESIDENT:
-        nation = nation_code(card.nation)
-    else:
-        nation = card.nation
+    nation = nation_code(card.nation) if card.card_type is CardType.RESIDENT else card.nation
     values = {
         "name": card.name,
         "english_name": card.english_name,

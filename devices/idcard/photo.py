@@ -27,7 +27,7 @@ def load_photo_decoder(spec: str) -> PhotoDecoder:
         raise DeviceError(f"cannot load photo decoder {spec}: {exc}") from exc
     if not callable(decoder):
         raise DeviceError(f"photo decoder {spec} is not callable")
-    return decoder  # type: ignore[no-any-return]
+    return decoder
 
 
 def decode_photo(card: IdCard, decoder: PhotoDecoder | None) -> bytes | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -118,10 +119,8 @@ class SerialIdCardReader(IdCardReader):
         """Close the port."""
         link, self._link = self._link, None
         if link is not None:
-            try:
+            with contextlib.suppress(*LINK_FAULTS):
                 link.close()
-            except LINK_FAULTS:
-                pass
 
     # --- one find/select/read round --------------------------------------------------------
 

@@ -9,6 +9,7 @@ that engine through an in-process link — what the kiosk uses with ``--sim``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import threading
@@ -333,10 +334,8 @@ class PtySamServer:
             self._thread = None
         for fd in (self._master, self._slave, self._stop_r, self._stop_w):
             if fd >= 0:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
         self._master = self._slave = self._stop_r = self._stop_w = -1
 
     def __enter__(self) -> PtySamServer:

@@ -83,14 +83,16 @@ def test_unplug_then_recover(reader: SimIdCardReader) -> None:
 
 
 def test_real_driver_over_a_pty() -> None:
-    with PtySamServer(SamModuleSim(SAMPLE_CARDS["hk"])) as server:
-        with SerialIdCardReader(server.port, response_timeout=0.5) as reader:
-            assert reader.read_card(timeout=2) == SAMPLE_CARDS["hk"]
-            server.sam.remove_card()
-            assert reader.read_card(timeout=0.05) is None
-            server.unplug()
-            with pytest.raises(DeviceUnavailable):
-                reader.read_card(timeout=0.2)
+    with (
+        PtySamServer(SamModuleSim(SAMPLE_CARDS["hk"])) as server,
+        SerialIdCardReader(server.port, response_timeout=0.5) as reader,
+    ):
+        assert reader.read_card(timeout=2) == SAMPLE_CARDS["hk"]
+        server.sam.remove_card()
+        assert reader.read_card(timeout=0.05) is None
+        server.unplug()
+        with pytest.raises(DeviceUnavailable):
+            reader.read_card(timeout=0.2)
 
 
 def test_missing_port_is_unavailable() -> None:
