@@ -1,0 +1,592 @@
+"""The HTTP and WebSocket API of API.md on aiohttp."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .domain import idnumber
+from .domain.errors import BadRequest, HallError, NotFound, Unprocessable
+from .domain.hall import IssueRequest
+from .domain.settings import Device
+from .domain.tickets import Appointment, Ticket
+from .openapi import openapi
+from .security import pin_matches, token_hash
+from .service import HallService, Subscriber
+
+log = logging.getLogger("hallq.api")
+
+JSON_LIMIT = 64 * 1024
+PHOTO_LIMIT = 2 * 1024 * 1024
+SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
+DEVICE_KEY = "hallq.device"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Unauthorized(HallError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(HallError):
+    status = 403
+    code = "forbidden"
+
+
+class TooLarge(HallError):
+    status = 413
+    code = "body_too_large"
+
+
+class RateLimited(HallError):
+    status = 429
+    code = "rate_limited"
+
+
+def _error(status: int, code: str, message: str, **details: object) -> web.Response:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    body.update(details)
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _ok(body: object, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+}
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except HallError as e:
+        extra: dict[str, object] = {}
+        ticket_id = e.details.get("ticket")
+        if isinstance(ticket_id, str):
+            hall = request.app[SERVICE].hall
+            t = hall.tickets.get(ticket_id)
+            if t is not None:
+                extra["ticket"] = hall.view(t, request.app[SERVICE].now())
+        return _error(e.status, e.code, e.message, **extra)
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        return _error(e.status, _HTTP_CODES.get(e.status, "http_error"), e.reason)
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _error(500, "internal", "internal error; the event was logged on the server")
+
+
+# ----- request helpers ----------------------------------------------------------------------
+def _service(request: web.Request) -> HallService:
+    return request.app[SERVICE]
+
+
+async def _auth(request: web.Request, *roles: str, window: str | None = None) -> Device:
+    """The calling device; 401 without a valid token, 403 when its role may not do this."""
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if not token and request.path.endswith("/events"):
+        token = request.query.get("token", "")  # browsers cannot set headers on a WebSocket
+    if not token:
+        raise Unauthorized("missing bearer token")
+    device = await _service(request).device_for(token_hash(token))
+    if device is None:
+        raise Unauthorized("unknown or revoked token")
+    if roles and device.role not in roles:
+        raise Forbidden(f"a {device.role} may not do this")
+    if window is not None and device.role == "caller" and device.window != window:
+        raise Forbidden(f"this caller is bound to window {device.window}")
+    request[DEVICE_KEY] = device
+    return device
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if request.content_length is not None and request.content_length > JSON_LIMIT:
+        raise TooLarge(f"request body over {JSON_LIMIT} bytes")
+    raw = await request.content.read(JSON_LIMIT + 1)
+    if len(raw) > JSON_LIMIT:
+        raise TooLarge(f"request body over {JSON_LIMIT} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("request body is not valid JSON", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object", code="invalid_json")
+    return body
+
+
+def _field(
+    body: dict[str, Any], key: str, kind: type, *, required: bool = False, max_len: int = 200
+) -> Any:
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise BadRequest(f"{key} is required", code="missing_field")
+        return None
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise BadRequest(f"{key} must be {kind.__name__}", code="invalid_field")
+    if isinstance(value, str) and len(value) > max_len:
+        raise BadRequest(f"{key} is longer than {max_len} characters", code="invalid_field")
+    return value
+
+
+def _time(body: dict[str, Any], key: str, tz: dt.tzinfo) -> dt.datetime:
+    text = _field(body, key, str, required=True)
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"{key} is not an ISO 8601 time", code="invalid_field") from None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+# ----- routes -------------------------------------------------------------------------------
+routes = web.RouteTableDef()
+P = "/api/v1"
+
+
+@routes.get(P + "/health")
+async def health(request: web.Request) -> web.Response:
+    svc = _service(request)
+    return _ok({"status": "ok", "seq": svc.committed_seq})
+
+
+@routes.get(P + "/hall")
+async def hall_info(request: web.Request) -> web.Response:
+    s = _service(request).settings
+    return _ok(
+        {
+            "id": s.id,
+            "name": s.name,
+            "name_en": s.name_en,
+            "timezone": s.timezone,
+            "notice": s.notice,
+            "services": [
+                {"code": x.code, "name": x.name, "name_en": x.name_en, "matters": list(x.matters)}
+                for x in s.services
+            ],
+            "windows": [
+                {"id": w.id, "name": w.name, "kind": w.kind, "services": list(w.services)}
+                for w in s.windows
+            ],
+            "policy": {"green_age": s.policy.green_age, "max_recalls": s.policy.max_recalls},
+            "thresholds": vars(s.thresholds),
+            "hours": {
+                "weekdays": list(s.hours.weekdays),
+                "open": s.hours.open.isoformat("minutes"),
+                "last_ticket": s.hours.last_ticket.isoformat("minutes"),
+            },
+        }
+    )
+
+
+@routes.get(P + "/openapi.json")
+async def openapi_json(request: web.Request) -> web.Response:
+    return _ok(openapi())
+
+
+@routes.post(P + "/tickets")
+async def issue(request: web.Request) -> web.Response:
+    svc = _service(request)
+    device = await _auth(request, "kiosk", "manager")
+    body = await _body(request)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= 128):
+        raise BadRequest("Idempotency-Key must be 1–128 characters", code="invalid_field")
+    if key is not None:
+        again = svc.hall.by_idem.get((device.id, key))
+        if again is not None:
+            return _ok({"ticket": svc.hall.view(again, svc.now())}, 200)
+    if device.role == "kiosk" and not svc.rate_ok(device):
+        raise RateLimited("too many tickets from this kiosk; wait a moment")
+    req = IssueRequest(
+        service=_field(body, "service", str, required=body.get("appointment") is None) or "",
+        matter=_field(body, "matter", str) or "",
+        id_number=_field(body, "id_number", str, max_len=32),
+        name=_field(body, "name", str, max_len=60) or "",
+        appointment=_field(body, "appointment", str, max_len=64),
+        channel=_field(body, "channel", str, max_len=20),
+        device=device.id,
+        idempotency_key=key,
+        staff=device.role == "manager",
+    )
+    now = svc.now()
+    t = await svc.run(lambda: svc.hall.issue(req, now, ignore_hours=svc.ignore_hours))
+    return _ok({"ticket": svc.hall.view(t, svc.now())}, 201)
+
+
+async def _ticket(svc: HallService, ticket_id: str) -> Ticket:
+    t = svc.hall.tickets.get(ticket_id)
+    if t is None and len(ticket_id) <= 64:
+        t = await svc.db(svc.store.ticket, ticket_id)
+    if t is None:
+        raise NotFound("no such ticket", code="unknown_ticket")
+    return t
+
+
+@routes.get(P + "/tickets/{id}")
+async def get_ticket(request: web.Request) -> web.Response:
+    svc = _service(request)
+    await _auth(request)
+    t = await _ticket(svc, request.match_info["id"])
+    return _ok({"ticket": svc.hall.view(t, svc.now())})
+
+
+@routes.post(P + "/tickets/{id}/check-in")
+async def check_in(request: web.Request) -> web.Response:
+    svc = _service(request)
+    await _auth(request, "kiosk", "manager")
+    ticket_id = request.match_info["id"]
+    await _ticket(svc, ticket_id)
+    now = svc.now()
+    t = await svc.run(lambda: svc.hall.check_in(ticket_id, now))
+    return _ok({"ticket": svc.hall.view(t, svc.now())})
+
+
+@routes.post(P + "/tickets/{id}/evaluation")
+async def evaluation(request: web.Request) -> web.Response:
+    svc = _service(request)
+    device = await _auth(request, "caller", "kiosk")
+    body = await _body(request)
+    t = await _ticket(svc, request.match_info["id"])
+    if device.role == "caller" and t.window != device.window:
+        raise Forbidden("this ticket was not served at this caller's window")
+    if t.id not in svc.hall.tickets:
+        raise Unprocessable("ratings are taken on the day of service", code="evaluation_closed")
+    now = svc.now()
+    t = await svc.run(
+        lambda: svc.hall.evaluate(
+            t.id, body.get("score"), body.get("reasons"), body.get("comment"), now
+        )
+    )
+    return _ok({"ticket": svc.hall.view(t, svc.now())})
+
+
+@routes.put(P + "/tickets/{id}/photo")
+async def put_photo(request: web.Request) -> web.Response:
+    svc = _service(request)
+    await _auth(request, "kiosk")
+    if request.content_length is not None and request.content_length > PHOTO_LIMIT:
+        raise TooLarge("photo over 2 MB")
+    t = await _ticket(svc, request.match_info["id"])
+    jpeg = await request.content.read(PHOTO_LIMIT + 1)
+    if len(jpeg) > PHOTO_LIMIT:
+        raise TooLarge("photo over 2 MB")
+    if not jpeg.startswith(b"\xff\xd8\xff"):
+        raise Unprocessable("the body is not a JPEG image", code="not_jpeg")
+    await svc.db(svc.store.put_photo, t.id, jpeg, svc.now())
+    return _ok({"ticket": svc.hall.view(t, svc.now()), "bytes": len(jpeg)})
+
+
+@routes.get(P + "/tickets/{id}/photo")
+async def get_photo(request: web.Request) -> web.Response:
+    svc = _service(request)
+    device = await _auth(request, "caller", "manager")
+    t = await _ticket(svc, request.match_info["id"])
+    if device.role == "caller" and t.window != device.window:
+        raise Forbidden("only the window serving this ticket may see its photo")
+    jpeg = await svc.db(svc.store.photo, t.id)
+    if jpeg is None:
+        raise NotFound("no photo for this ticket", code="no_photo")
+    return web.Response(body=jpeg, content_type="image/jpeg")
+
+
+@routes.post(P + "/appointments")
+async def add_appointment(request: web.Request) -> web.Response:
+    svc = _service(request)
+    await _auth(request, "manager")
+    body = await _body(request)
+    id_number = _field(body, "id_number", str, max_len=32)
+    if id_number and not idnumber.is_valid(id_number.upper()):
+        raise Unprocessable("ID number fails the GB 11643 check", code="invalid_id_number")
+    name = _field(body, "name", str, max_len=60)
+    a = Appointment(
+        code=_field(body, "code", str, required=True, max_len=64),
+        service=_field(body, "service", str, required=True),
+        slot_start=_time(body, "slot_start", svc.tz),
+        slot_end=_time(body, "slot_end", svc.tz),
+        id_hash=svc.hall._hash_id(id_number.upper()) if id_number else None,
+        holder=idnumber.mask_name(name) if name else "",
+    )
+    now = svc.now()
+    await svc.run(lambda: svc.hall.add_appointment(a, now))
+    return _ok({"appointment": _appointment_view(svc, a)}, 201)
+
+
+def _appointment_view(svc: HallService, a: Appointment) -> dict[str, object]:
+    return {
+        "code": a.code,
+        "service": a.service,
+        "slot_start": a.slot_start.isoformat(),
+        "slot_end": a.slot_end.isoformat(),
+        "holder": a.holder,
+        "ticket": a.ticket,
+        "valid": svc.hall.appointment_valid(a, svc.now()),
+    }
+
+
+@routes.get(P + "/appointments/{code}")
+async def get_appointment(request: web.Request) -> web.Response:
+    svc = _service(request)
+    await _auth(request, "kiosk", "manager")
+    return _ok(
+        {"appointment": _appointment_view(svc, svc.hall.appointment(request.match_info["code"]))}
+    )
+
+
+@routes.post(P + "/devices/me/status")
+async def device_status(request: web.Request) -> web.Response:
+    svc = _service(request)
+    device = await _auth(request)
+    body = await _body(request)
+    state = _field(body, "state", str, required=True)
+    detail = _field(body, "detail", str, max_len=500) or ""
+    now = svc.now()
+    await svc.run(lambda: svc.hall.device_status(device.id, state, detail, now))
+    return _ok({"device": device.id, "state": state, "detail": detail})
+
+
+@routes.get(P + "/devices/me")
+async def device_me(request: web.Request) -> web.Response:
+    device = await _auth(request)
+    return _ok(
+        {
+            "id": device.id,
+            "role": device.role,
+            "window": device.window,
+            "name": device.name,
+            "services": list(device.services),
+            "speaker": device.speaker,
+        }
+    )
+
+
+@routes.get(P + "/devices")
+async def devices(request: web.Request) -> web.Response:
+    svc = _service(request)
+    await _auth(request, "manager")
+    rows = await svc.db(svc.store.device_rows)
+    out = []
+    for d in svc.settings.devices:
+        row = rows.get(d.id)
+        seen = svc.last_seen.get(d.id)
+        out.append(
+            {
+                "id": d.id,
+                "role": d.role,
+                "window": d.window,
+                "name": d.name,
+                "paired": bool(row and row["token_hash"]),
+                "last_seen": seen.isoformat() if seen else None,
+                "state": row["state"] if row else None,
+                "detail": row["detail"] if row else None,
+                "status_at": row["status_at"] if row else None,
+            }
+        )
+    return _ok({"devices": out})
+
+
+@routes.get(P + "/queues")
+async def queues(request: web.Request) -> web.Response:
+    svc = _service(request)
+    await _auth(request)
+    return _ok({"queues": svc.hall.queue_view(svc.now())})
+
+
+@routes.get(P + "/windows")
+async def windows(request: web.Request) -> web.Response:
+    svc = _service(request)
+    await _auth(request)
+    now = svc.now()
+    return _ok({"windows": [svc.hall.window_view(w, now) for w in svc.hall.windows.values()]})
+
+
+def _window_id(request: web.Request) -> str:
+    window = request.match_info["w"]
+    if window not in _service(request).hall.windows:
+        raise NotFound(f"no window {window!r}", code="unknown_window")
+    return window
+
+
+@routes.post(P + "/windows/{w}/session")
+async def sign_in(request: web.Request) -> web.Response:
+    svc = _service(request)
+    window = _window_id(request)
+    await _auth(request, "caller", window=window)
+    body = await _body(request)
+    clerk_id = _field(body, "clerk", str, required=True, max_len=64)
+    pin = _field(body, "pin", str, required=True, max_len=64)
+    if svc.pin_locked(window):
+        raise RateLimited("too many wrong PINs; wait a minute")
+    clerk = await svc.db(svc.store.clerk, clerk_id)
+    ok = clerk is not None and await asyncio.get_running_loop().run_in_executor(
+        None, pin_matches, pin, clerk["pin_hash"]
+    )
+    if not ok or clerk is None:
+        svc.pin_failed(window)
+        raise Forbidden("wrong clerk id or PIN", code="invalid_credentials")
+    now = svc.now()
+    w = await svc.run(lambda: svc.hall.sign_in(window, clerk_id, clerk["name"], now))
+    return _ok({"window": svc.hall.window_view(w, svc.now())})
+
+
+@routes.delete(P + "/windows/{w}/session")
+async def sign_out(request: web.Request) -> web.Response:
+    svc = _service(request)
+    window = _window_id(request)
+    await _auth(request, "caller", "manager", window=window)
+    now = svc.now()
+    w = await svc.run(lambda: svc.hall.sign_out(window, now))
+    return _ok({"window": svc.hall.window_view(w, svc.now())})
+
+
+def _window_action(name: str) -> Handler:
+    async def act(request: web.Request) -> web.Response:
+        svc = _service(request)
+        window = _window_id(request)
+        await _auth(request, "caller", "manager", window=window)
+        hall, now = svc.hall, svc.now()
+        if name in ("pause", "resume"):
+            reason = ""
+            if name == "pause":
+                reason = _field(await _body(request), "reason", str, max_len=100) or ""
+            w = await svc.run(
+                lambda: (
+                    hall.pause(window, reason, now) if name == "pause" else hall.resume(window, now)
+                )
+            )
+            return _ok({"window": hall.window_view(w, svc.now())})
+        if name == "transfer":
+            body = await _body(request)
+            service = _field(body, "service", str)
+            target = _field(body, "window", str)
+            t = await svc.run(lambda: hall.transfer(window, now, service=service, to_window=target))  # type: Ticket | None
+        else:
+            command: Callable[[str, dt.datetime], Ticket | None] = {
+                "call-next": hall.call_next,
+                "recall": hall.recall,
+                "start": hall.start,
+                "finish": hall.finish,
+                "no-show": hall.no_show,
+            }[name]
+            t = await svc.run(lambda: command(window, now))
+        return _ok({"ticket": hall.view(t, svc.now()) if t else None})
+
+    return act
+
+
+for _action in ("call-next", "recall", "start", "finish", "no-show", "transfer", "pause", "resume"):
+    routes.post(P + f"/windows/{{w}}/{_action}")(_window_action(_action))
+
+
+@routes.get(P + "/stats")
+async def stats(request: web.Request) -> web.Response:
+    from .domain.stats import day_stats
+
+    svc = _service(request)
+    await _auth(request, "manager")
+    text = request.query.get("date")
+    try:
+        day = dt.date.fromisoformat(text) if text else svc.now().date()
+    except ValueError:
+        raise BadRequest("date must be YYYY-MM-DD", code="invalid_field") from None
+    rows = await svc.db(lambda: [dict(r) for r in svc.store.tickets_of_day(day)])
+    figures = day_stats(rows, min_score=svc.settings.policy.satisfied_min_score)
+    return _ok({"date": day.isoformat(), **figures})
+
+
+@routes.get(P + "/events")
+async def events(request: web.Request) -> web.StreamResponse:
+    svc = _service(request)
+    await _auth(request)
+    text = request.query.get("since")
+    try:
+        since = int(text) if text is not None else None
+    except ValueError:
+        raise BadRequest("since must be an integer", code="invalid_field") from None
+    if since is not None and since < 0:
+        raise BadRequest("since must not be negative", code="invalid_field")
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096)
+    await ws.prepare(request)
+    sub = Subscriber()
+    svc.subscribers.add(sub)
+    upto = svc.committed_seq
+    sender = asyncio.create_task(_send(svc, ws, sub, upto if since is None else since, upto))
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        svc.subscribers.discard(sub)
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+    return ws
+
+
+async def _send(
+    svc: HallService, ws: web.WebSocketResponse, sub: Subscriber, since: int, upto: int
+) -> None:
+    """Replay what the client missed from the log, then the live events past that point."""
+    sent = since
+    overflow = asyncio.ensure_future(sub.overflowed.wait())
+    try:
+        while sent < upto:
+            rows = await svc.db(svc.store.events_after, sent, upto)
+            if not rows:
+                break
+            for seq, body in rows:
+                await ws.send_str(body)
+                sent = seq
+        while True:
+            get = asyncio.ensure_future(sub.queue.get())
+            await asyncio.wait({get, overflow}, return_when=asyncio.FIRST_COMPLETED)
+            if overflow.done():
+                get.cancel()
+                await ws.close(code=4000, message=b"too slow: reconnect with since")
+                return
+            seq, body = get.result()
+            if seq > sent:
+                await ws.send_str(body)
+                sent = seq
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        overflow.cancel()
+        if not ws.closed:
+            await ws.close()
+
+
+def make_app(service: HallService) -> web.Application:
+    app = web.Application(middlewares=[errors], client_max_size=PHOTO_LIMIT + 1024)
+    app[SERVICE] = service
+    app.add_routes(routes)
+
+    async def lifecycle(app: web.Application) -> Any:
+        await service.start()
+        yield
+        await service.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

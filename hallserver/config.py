@@ -1,0 +1,230 @@
+"""Load a hall config (TOML) into typed settings; every mistake names the file and the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from .domain.settings import (
+    DEVICE_ROLES,
+    WINDOW_KINDS,
+    Device,
+    HallSettings,
+    Hours,
+    Policy,
+    Service,
+    Thresholds,
+    Window,
+)
+
+
+class ConfigError(Exception):
+    """A hall config that cannot be used; the message names the file and the key."""
+
+
+class _Reader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, why: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key}: {why}")
+
+    def table(
+        self, data: dict[str, Any], where: str, allowed: set[str], required: set[str] = frozenset()
+    ) -> dict[str, Any]:  # type: ignore[assignment]
+        if not isinstance(data, dict):
+            raise self.fail(where, "must be a table")
+        for key in data:
+            if key not in allowed:
+                raise self.fail(f"{where}.{key}" if where else key, "unknown key")
+        for key in required:
+            if key not in data:
+                raise self.fail(f"{where}.{key}" if where else key, "missing")
+        return data
+
+    def typed(self, value: Any, kind: type | tuple[type, ...], key: str) -> Any:
+        if isinstance(value, bool) and kind is not bool:
+            raise self.fail(key, f"must be {getattr(kind, '__name__', kind)}")
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self.fail(key, f"must be {names}, not {type(value).__name__}")
+        return value
+
+    def strings(self, value: Any, key: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a list of strings")
+        return tuple(value)
+
+    def clock(self, value: Any, key: str) -> dt.time:
+        if isinstance(value, dt.time):
+            return value
+        try:
+            return dt.time.fromisoformat(self.typed(value, str, key))
+        except ValueError:
+            raise self.fail(key, f"{value!r} is not a time like 09:00") from None
+
+    def numbers(self, cls: type, data: Any, where: str) -> Any:
+        """A dataclass of plain numbers (policy, thresholds) with defaults from code."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        data = self.table(data, where, set(fields))
+        values = {}
+        for key, value in data.items():
+            default = getattr(cls(), key)
+            kind: type | tuple[type, ...] = (int, float) if isinstance(default, float) else int
+            values[key] = self.typed(value, kind, f"{where}.{key}")
+            if values[key] < 0:
+                raise self.fail(f"{where}.{key}", "must not be negative")
+        return cls(**values)
+
+
+def load_config(path: str | Path) -> HallSettings:
+    path = Path(path)
+    r = _Reader(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+
+    r.table(
+        raw,
+        "",
+        {"hall", "hours", "policy", "supervision", "services", "windows", "devices"},
+        {"hall", "services", "windows"},
+    )
+    hall = r.table(
+        raw["hall"], "hall", {"id", "name", "name_en", "timezone", "notice"}, {"id", "name"}
+    )
+    for key in hall:
+        r.typed(hall[key], str, f"hall.{key}")
+    tz = hall.get("timezone", "Asia/Shanghai")
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise r.fail("hall.timezone", f"unknown time zone {tz!r}") from None
+
+    services = []
+    for i, s in enumerate(r.typed(raw["services"], list, "services")):
+        where = f"services[{i}]"
+        r.table(
+            s,
+            where,
+            {"code", "name", "name_en", "matters", "daily_quota", "handling_s", "digits"},
+            {"code", "name"},
+        )
+        code = r.typed(s["code"], str, f"{where}.code")
+        if not (len(code) == 1 and code.isascii() and code.isupper()):
+            raise r.fail(f"{where}.code", f"{code!r} must be one capital letter (the prefix)")
+        services.append(
+            Service(
+                code=code,
+                name=r.typed(s["name"], str, f"{where}.name"),
+                name_en=r.typed(s.get("name_en", ""), str, f"{where}.name_en"),
+                matters=r.strings(s.get("matters", []), f"{where}.matters"),
+                daily_quota=(
+                    r.typed(s["daily_quota"], int, f"{where}.daily_quota")
+                    if "daily_quota" in s
+                    else None
+                ),
+                handling_s=r.typed(s.get("handling_s", 480), int, f"{where}.handling_s"),
+                digits=r.typed(s.get("digits", 3), int, f"{where}.digits"),
+            )
+        )
+    codes = [s.code for s in services]
+    if not services:
+        raise r.fail("services", "at least one service is needed")
+    if len(set(codes)) != len(codes):
+        raise r.fail("services", "service codes must be unique")
+
+    windows = []
+    for i, w in enumerate(r.typed(raw["windows"], list, "windows")):
+        where = f"windows[{i}]"
+        r.table(w, where, {"id", "name", "kind", "services"}, {"id", "name", "kind", "services"})
+        kind = r.typed(w["kind"], str, f"{where}.kind")
+        if kind not in WINDOW_KINDS:
+            raise r.fail(f"{where}.kind", f"{kind!r} is not one of {', '.join(WINDOW_KINDS)}")
+        served = r.strings(w["services"], f"{where}.services")
+        for code in served:
+            if code not in codes:
+                raise r.fail(f"{where}.services", f"unknown service {code!r}")
+        if not served:
+            raise r.fail(f"{where}.services", "a window serves at least one service")
+        windows.append(
+            Window(
+                r.typed(w["id"], str, f"{where}.id"),
+                r.typed(w["name"], str, f"{where}.name"),
+                kind,
+                served,
+            )
+        )
+    ids = [w.id for w in windows]
+    if len(set(ids)) != len(ids):
+        raise r.fail("windows", "window ids must be unique")
+
+    devices = []
+    for i, d in enumerate(r.typed(raw.get("devices", []), list, "devices")):
+        where = f"devices[{i}]"
+        r.table(d, where, {"id", "role", "window", "name", "services", "speaker"}, {"id", "role"})
+        role = r.typed(d["role"], str, f"{where}.role")
+        if role not in DEVICE_ROLES:
+            raise r.fail(f"{where}.role", f"{role!r} is not one of {', '.join(DEVICE_ROLES)}")
+        window = d.get("window")
+        if role == "caller":
+            if window is None:
+                raise r.fail(f"{where}.window", "a caller is bound to exactly one window")
+            if window not in ids:
+                raise r.fail(f"{where}.window", f"unknown window {window!r}")
+        elif window is not None:
+            raise r.fail(f"{where}.window", "only a caller is bound to a window")
+        shown = r.strings(d.get("services", []), f"{where}.services")
+        for code in shown:
+            if code not in codes:
+                raise r.fail(f"{where}.services", f"unknown service {code!r}")
+        devices.append(
+            Device(
+                id=r.typed(d["id"], str, f"{where}.id"),
+                role=role,
+                window=window,
+                name=r.typed(d.get("name", ""), str, f"{where}.name"),
+                services=shown,
+                speaker=r.typed(d.get("speaker", False), bool, f"{where}.speaker"),
+            )
+        )
+    dev_ids = [d.id for d in devices]
+    if len(set(dev_ids)) != len(dev_ids):
+        raise r.fail("devices", "device ids must be unique")
+
+    hours = Hours()
+    if "hours" in raw:
+        h = r.table(raw["hours"], "hours", {"weekdays", "open", "last_ticket"})
+        weekdays = h.get("weekdays", list(hours.weekdays))
+        if not isinstance(weekdays, list) or not all(
+            isinstance(d, int) and 1 <= d <= 7 for d in weekdays
+        ):
+            raise r.fail("hours.weekdays", "must be a list of ISO weekdays 1 (Mon) … 7 (Sun)")
+        hours = Hours(
+            weekdays=tuple(weekdays),
+            open=r.clock(h.get("open", hours.open), "hours.open"),
+            last_ticket=r.clock(h.get("last_ticket", hours.last_ticket), "hours.last_ticket"),
+        )
+
+    return HallSettings(
+        id=hall["id"],
+        name=hall["name"],
+        name_en=hall.get("name_en", ""),
+        timezone=tz,
+        notice=hall.get("notice", ""),
+        services=tuple(services),
+        windows=tuple(windows),
+        devices=tuple(devices),
+        hours=hours,
+        policy=r.numbers(Policy, raw.get("policy", {}), "policy"),
+        thresholds=r.numbers(Thresholds, raw.get("supervision", {}), "supervision"),
+    )

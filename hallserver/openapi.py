@@ -1,0 +1,262 @@
+"""/api/v1/openapi.json: the contract of API.md as OpenAPI 3.1 (kept in step with app.py)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+_TICKET = {
+    "type": "object",
+    "required": [
+        "id",
+        "number",
+        "service",
+        "status",
+        "channel",
+        "issued_at",
+        "ahead",
+        "estimated_wait_s",
+        "holder",
+        "recalls",
+        "window",
+        "called_at",
+    ],
+    "properties": {
+        "id": {"type": "string"},
+        "number": {"type": "string", "pattern": "^[A-Z][0-9]{3,}$"},
+        "service": {"type": "string"},
+        "matter": {"type": "string"},
+        "status": {
+            "enum": ["waiting", "called", "serving", "done", "no_show", "transferred", "cancelled"]
+        },
+        "channel": {"enum": ["normal", "appointment", "green"]},
+        "issued_at": {"type": "string", "format": "date-time"},
+        "called_at": {"type": ["string", "null"], "format": "date-time"},
+        "window": {"type": ["string", "null"]},
+        "recalls": {"type": "integer"},
+        "ahead": {"type": ["integer", "null"]},
+        "estimated_wait_s": {"type": ["integer", "null"]},
+        "holder": {"type": "string", "description": "masked name, e.g. 张*"},
+    },
+}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+# path, method, roles, summary, success status, error codes
+_ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
+    ("/health", "get", "anyone", "Liveness and the last event sequence number", 200, []),
+    ("/hall", "get", "anyone", "The hall: services with matters, windows", 200, []),
+    ("/openapi.json", "get", "anyone", "This document", 200, []),
+    (
+        "/tickets",
+        "post",
+        "kiosk, manager",
+        "Issue a ticket (Idempotency-Key: same key, same ticket)",
+        201,
+        [400, 401, 403, 404, 409, 413, 422, 429],
+    ),
+    ("/tickets/{id}", "get", "any token", "A ticket with live `ahead`", 200, [401, 404]),
+    (
+        "/tickets/{id}/check-in",
+        "post",
+        "kiosk",
+        "A no-show citizen re-enters the queue",
+        200,
+        [401, 403, 404, 409],
+    ),
+    (
+        "/tickets/{id}/evaluation",
+        "post",
+        "caller, kiosk",
+        "好差评: score 1–5, reasons for 1–2",
+        200,
+        [400, 401, 403, 404, 409, 422],
+    ),
+    (
+        "/tickets/{id}/photo",
+        "put",
+        "kiosk",
+        "ID photo (image/jpeg, ≤ 2 MB)",
+        200,
+        [401, 403, 404, 413, 422],
+    ),
+    ("/appointments", "post", "manager", "Add a booking", 201, [400, 401, 403, 409, 422]),
+    (
+        "/appointments/{code}",
+        "get",
+        "kiosk, manager",
+        "A booking (masked) and its validity",
+        200,
+        [401, 403, 404],
+    ),
+    (
+        "/devices/me/status",
+        "post",
+        "any token",
+        "Report hardware state → device.status",
+        200,
+        [400, 401],
+    ),
+    (
+        "/devices/me",
+        "get",
+        "any token",
+        "This device's configuration (role, window, services)",
+        200,
+        [401],
+    ),
+    (
+        "/devices",
+        "get",
+        "manager",
+        "Every configured device, last seen and last status",
+        200,
+        [401, 403],
+    ),
+    ("/queues", "get", "any token", "Waiting counts and estimated waits per service", 200, [401]),
+    ("/windows", "get", "any token", "Every window: status, clerk, current ticket", 200, [401]),
+    (
+        "/windows/{w}/session",
+        "post",
+        "caller of w",
+        "Sign a clerk in ({clerk, pin})",
+        200,
+        [400, 401, 403, 404, 409, 429],
+    ),
+    (
+        "/windows/{w}/session",
+        "delete",
+        "caller of w, manager",
+        "Sign out",
+        200,
+        [401, 403, 404, 409],
+    ),
+    (
+        "/windows/{w}/call-next",
+        "post",
+        "caller of w, manager",
+        "Call the next citizen",
+        200,
+        [401, 403, 404, 409],
+    ),
+    (
+        "/windows/{w}/recall",
+        "post",
+        "caller of w, manager",
+        "Call again (past the limit: 过号)",
+        200,
+        [401, 403, 404, 409],
+    ),
+    (
+        "/windows/{w}/start",
+        "post",
+        "caller of w, manager",
+        "Start serving",
+        200,
+        [401, 403, 404, 409],
+    ),
+    (
+        "/windows/{w}/finish",
+        "post",
+        "caller of w, manager",
+        "Finish (from called or serving)",
+        200,
+        [401, 403, 404, 409],
+    ),
+    (
+        "/windows/{w}/no-show",
+        "post",
+        "caller of w, manager",
+        "Mark 过号",
+        200,
+        [401, 403, 404, 409],
+    ),
+    (
+        "/windows/{w}/transfer",
+        "post",
+        "caller of w, manager",
+        "Transfer the current ticket ({service} or {window})",
+        200,
+        [400, 401, 403, 404, 409, 422],
+    ),
+    (
+        "/windows/{w}/pause",
+        "post",
+        "caller of w, manager",
+        "Pause ({reason})",
+        200,
+        [401, 403, 404, 409],
+    ),
+    ("/windows/{w}/resume", "post", "caller of w, manager", "Resume", 200, [401, 403, 404, 409]),
+    ("/stats", "get", "manager", "A day's figures (?date=YYYY-MM-DD)", 200, [400, 401, 403]),
+    (
+        "/events",
+        "get",
+        "any token",
+        "WebSocket: replay events with seq > since, then live",
+        101,
+        [400, 401],
+    ),
+]
+
+
+@cache
+def openapi() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, roles, summary, ok, errors in _ROUTES:
+        op: dict[str, Any] = {
+            "summary": summary,
+            "description": f"Who: {roles}.",
+            "responses": {str(ok): {"description": "success"}},
+        }
+        if roles != "anyone":
+            op["security"] = [{"bearer": []}]
+        if "{id}" in path and "ticket" in path:
+            op["parameters"] = [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ]
+        if "{w}" in path:
+            op["parameters"] = [
+                {"name": "w", "in": "path", "required": True, "schema": {"type": "string"}}
+            ]
+        if "{code}" in path:
+            op["parameters"] = [
+                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+            ]
+        if path.startswith("/tickets") and method in ("get", "post") and "photo" not in path:
+            op["responses"][str(ok)]["content"] = {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"ticket": {"$ref": "#/components/schemas/Ticket"}},
+                    }
+                }
+            }
+        for status in errors:
+            op["responses"][str(status)] = {
+                "description": "error",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        paths.setdefault("/api/v1" + path, {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "hallq hall server",
+            "version": "1.0.0",
+            "description": "One hall's queue: tickets, windows, events. See API.md.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": {"Ticket": _TICKET, "Error": _ERROR},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,492 @@
+"""The hall's durable memory: SQLite in WAL mode, one writer, events as the append-only log.
+
+Tables hold the current state (tickets, windows, appointments, counters) so a restart rebuilds
+the hall without reading the log; `events` is the log and the WebSocket replay source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .domain.hall import Changes
+from .domain.tickets import Appointment, Channel, Lane, Status, Ticket, WindowState
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message is one line for the operator."""
+
+
+def _ts(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def event_body(seq: int, kind: str, at: dt.datetime, data: dict[str, object]) -> str:
+    """The exact text sent to WebSocket subscribers, stored so a replay sends the same bytes."""
+    return json.dumps(
+        {"seq": seq, "type": kind, "at": at.isoformat(), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+TICKET_COLUMNS = (
+    "id",
+    "day",
+    "number",
+    "service",
+    "matter",
+    "channel",
+    "status",
+    "lane",
+    "issued_at",
+    "queued_at",
+    "called_at",
+    "first_called_at",
+    "started_at",
+    "finished_at",
+    "window",
+    "target_window",
+    "transferred_from",
+    "recalls",
+    "checkins",
+    "id_hash",
+    "holder",
+    "appointment",
+    "slot_start",
+    "slot_end",
+    "wait_s",
+    "service_s",
+    "score",
+    "reasons",
+    "comment",
+    "device",
+    "idempotency_key",
+    "ord",
+)
+
+
+def ticket_row(t: Ticket) -> tuple[Any, ...]:
+    return (
+        t.id,
+        t.day.isoformat(),
+        t.number,
+        t.service,
+        t.matter,
+        str(t.channel),
+        str(t.status),
+        str(t.lane),
+        _ts(t.issued_at),
+        _ts(t.queued_at),
+        _ts(t.called_at),
+        _ts(t.first_called_at),
+        _ts(t.started_at),
+        _ts(t.finished_at),
+        t.window,
+        t.target_window,
+        t.transferred_from,
+        t.recalls,
+        t.checkins,
+        t.id_hash,
+        t.holder,
+        t.appointment,
+        _ts(t.slot_start),
+        _ts(t.slot_end),
+        t.wait_s,
+        t.service_s,
+        t.score,
+        ",".join(t.reasons),
+        t.comment,
+        t.device,
+        t.idempotency_key,
+        t.order,
+    )
+
+
+def ticket_from_row(r: sqlite3.Row | dict[str, Any]) -> Ticket:
+    issued = _dt(r["issued_at"])
+    assert issued is not None
+    return Ticket(
+        id=r["id"],
+        day=dt.date.fromisoformat(r["day"]),
+        number=r["number"],
+        service=r["service"],
+        issued_at=issued,
+        order=r["ord"],
+        matter=r["matter"] or "",
+        channel=Channel(r["channel"]),
+        status=Status(r["status"]),
+        lane=Lane(r["lane"]),
+        queued_at=_dt(r["queued_at"]),
+        called_at=_dt(r["called_at"]),
+        first_called_at=_dt(r["first_called_at"]),
+        started_at=_dt(r["started_at"]),
+        finished_at=_dt(r["finished_at"]),
+        window=r["window"],
+        target_window=r["target_window"],
+        transferred_from=r["transferred_from"],
+        recalls=r["recalls"],
+        checkins=r["checkins"],
+        id_hash=r["id_hash"],
+        holder=r["holder"] or "",
+        appointment=r["appointment"],
+        slot_start=_dt(r["slot_start"]),
+        slot_end=_dt(r["slot_end"]),
+        wait_s=r["wait_s"],
+        service_s=r["service_s"] or 0,
+        score=r["score"],
+        reasons=tuple(x for x in (r["reasons"] or "").split(",") if x),
+        comment=r["comment"] or "",
+        device=r["device"] or "",
+        idempotency_key=r["idempotency_key"],
+    )
+
+
+class Store:
+    """One SQLite database. Use from a single thread at a time (the server's writer thread)."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        self.path = Path(path)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"{self.path}: cannot switch to WAL mode (got {mode})")
+            self.conn.execute(f"PRAGMA synchronous = {synchronous}")
+            self.db = sqlite_utils.Database(self.conn)
+            self._schema()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not a usable hallq database: {e}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ----- schema ------------------------------------------------------------------------------
+    def _schema(self) -> None:
+        db = self.db
+        with self.transaction():
+            if "meta" not in db.table_names():
+                db.table("meta").create({"key": str, "value": str}, pk="key")
+                db.table("meta").insert({"key": "schema", "value": str(SCHEMA_VERSION)})
+            version = self.meta("schema")
+            if version != str(SCHEMA_VERSION):
+                raise StoreError(
+                    f"{self.path}: schema version {version}, this hallq knows {SCHEMA_VERSION}"
+                )
+            if "events" not in db.table_names():
+                db.table("events").create(
+                    {"seq": int, "type": str, "at": str, "body": str}, pk="seq"
+                )
+                db.table("events").create_index(["type"])
+            if "tickets" not in db.table_names():
+                cols: dict[str, Any] = dict.fromkeys(TICKET_COLUMNS, str)
+                cols.update(
+                    dict.fromkeys(
+                        ("recalls", "checkins", "wait_s", "service_s", "score", "ord"), int
+                    )
+                )
+                db.table("tickets").create(cols, pk="id")
+                db.table("tickets").create_index(["day"])
+                db.table("tickets").create_index(["status"])
+            if "windows" not in db.table_names():
+                db.table("windows").create(
+                    {
+                        "id": str,
+                        "clerk": str,
+                        "clerk_name": str,
+                        "opened_at": str,
+                        "paused": int,
+                        "pause_reason": str,
+                        "paused_at": str,
+                        "current": str,
+                        "priority_run": int,
+                    },
+                    pk="id",
+                )
+            if "appointments" not in db.table_names():
+                db.table("appointments").create(
+                    {
+                        "code": str,
+                        "service": str,
+                        "slot_start": str,
+                        "slot_end": str,
+                        "id_hash": str,
+                        "holder": str,
+                        "ticket": str,
+                    },
+                    pk="code",
+                )
+                db.table("appointments").create_index(["slot_end"])
+            if "counters" not in db.table_names():
+                db.table("counters").create({"service": str, "last": int}, pk="service")
+            if "handling" not in db.table_names():
+                db.table("handling").create({"service": str, "seconds": float}, pk="service")
+            if "devices" not in db.table_names():
+                db.table("devices").create(
+                    {"id": str, "token_hash": str, "state": str, "detail": str, "status_at": str},
+                    pk="id",
+                )
+                db.table("devices").create_index(["token_hash"], unique=True)
+            if "clerks" not in db.table_names():
+                db.table("clerks").create({"id": str, "name": str, "pin_hash": str}, pk="id")
+            if "photos" not in db.table_names():
+                db.table("photos").create(
+                    {"ticket": str, "taken_at": str, "jpeg": bytes}, pk="ticket"
+                )
+
+    class _Tx:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return self.conn
+
+        def __exit__(self, kind: object, *_: object) -> None:
+            self.conn.execute("ROLLBACK" if kind else "COMMIT")
+
+    def transaction(self) -> Store._Tx:
+        return Store._Tx(self.conn)
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def check_writable(self) -> None:
+        """Fail at start-up, not on the first ticket, when the file cannot be written."""
+        try:
+            with self.transaction() as c:
+                c.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('opened_at', ?)",
+                    (dt.datetime.now(dt.UTC).isoformat(),),
+                )
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot write: {e}") from None
+
+    # ----- the hall's state --------------------------------------------------------------------
+    def load(self, today: dt.date) -> dict[str, Any]:
+        """Everything `Hall.restore` needs: today's tickets, open ones, windows, counters."""
+        c = self.conn
+        day_row = c.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
+        day = dt.date.fromisoformat(day_row[0]) if day_row else None
+        tickets = [
+            ticket_from_row(r)
+            for r in c.execute(
+                "SELECT * FROM tickets WHERE day = ? OR status IN ('waiting', 'called', 'serving')",
+                ((day or today).isoformat(),),
+            )
+        ]
+        windows = [
+            WindowState(
+                id=r["id"],
+                clerk=r["clerk"],
+                clerk_name=r["clerk_name"] or "",
+                opened_at=_dt(r["opened_at"]),
+                paused=bool(r["paused"]),
+                pause_reason=r["pause_reason"] or "",
+                paused_at=_dt(r["paused_at"]),
+                current=r["current"],
+                priority_run=r["priority_run"] or 0,
+            )
+            for r in c.execute("SELECT * FROM windows")
+        ]
+        since = (dt.datetime.combine(today, dt.time()) - dt.timedelta(days=1)).isoformat()
+        appointments = [
+            Appointment(
+                code=r["code"],
+                service=r["service"],
+                slot_start=_dt(r["slot_start"]),  # type: ignore[arg-type]
+                slot_end=_dt(r["slot_end"]),
+                id_hash=r["id_hash"],  # type: ignore[arg-type]
+                holder=r["holder"] or "",
+                ticket=r["ticket"],
+            )
+            for r in c.execute("SELECT * FROM appointments WHERE slot_end >= ?", (since,))
+        ]
+        seq = c.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+        order = c.execute("SELECT COALESCE(MAX(ord), 0) FROM tickets").fetchone()[0]
+        counters = {r[0]: r[1] for r in c.execute("SELECT service, last FROM counters")}
+        handling = {r[0]: r[1] for r in c.execute("SELECT service, seconds FROM handling")}
+        alerts = []
+        if day is not None:
+            first = c.execute("SELECT value FROM meta WHERE key = 'day_seq'").fetchone()
+            for (body,) in c.execute(
+                "SELECT body FROM events WHERE type = 'hall.alert' AND seq > ?",
+                (int(first[0]) if first else 0,),
+            ):
+                data = json.loads(body)["data"]
+                if "subject" in data:
+                    alerts.append((data["kind"], data["subject"], data["level"]))
+        return {
+            "day": day,
+            "seq": seq,
+            "order": order,
+            "tickets": tickets,
+            "windows": windows,
+            "appointments": appointments,
+            "counters": counters,
+            "handling": handling,
+            "alerts": alerts,
+        }
+
+    def write(self, batches: Sequence[tuple[Changes, list[str]]], day: dt.date | None) -> None:
+        """Make a group of commands durable in one transaction (group commit)."""
+        with self.transaction() as c:
+            for changes, bodies in batches:
+                self._write_one(c, changes, bodies)
+            if day is not None:
+                old = c.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
+                if old is None or old[0] != day.isoformat():
+                    first_seq = batches[0][0].events[0].seq - 1 if batches[0][0].events else 0
+                    c.executemany(
+                        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        [("day", day.isoformat()), ("day_seq", str(first_seq))],
+                    )
+
+    @staticmethod
+    def _write_one(c: sqlite3.Connection, changes: Changes, bodies: list[str]) -> None:
+        if changes.events:
+            c.executemany(
+                "INSERT INTO events (seq, type, at, body) VALUES (?, ?, ?, ?)",
+                [
+                    (e.seq, e.type, e.at.isoformat(), b)
+                    for e, b in zip(changes.events, bodies, strict=True)
+                ],
+            )
+        if changes.tickets:
+            marks = ", ".join("?" * len(TICKET_COLUMNS))
+            c.executemany(
+                f"INSERT OR REPLACE INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({marks})",
+                [ticket_row(t) for t in changes.tickets.values()],
+            )
+        if changes.windows:
+            c.executemany(
+                "INSERT OR REPLACE INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        w.id,
+                        w.clerk,
+                        w.clerk_name,
+                        _ts(w.opened_at),
+                        int(w.paused),
+                        w.pause_reason,
+                        _ts(w.paused_at),
+                        w.current,
+                        w.priority_run,
+                    )
+                    for w in changes.windows.values()
+                ],
+            )
+        if changes.appointments:
+            c.executemany(
+                "INSERT OR REPLACE INTO appointments VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        a.code,
+                        a.service,
+                        _ts(a.slot_start),
+                        _ts(a.slot_end),
+                        a.id_hash,
+                        a.holder,
+                        a.ticket,
+                    )
+                    for a in changes.appointments.values()
+                ],
+            )
+        if changes.counters:
+            c.executemany(
+                "INSERT OR REPLACE INTO counters VALUES (?, ?)", list(changes.counters.items())
+            )
+        if changes.handling:
+            c.executemany(
+                "INSERT OR REPLACE INTO handling VALUES (?, ?)", list(changes.handling.items())
+            )
+        for device, (state, detail, at) in changes.device_states.items():
+            c.execute(
+                "INSERT INTO devices (id, state, detail, status_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET state = excluded.state, "
+                "detail = excluded.detail, status_at = excluded.status_at",
+                (device, state, detail, at.isoformat()),
+            )
+
+    # ----- reads -------------------------------------------------------------------------------
+    def events_after(self, since: int, upto: int, limit: int = 2000) -> list[tuple[int, str]]:
+        return [
+            (r[0], r[1])
+            for r in self.conn.execute(
+                "SELECT seq, body FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                (since, upto, limit),
+            )
+        ]
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        row = self.conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return ticket_from_row(row) if row else None
+
+    def tickets_of_day(self, day: dt.date) -> Iterator[sqlite3.Row]:
+        yield from self.conn.execute(
+            "SELECT * FROM tickets WHERE day = ? ORDER BY ord", (day.isoformat(),)
+        )
+
+    # ----- devices and clerks ------------------------------------------------------------------
+    def set_token(self, device: str, digest: str) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO devices (id, token_hash) VALUES (?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET token_hash = excluded.token_hash",
+                (device, digest),
+            )
+
+    def tokens(self) -> dict[str, str]:
+        """token hash → device id."""
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute(
+                "SELECT token_hash, id FROM devices WHERE token_hash IS NOT NULL"
+            )
+        }
+
+    def device_rows(self) -> dict[str, sqlite3.Row]:
+        return {r["id"]: r for r in self.conn.execute("SELECT * FROM devices")}
+
+    def data_version(self) -> int:
+        """Changes when another connection (the `token` command) commits."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def set_clerk(self, clerk: str, name: str, digest: str) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO clerks VALUES (?, ?, ?)", (clerk, name, digest))
+
+    def clerk(self, clerk: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM clerks WHERE id = ?", (clerk,)).fetchone()
+
+    # ----- photos ------------------------------------------------------------------------------
+    def put_photo(self, ticket: str, jpeg: bytes, at: dt.datetime) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO photos VALUES (?, ?, ?)", (ticket, at.isoformat(), jpeg)
+            )
+
+    def photo(self, ticket: str) -> bytes | None:
+        row = self.conn.execute("SELECT jpeg FROM photos WHERE ticket = ?", (ticket,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def purge_photos(self, before: dt.datetime) -> int:
+        with self.transaction() as c:
+            return c.execute(
+                "DELETE FROM photos WHERE taken_at < ?", (before.isoformat(),)
+            ).rowcount
