@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import tomllib
 import zoneinfo
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,8 @@ class _Reader:
         return ConfigError(f"{self.path}: {key}: {why}")
 
     def table(
-        self, data: dict[str, Any], where: str, allowed: set[str], required: set[str] = frozenset()
-    ) -> dict[str, Any]:  # type: ignore[assignment]
+        self, data: dict[str, Any], where: str, allowed: set[str], required: Iterable[str] = ()
+    ) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise self.fail(where, "must be a table")
         for key in data:

@@ -309,9 +309,9 @@ class Store:
             Appointment(
                 code=r["code"],
                 service=r["service"],
-                slot_start=_dt(r["slot_start"]),  # type: ignore[arg-type]
-                slot_end=_dt(r["slot_end"]),
-                id_hash=r["id_hash"],  # type: ignore[arg-type]
+                slot_start=dt.datetime.fromisoformat(r["slot_start"]),
+                slot_end=dt.datetime.fromisoformat(r["slot_end"]),
+                id_hash=r["id_hash"],
                 holder=r["holder"] or "",
                 ticket=r["ticket"],
             )

@@ -1,0 +1,136 @@
+"""A real `hallq-server` process on 127.0.0.1 with paired devices and clerks, for tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hallserver.config import load_config
+from hallserver.security import pin_hash, token_hash
+from hallserver.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "assets" / "halls" / "sample.toml"
+CLERK_PIN = "1234"
+
+
+def clerk_for(window: str) -> str:
+    """Each window of the sample hall has a clerk `clerk-<window>` with PIN 1234."""
+    return f"clerk-{window}"
+
+
+@dataclass
+class HallServerProcess:
+    """Starts, kills and restarts a hall server on one database; knows every device's token."""
+
+    db: Path
+    config: Path = SAMPLE
+    extra_args: list[str] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[str] | None = None
+    url: str = ""
+    port: int = 0
+
+    def pair_all(self) -> None:
+        """Tokens for every configured device and a clerk per window, written straight to the db."""
+        settings = load_config(self.config)
+        store = Store(self.db)
+        digest = pin_hash(CLERK_PIN)
+        for d in settings.devices:
+            token = f"test-{d.id}-{os.urandom(8).hex()}"
+            store.set_token(d.id, token_hash(token))
+            self.tokens[d.id] = token
+        for w in settings.windows:
+            store.set_clerk(clerk_for(w.id), f"窗口{w.id}办事员", digest)
+        store.close()
+
+    def start(self, port: int | None = None) -> None:
+        args = [sys.executable, "-m", "hallserver.cli", "--config", str(self.config),
+                "--db", str(self.db), "--host", "127.0.0.1", "--port", str(port or self.port),
+                "--no-zeroconf", "--ignore-hours", *self.extra_args]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, cwd=ROOT)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            self.proc.wait(5)
+            raise RuntimeError(f"hall server did not start: {line!r} {err}")
+        self.url = line.split()[-1]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def stop(self) -> int:
+        if self.proc is None:
+            return 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(10)
+        finally:
+            self._close()
+        return code
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self._close()
+
+    def _close(self) -> None:
+        if self.proc is not None:
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream:
+                    stream.close()
+            self.proc = None
+
+    def restart(self, *, hard: bool = False) -> None:
+        """Stop (or kill -9) and start again on the same port and database."""
+        port = self.port
+        self.kill() if hard else self.stop()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.start(port)
+                return
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    # ----- a tiny synchronous client -----------------------------------------------------------
+    def request(self, method: str, path: str, body: Any = None, *, device: str | None = None,
+                headers: dict[str, str] | None = None, raw: bytes | None = None
+                ) -> tuple[int, Any]:
+        data = raw if raw is not None else (
+            json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.url + "/api/v1" + path, data=data, method=method)
+        if device is not None:
+            req.add_header("Authorization", f"Bearer {self.tokens[device]}")
+        if data is not None and raw is None:
+            req.add_header("Content-Type", "application/json")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                payload = resp.read()
+                status = resp.status
+                kind = resp.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as e:
+            payload, status, kind = e.read(), e.code, e.headers.get("Content-Type", "")
+        if "json" in kind:
+            return status, json.loads(payload)
+        return status, payload
+
+    def sign_in(self, window: str) -> None:
+        status, body = self.request("POST", f"/windows/{window}/session",
+                                    {"clerk": clerk_for(window), "pin": CLERK_PIN},
+                                    device=f"caller-{window}")
+        assert status == 200, body
