@@ -54,11 +54,25 @@ class HallServerProcess:
         store.close()
 
     def start(self, port: int | None = None) -> None:
-        args = [sys.executable, "-m", "hallserver.cli", "--config", str(self.config),
-                "--db", str(self.db), "--host", "127.0.0.1", "--port", str(port or self.port),
-                "--no-zeroconf", "--ignore-hours", *self.extra_args]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, cwd=ROOT)
+        args = [
+            sys.executable,
+            "-m",
+            "hallserver.cli",
+            "--config",
+            str(self.config),
+            "--db",
+            str(self.db),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port or self.port),
+            "--no-zeroconf",
+            "--ignore-hours",
+            *self.extra_args,
+        ]
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line.startswith("listening on "):
@@ -106,11 +120,17 @@ class HallServerProcess:
                 time.sleep(0.1)
 
     # ----- a tiny synchronous client -----------------------------------------------------------
-    def request(self, method: str, path: str, body: Any = None, *, device: str | None = None,
-                headers: dict[str, str] | None = None, raw: bytes | None = None
-                ) -> tuple[int, Any]:
-        data = raw if raw is not None else (
-            json.dumps(body).encode() if body is not None else None)
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        device: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.url + "/api/v1" + path, data=data, method=method)
         if device is not None:
             req.add_header("Authorization", f"Bearer {self.tokens[device]}")
@@ -130,7 +150,10 @@ class HallServerProcess:
         return status, payload
 
     def sign_in(self, window: str) -> None:
-        status, body = self.request("POST", f"/windows/{window}/session",
-                                    {"clerk": clerk_for(window), "pin": CLERK_PIN},
-                                    device=f"caller-{window}")
+        status, body = self.request(
+            "POST",
+            f"/windows/{window}/session",
+            {"clerk": clerk_for(window), "pin": CLERK_PIN},
+            device=f"caller-{window}",
+        )
         assert status == 200, body
