@@ -1,0 +1,334 @@
+"""The terminal's link to the hall server: HTTP requests and the exact event stream.
+
+Everything here runs on the GUI thread with Qt's own network classes, so nothing blocks and
+callbacks need no locking. The event stream is exact: each event is delivered once, in seq
+order, across WebSocket drops and server restarts, because every (re)connect asks the server
+to replay from the last seq this terminal has seen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal
+from PySide6.QtNetwork import (
+    QAbstractSocket,
+    QNetworkAccessManager,
+    QNetworkReply,
+    QNetworkRequest,
+)
+from PySide6.QtWebSockets import QWebSocket
+
+log = logging.getLogger("hallq.link")
+
+API_PREFIX = "/api/v1"
+# The server closes a subscriber that lags too far behind with this code: reconnect at once.
+CLOSE_TOO_SLOW = 4000
+_TIMEOUT_ERRORS = {
+    QNetworkReply.NetworkError.OperationCanceledError,
+    QNetworkReply.NetworkError.TimeoutError,
+}
+
+
+@dataclass
+class Result:
+    """The outcome of one request: an HTTP answer, or status 0 for a network error / timeout."""
+
+    status: int
+    body: Any
+    error_code: str | None
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def _api_base(base_url: str) -> str:
+    base = base_url.rstrip("/")
+    return base if base.endswith(API_PREFIX) else base + API_PREFIX
+
+
+class ServerLink(QObject):
+    """HTTP requests to the hall server and its event stream, with reconnect and exact replay.
+
+    `start()` first asks GET /health for the server's last seq (where "now" is), then opens the
+    WebSocket with `since=last_seq`. Events at or below `last_seq` are dropped, so a replay that
+    overlaps what was already seen never shows twice. When the replay has reached the seq that
+    /health reported, `resynced` fires: the app refreshes its snapshots then. A dead link is
+    noticed by the socket closing or, on a silent network, by a missing pong.
+    """
+
+    online_changed = Signal(bool)
+    event_received = Signal(dict)
+    resynced = Signal()
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        parent: QObject | None = None,
+        *,
+        reconnect_max_s: float = 8.0,
+        ping_interval_ms: int = 10_000,
+    ) -> None:
+        super().__init__(parent)
+        self.base_url = base_url.rstrip("/")
+        self._api = _api_base(base_url)
+        self._token = token.encode()
+        self._nam = QNetworkAccessManager(self)
+        self.last_seq = 0
+        self.online = False
+        self._positioned = False  # last_seq is a real position in the server's log
+        self._replay_target = 0
+        self._replaying = False
+        self._running = False
+        self._attempt = 0
+        self._reconnect_max_s = reconnect_max_s
+        self._ws: QWebSocket | None = None
+        self._heard_since_ping = True
+        self._reconnect_timer = QTimer(self)
+        self._reconnect_timer.setSingleShot(True)
+        self._reconnect_timer.timeout.connect(self._connect)
+        self._ping_timer = QTimer(self)
+        self._ping_timer.setInterval(ping_interval_ms)
+        self._ping_timer.timeout.connect(self._ping)
+
+    # ----- event stream ------------------------------------------------------------------------
+    @property
+    def replaying(self) -> bool:
+        """True while a (re)connect is still replaying events the terminal missed."""
+        return self._replaying
+
+    def start(self, since: int | None = None) -> None:
+        """Connect the event stream (replaying from `since`, else from the server's "now")."""
+        if since is not None:
+            self.last_seq = since
+            self._positioned = True
+        self._running = True
+        self._attempt = 0
+        self._connect()
+
+    def stop(self) -> None:
+        """Close the event stream and stop reconnecting."""
+        self._running = False
+        self._reconnect_timer.stop()
+        self._ping_timer.stop()
+        self._drop_socket()
+        self._set_online(False)
+
+    def _connect(self) -> None:
+        if not self._running:
+            return
+        self.request("GET", "/health", timeout_ms=3000, callback=self._on_health)
+
+    def _on_health(self, result: Result) -> None:
+        if not self._running:
+            return
+        if not result.ok or not isinstance(result.body, dict):
+            log.info("hall server unreachable (%s); retrying", result.message)
+            self._schedule_reconnect()
+            return
+        server_seq = int(result.body.get("seq", 0))
+        if not self._positioned:
+            self.last_seq = server_seq
+            self._positioned = True
+        elif server_seq < self.last_seq:
+            # The server's log is behind us: it runs on a new database. Follow it from its end;
+            # the snapshots refreshed on `resynced` carry the state.
+            log.warning(
+                "server seq %d is behind ours %d: following the new log", server_seq, self.last_seq
+            )
+            self.last_seq = server_seq
+        self._replay_target = server_seq
+        self._open_socket()
+
+    def _open_socket(self) -> None:
+        self._drop_socket()
+        ws = QWebSocket(parent=self)
+        ws.connected.connect(self._on_connected)
+        ws.disconnected.connect(lambda: self._on_disconnected(ws))
+        ws.textMessageReceived.connect(self._on_message)
+        ws.pong.connect(self._on_pong)
+        ws.errorOccurred.connect(lambda _err: self._on_socket_error(ws))
+        self._ws = ws
+        url = QUrl(self._api + f"/events?since={self.last_seq}")
+        url.setScheme("wss" if url.scheme() == "https" else "ws")
+        req = QNetworkRequest(url)
+        req.setRawHeader(b"Authorization", b"Bearer " + self._token)
+        ws.open(req)
+
+    def _drop_socket(self) -> None:
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            ws.disconnected.disconnect()
+            ws.errorOccurred.disconnect()
+            ws.textMessageReceived.disconnect()
+            ws.abort()
+            ws.deleteLater()
+
+    def _on_connected(self) -> None:
+        self._attempt = 0
+        self._heard_since_ping = True
+        self._ping_timer.start()
+        self._replaying = self.last_seq < self._replay_target
+        self._set_online(True)
+        if not self._replaying:
+            self.resynced.emit()
+
+    def _on_message(self, text: str) -> None:
+        self._heard_since_ping = True
+        try:
+            event = json.loads(text)
+            seq = int(event["seq"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed event message")
+            return
+        if seq <= self.last_seq:
+            return
+        if seq != self.last_seq + 1:
+            log.warning("event gap: %d after %d", seq, self.last_seq)
+        self.last_seq = seq
+        self.event_received.emit(event)
+        if self._replaying and seq >= self._replay_target:
+            self._replaying = False
+            self.resynced.emit()
+
+    def _on_pong(self, *_args: object) -> None:
+        self._heard_since_ping = True
+
+    def _ping(self) -> None:
+        ws = self._ws
+        if ws is None:
+            return
+        if not self._heard_since_ping:
+            log.info("no pong from the hall server: reconnecting")
+            self._lost(ws)
+            return
+        self._heard_since_ping = False
+        ws.ping()
+
+    def _on_socket_error(self, ws: QWebSocket) -> None:
+        if ws is self._ws and ws.state() != QAbstractSocket.SocketState.ConnectedState:
+            log.info("event stream: %s", ws.errorString())
+            self._lost(ws)
+
+    def _on_disconnected(self, ws: QWebSocket) -> None:
+        if ws is not self._ws:
+            return
+        if ws.closeCode() == CLOSE_TOO_SLOW:
+            self._attempt = 0
+        self._lost(ws)
+
+    def _lost(self, ws: QWebSocket) -> None:
+        if ws is not self._ws:
+            return
+        self._ping_timer.stop()
+        self._drop_socket()
+        self._replaying = False
+        self._set_online(False)
+        self._schedule_reconnect()
+
+    def _schedule_reconnect(self) -> None:
+        if not self._running or self._reconnect_timer.isActive():
+            return
+        base = min(self._reconnect_max_s, 0.25 * (2**self._attempt))
+        self._attempt = min(self._attempt + 1, 16)
+        # Jitter keeps tens of displays from reconnecting in lock-step after a server restart.
+        delay = base * random.uniform(0.8, 1.2)
+        self._reconnect_timer.start(int(delay * 1000))
+
+    def _set_online(self, online: bool) -> None:
+        if online != self.online:
+            self.online = online
+            self.online_changed.emit(online)
+
+    # ----- requests ----------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | list[Any] | bytes | None = None,
+        *,
+        content_type: str = "application/json",
+        idempotency_key: str | None = None,
+        timeout_ms: int = 5000,
+        retries: int = 0,
+        callback: Callable[[Result], None] | None = None,
+    ) -> None:
+        """Send one request; `callback` gets the Result on the GUI thread.
+
+        `retries` re-sends the very same request (same Idempotency-Key) after a network error or
+        timeout only — never after an HTTP answer, which the server has already acted on.
+        """
+        req = QNetworkRequest(QUrl(self._api + path))
+        req.setRawHeader(b"Authorization", b"Bearer " + self._token)
+        req.setTransferTimeout(timeout_ms)
+        data: bytes | None = None
+        if isinstance(body, bytes):
+            data = body
+        elif body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode()
+        if data is not None:
+            req.setHeader(QNetworkRequest.KnownHeaders.ContentTypeHeader, content_type)
+        if idempotency_key is not None:
+            req.setRawHeader(b"Idempotency-Key", idempotency_key.encode())
+        self._send(method.upper(), req, data, retries, 0, callback)
+
+    def _send(
+        self,
+        method: str,
+        req: QNetworkRequest,
+        data: bytes | None,
+        retries: int,
+        attempt: int,
+        callback: Callable[[Result], None] | None,
+    ) -> None:
+        verb = QByteArray(method.encode())
+        if data is None:
+            reply = self._nam.sendCustomRequest(req, verb)
+        else:
+            reply = self._nam.sendCustomRequest(req, verb, QByteArray(data))
+
+        def finished() -> None:
+            result = _result_of(reply)
+            reply.deleteLater()
+            if result.status == 0 and attempt < retries:
+                delay = min(2000, 200 * (2**attempt))
+                QTimer.singleShot(
+                    delay,
+                    self,
+                    lambda: self._send(method, req, data, retries, attempt + 1, callback),
+                )
+                return
+            if callback is not None:
+                callback(result)
+
+        reply.finished.connect(finished)
+
+
+def _result_of(reply: QNetworkReply) -> Result:
+    status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
+    error = reply.error()
+    if not status:
+        kind_of_failure = "timeout" if error in _TIMEOUT_ERRORS else "network"
+        return Result(0, None, kind_of_failure, reply.errorString())
+    raw = bytes(reply.readAll().data())
+    kind = str(reply.header(QNetworkRequest.KnownHeaders.ContentTypeHeader) or "")
+    body: Any = raw or None
+    if raw and "json" in kind:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = raw
+    code: str | None = None
+    message = str(reply.attribute(QNetworkRequest.Attribute.HttpReasonPhraseAttribute) or "")
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        code = body["error"].get("code")
+        message = body["error"].get("message", message)
+    return Result(int(status), body, code, message)

@@ -1,0 +1,224 @@
+"""Full-screen, locked-down terminal windows and the "reconnecting" overlay."""
+
+from __future__ import annotations
+
+import hmac
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .i18n import bilingual
+from .link import ServerLink
+from .theme import Theme, app_theme
+
+MAX_PIN_TRIES = 5
+
+
+class AdminPinPrompt(QWidget):
+    """Asks for the admin PIN over the window (a child, not a modal dialog: nothing blocks)."""
+
+    accepted = Signal()
+
+    def __init__(self, admin_pin: str, parent: QWidget, theme: Theme | None = None) -> None:
+        super().__init__(parent)
+        self._host = parent
+        self._pin = admin_pin
+        self._tries = 0
+        theme = theme or app_theme()
+        p = theme.palette
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            f"AdminPinPrompt {{ background: {p.surface}; border: 4px solid "
+            f"{p.accent}; border-radius: {theme.px(16)}px; }}"
+        )
+        zh, en = bilingual("管理员密码", "Admin PIN")
+        self.title = QLabel(f"{zh}\n{en}")
+        self.title.setFont(theme.font(theme.title_px, bold=True))
+        self.entry = QLineEdit()
+        self.entry.setEchoMode(QLineEdit.EchoMode.Password)
+        self.entry.returnPressed.connect(self._check)
+        self.status = QLabel("")
+        self.status.setStyleSheet(f"color: {p.alarm};")
+        ok = QPushButton(" / ".join(bilingual("确定", "OK")))
+        ok.setProperty("primary", True)
+        ok.clicked.connect(self._check)
+        cancel = QPushButton(" / ".join(bilingual("返回", "Back")))
+        cancel.clicked.connect(self.dismiss)
+        buttons = QHBoxLayout()
+        buttons.addWidget(cancel)
+        buttons.addWidget(ok)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(theme.px(32), theme.px(32), theme.px(32), theme.px(32))
+        box.addWidget(self.title)
+        box.addWidget(self.entry)
+        box.addWidget(self.status)
+        box.addLayout(buttons)
+        self.hide()
+
+    def ask(self) -> None:
+        self.entry.clear()
+        self.status.clear()
+        parent = self._host
+        self.resize(min(parent.width(), 640), self.sizeHint().height())
+        self.move((parent.width() - self.width()) // 2, (parent.height() - self.height()) // 3)
+        self.show()
+        self.raise_()
+        self.entry.setFocus()
+
+    def dismiss(self) -> None:
+        self.hide()
+
+    def _check(self) -> None:
+        if self._tries >= MAX_PIN_TRIES:
+            self.status.setText(" / ".join(bilingual("尝试次数过多", "Too many tries")))
+            return
+        if hmac.compare_digest(self.entry.text().encode(), self._pin.encode()):
+            self._tries = 0
+            self.hide()
+            self.accepted.emit()
+            return
+        self._tries += 1
+        self.entry.clear()
+        self.status.setText(" / ".join(bilingual("密码不正确", "Wrong PIN")))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.dismiss()
+            return
+        super().keyPressEvent(event)
+
+
+class FullScreenWindow(QWidget):
+    """The app's top-level window: frameless and full screen on its screen, locked down.
+
+    Escape (or a close request) leaves only after the admin PIN; without an admin PIN configured
+    the window cannot be left from the keyboard at all. `windowed=True` is for development: an
+    ordinary resizable window of `screen_size` that closes normally.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        windowed: bool = False,
+        screen_size: tuple[int, int] = (1920, 1080),
+        admin_pin: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.windowed = windowed
+        self.screen_size = screen_size
+        self._unlocked = windowed
+        self.pin_prompt: AdminPinPrompt | None = None
+        if admin_pin:
+            self.pin_prompt = AdminPinPrompt(admin_pin, self)
+            self.pin_prompt.accepted.connect(self._leave)
+        if not windowed:
+            self.setWindowFlags(
+                Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+            )
+
+    def show_on_screen(self) -> None:
+        """Show full screen (geometry first: without a window manager showFullScreen alone
+        leaves a small window), or as a normal window of `screen_size` when windowed."""
+        if self.windowed:
+            self.resize(*self.screen_size)
+            self.show()
+            return
+        screen = self.screen()
+        self.setGeometry(screen.geometry())
+        self.showFullScreen()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and not self.windowed:
+            if self.pin_prompt is not None:
+                self.pin_prompt.ask()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._unlocked:
+            event.accept()
+        else:
+            event.ignore()
+
+    def _leave(self) -> None:
+        self._unlocked = True
+        self.close()
+
+
+class StatusOverlay(QWidget):
+    """Covers its parent with a full-screen state such as "Reconnecting to the hall server…".
+
+    `follow(link)` shows the reconnecting message whenever the link is offline, so stale content
+    is never shown as if it were live. It starts shown ("connecting") until the link is online.
+    """
+
+    def __init__(self, parent: QWidget, theme: Theme | None = None) -> None:
+        super().__init__(parent)
+        self._host = parent
+        theme = theme or app_theme()
+        p = theme.palette
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(f"StatusOverlay {{ background: {p.background}; }}")
+        self.primary = QLabel()
+        self.primary.setFont(theme.font(64, bold=True))
+        self.secondary = QLabel()
+        self.secondary.setFont(theme.font(40))
+        self.detail = QLabel()
+        self.detail.setFont(theme.font(28))
+        for label, colour in (
+            (self.primary, p.text),
+            (self.secondary, p.muted),
+            (self.detail, p.muted),
+        ):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+            label.setStyleSheet(f"color: {colour}; background: transparent;")
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(self.primary)
+        box.addWidget(self.secondary)
+        box.addWidget(self.detail)
+        box.addStretch(1)
+        parent.installEventFilter(self)
+        self.setGeometry(parent.rect())
+        self.show_message("正在连接大厅服务器…", "Connecting to the hall server…")
+
+    def show_message(self, zh: str, en: str, detail: str = "") -> None:
+        first, second = bilingual(zh, en)
+        self.primary.setText(first)
+        self.secondary.setText(second)
+        self.detail.setText(detail)
+        self.setGeometry(self._host.rect())
+        self.show()
+        self.raise_()
+
+    def show_reconnecting(self) -> None:
+        self.show_message("服务器连接中断，正在重连…", "Reconnecting to the hall server…")
+
+    def follow(self, link: ServerLink) -> None:
+        """Hide while `link` is online; show the reconnecting state while it is not."""
+        link.online_changed.connect(self._on_online)
+        if link.online:
+            self.hide()
+
+    def _on_online(self, online: bool) -> None:
+        if online:
+            self.hide()
+        else:
+            self.show_reconnecting()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._host and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self._host.rect())
+        return False
