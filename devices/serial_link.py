@@ -7,6 +7,8 @@ the simulators can hand them an in-process link instead of a port.
 from __future__ import annotations
 
 import termios
+import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -59,3 +61,81 @@ def serial_url_factory(url: str, baudrate: int, *, timeout: float = 0.05) -> Lin
         return open_serial_url(url, baudrate, timeout=timeout)
 
     return factory
+
+
+class InProcessLink:
+    """A serial link to a simulated device in the same process (no pty, no threads).
+
+    ``handle`` is the device: request bytes in, answer bytes out.  Answers become readable
+    after ``delay()`` seconds plus, when ``baudrate`` is given, the time their bytes would
+    take on the wire.  Set ``unplugged`` to make every call fail as a pulled cable does.
+    """
+
+    def __init__(
+        self,
+        handle: Callable[[bytes], bytes],
+        *,
+        baudrate: int | None = None,
+        delay: Callable[[], float] = lambda: 0.0,
+    ) -> None:
+        self._handle = handle
+        self._delay = delay
+        self.timeout: float | None = 0.05
+        self._baudrate = baudrate
+        self._pending: list[tuple[float, bytes]] = []
+        self._buffer = bytearray()
+        self._cond = threading.Condition()
+        self.unplugged = False
+
+    def _check(self) -> None:
+        if self.unplugged:
+            raise serial.SerialException("device disconnected")
+
+    @property
+    def in_waiting(self) -> int:
+        self._check()
+        with self._cond:
+            self._release(time.monotonic())
+            return len(self._buffer)
+
+    def _release(self, now: float) -> None:
+        while self._pending and self._pending[0][0] <= now:
+            self._buffer += self._pending.pop(0)[1]
+
+    def write(self, data: bytes, /) -> int:
+        self._check()
+        answer = self._handle(bytes(data))
+        if answer:
+            ready = time.monotonic() + self._delay()
+            if self._baudrate:
+                ready += len(answer) * 10 / self._baudrate
+            with self._cond:
+                self._pending.append((ready, answer))
+                self._cond.notify_all()
+        return len(data)
+
+    def read(self, size: int = 1) -> bytes:
+        self._check()
+        deadline = time.monotonic() + (self.timeout or 0.0)
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                self._release(now)
+                if len(self._buffer) >= size or now >= deadline:
+                    break
+                wake = deadline
+                if self._pending:
+                    wake = min(wake, self._pending[0][0])
+                self._cond.wait(max(0.0, wake - now))
+                self._check()
+            data = bytes(self._buffer[:size])
+            del self._buffer[:size]
+            return data
+
+    def reset_input_buffer(self) -> None:
+        with self._cond:
+            self._buffer.clear()
+            self._pending.clear()
+
+    def close(self) -> None:
+        """Nothing to release."""

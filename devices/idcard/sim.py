@@ -9,18 +9,12 @@ that engine through an in-process link — what the kiosk uses with ``--sim``.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import select
 import threading
-import time
-import tty
 from datetime import date
 
-import serial
-
 from ..errors import DeviceUnavailable
-from ..serial_link import SerialLink
+from ..pty_port import PtyPort
+from ..serial_link import InProcessLink, SerialLink
 from .card import CardType, IdCard
 from .codec import (
     BadFrame,
@@ -141,76 +135,6 @@ class SamModuleSim:
         return encode_response(Status.BAD_COMMAND)
 
 
-class SimSerialLink:
-    """An in-process serial link to a :class:`SamModuleSim` (no pty, no threads).
-
-    Answers become readable after the module's ``response_delay`` plus, when ``baudrate``
-    is given, the time their bytes would take on the wire.
-    """
-
-    def __init__(self, sam: SamModuleSim, baudrate: int | None = None) -> None:
-        self.sam = sam
-        self.timeout: float | None = 0.05
-        self._baudrate = baudrate
-        self._pending: list[tuple[float, bytes]] = []
-        self._buffer = bytearray()
-        self._cond = threading.Condition()
-        self.unplugged = False
-
-    def _check(self) -> None:
-        if self.unplugged:
-            raise serial.SerialException("device disconnected")
-
-    @property
-    def in_waiting(self) -> int:
-        self._check()
-        with self._cond:
-            self._release(time.monotonic())
-            return len(self._buffer)
-
-    def _release(self, now: float) -> None:
-        while self._pending and self._pending[0][0] <= now:
-            self._buffer += self._pending.pop(0)[1]
-
-    def write(self, data: bytes, /) -> int:
-        self._check()
-        answer = self.sam.handle(bytes(data))
-        if answer:
-            ready = time.monotonic() + self.sam.response_delay
-            if self._baudrate:
-                ready += len(answer) * 10 / self._baudrate
-            with self._cond:
-                self._pending.append((ready, answer))
-                self._cond.notify_all()
-        return len(data)
-
-    def read(self, size: int = 1) -> bytes:
-        self._check()
-        deadline = time.monotonic() + (self.timeout or 0.0)
-        with self._cond:
-            while True:
-                now = time.monotonic()
-                self._release(now)
-                if len(self._buffer) >= size or now >= deadline:
-                    break
-                wake = deadline
-                if self._pending:
-                    wake = min(wake, self._pending[0][0])
-                self._cond.wait(max(0.0, wake - now))
-                self._check()
-            data = bytes(self._buffer[:size])
-            del self._buffer[:size]
-            return data
-
-    def reset_input_buffer(self) -> None:
-        with self._cond:
-            self._buffer.clear()
-            self._pending.clear()
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
 class SimIdCardReader(SerialIdCardReader):
     """The real protocol driver talking to a simulated module in process.
 
@@ -228,14 +152,16 @@ class SimIdCardReader(SerialIdCardReader):
     ) -> None:
         self.sam = SamModuleSim(card)
         self._sim_baudrate = baudrate
-        self._current: SimSerialLink | None = None
+        self._current: InProcessLink | None = None
         self._plugged = True
         super().__init__(link_factory=self._open_sim_link, **options)  # type: ignore[arg-type]
 
     def _open_sim_link(self) -> SerialLink:
         if not self._plugged:
             raise DeviceUnavailable("simulated ID card reader is unplugged")
-        self._current = SimSerialLink(self.sam, self._sim_baudrate)
+        self._current = InProcessLink(
+            self.sam.handle, baudrate=self._sim_baudrate, delay=lambda: self.sam.response_delay
+        )
         return self._current
 
     def insert_card(self, card: IdCard) -> None:
@@ -257,7 +183,7 @@ class SimIdCardReader(SerialIdCardReader):
         self._plugged = True
 
 
-class PtySamServer:
+class PtySamServer(PtyPort):
     """Serves a :class:`SamModuleSim` on a pseudo-terminal, paced at ``baudrate``.
 
     ``start()`` returns the port path for any serial client.  ``unplug()`` closes the pty
@@ -268,79 +194,10 @@ class PtySamServer:
         self, sam: SamModuleSim | None = None, *, baudrate: int = BAUDRATE, pace: bool = True
     ) -> None:
         self.sam = sam if sam is not None else SamModuleSim()
-        self._byte_time = 10 / baudrate if pace else 0.0
-        self._master = -1
-        self._slave = -1
-        self._stop_r, self._stop_w = -1, -1
-        self._thread: threading.Thread | None = None
-        self.port = ""
-
-    def start(self) -> str:
-        """Open the pty and serve it in a daemon thread; return the port path."""
-        self._master, self._slave = os.openpty()
-        # Raw mode before any client opens it: no echo, no CR/LF translation of binary frames.
-        tty.setraw(self._slave)
-        self.port = os.ttyname(self._slave)
-        self._stop_r, self._stop_w = os.pipe()
-        self._thread = threading.Thread(target=self._serve, name="sam-pty", daemon=True)
-        self._thread.start()
-        return self.port
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                ready, _, _ = select.select([self._master, self._stop_r], [], [])
-            except (OSError, ValueError):
-                return
-            if self._stop_r in ready:
-                return
-            try:
-                data = os.read(self._master, 4096)
-            except OSError:
-                return
-            answer = self.sam.handle(data)
-            if answer:
-                if self.sam.response_delay:
-                    time.sleep(self.sam.response_delay)
-                if not self._write_paced(answer):
-                    return
-
-    def _write_paced(self, answer: bytes) -> bool:
-        start = time.monotonic()
-        sent = 0
-        while sent < len(answer):
-            chunk = answer[sent : sent + 64]
-            try:
-                os.write(self._master, chunk)
-            except OSError:
-                return False
-            sent += len(chunk)
-            # Pace against the start time so sleep overshoot does not accumulate.
-            delay = start + sent * self._byte_time - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        return True
-
-    def unplug(self) -> None:
-        """Close the pty under a connected client."""
-        self.stop()
-
-    def stop(self) -> None:
-        """Stop serving and close every descriptor."""
-        if self._stop_w >= 0:
-            os.write(self._stop_w, b"x")
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-            self._thread = None
-        for fd in (self._master, self._slave, self._stop_r, self._stop_w):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._master = self._slave = self._stop_r = self._stop_w = -1
+        super().__init__(
+            self.sam.handle, baudrate=baudrate, pace=pace, delay=lambda: self.sam.response_delay
+        )
 
     def __enter__(self) -> PtySamServer:
         self.start()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -156,10 +156,13 @@ class SimNetworkPrinter:
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(0.1)
         with conn:
-            while not self._stopping.is_set():
+            while True:
                 try:
                     data = conn.recv(65536)
                 except TimeoutError:
+                    # Stop only when idle, so bytes already sent are not lost on stop().
+                    if self._stopping.is_set():
+                        return
                     continue
                 except OSError:
                     return
