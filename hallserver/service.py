@@ -94,7 +94,6 @@ class HallService:
         self._pending: list[tuple[Changes, list[str], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._tokens: dict[str, str] = {}
-        self._tokens_loaded = 0.0
         self._data_version = -1
         self.last_seen: dict[str, dt.datetime] = {}
         self.buckets: dict[str, TokenBucket] = {}
@@ -180,10 +179,7 @@ class HallService:
             await asyncio.sleep(1.0)
             try:
                 await self.run(lambda: self.hall.tick(self.now()))
-                version = await self.db(self.store.data_version)
-                if version != self._data_version:
-                    self._data_version = version
-                    await self.reload_tokens()
+                await self._tokens_changed()
                 if time.monotonic() - last_purge > 3600:
                     last_purge = time.monotonic()
                     keep = dt.timedelta(days=self.settings.policy.photo_retention_days)
@@ -196,13 +192,20 @@ class HallService:
     # ----- devices -----------------------------------------------------------------------------
     async def reload_tokens(self) -> None:
         self._tokens = await self.db(self.store.tokens)
-        self._tokens_loaded = time.monotonic()
+
+    async def _tokens_changed(self) -> bool:
+        """Reload tokens when another process (`hallq-server token`) wrote to the database."""
+        version = await self.db(self.store.data_version)
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        await self.reload_tokens()
+        return True
 
     async def device_for(self, digest: str) -> Device | None:
         device_id = self._tokens.get(digest)
-        if device_id is None and time.monotonic() - self._tokens_loaded > 1.0:
-            await self.reload_tokens()  # a token issued by the CLI a moment ago
-            device_id = self._tokens.get(digest)
+        if device_id is None and await self._tokens_changed():
+            device_id = self._tokens.get(digest)  # a token issued by the CLI a moment ago
         if device_id is None:
             return None
         device = self.settings.device(device_id)
