@@ -440,7 +440,7 @@ def test_events_replay_then_live(server: HallServerProcess) -> None:
 
 
 def test_events_bad_requests(server: HallServerProcess) -> None:
-    status, body = server.request("GET", "/events?since=abc", device=KIOSK)
+    status, _ = server.request("GET", "/events?since=abc", device=KIOSK)
     assert status == 400
-    status, body = server.request("GET", "/events")
+    status, _ = server.request("GET", "/events")
     assert status == 401
