@@ -41,7 +41,7 @@ def number_text(prefix: str, n: int, digits: int = 3) -> str:
     return f"{prefix}{n:0{digits}d}"
 
 
-@dataclass
+@dataclass(eq=False)  # identity: queues find and remove tickets by object, not by field values
 class Ticket:
     id: str
     day: dt.date

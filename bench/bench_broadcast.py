@@ -1,0 +1,115 @@
+"""call-next → `ticket.called` received by every one of 100 WebSocket subscribers.
+
+Target (issue 3): p99 ≤ 20 ms. Subscribers run in two other processes; times are
+CLOCK_MONOTONIC, which is shared by every process on the machine.
+Usage: .venv/bin/python bench/bench_broadcast.py [--subscribers 100] [--calls 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from hallkit import HallServerProcess, summary
+
+
+def subscriber_process(
+    url: str, token: str, since: int, n_ws: int, calls: int, ready: mp.Event, out: mp.Queue
+) -> None:
+    async def one(session: aiohttp.ClientSession, got: dict[str, float]) -> list[tuple[str, float]]:
+        seen = []
+        async with session.ws_connect(
+            f"{url}/api/v1/events?since={since}", headers={"Authorization": f"Bearer {token}"}
+        ) as ws:
+            got["connected"] = got.get("connected", 0) + 1
+            while len(seen) < calls:
+                msg = await ws.receive()
+                at = time.monotonic()
+                event = json.loads(msg.data)
+                if event["type"] == "ticket.called":
+                    seen.append((event["data"]["ticket"]["id"], at))
+        return seen
+
+    async def main() -> None:
+        state: dict[str, float] = {}
+        async with aiohttp.ClientSession() as s:
+            tasks = [asyncio.create_task(one(s, state)) for _ in range(n_ws)]
+            while state.get("connected", 0) < n_ws:
+                await asyncio.sleep(0.01)
+            ready.set()
+            results = await asyncio.gather(*tasks)
+        out.put([x for r in results for x in r])
+
+    asyncio.run(main())
+
+
+async def caller(url: str, token: str, calls: int) -> dict[str, float]:
+    sent: dict[str, float] = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession() as s:
+        for _ in range(calls):
+            await asyncio.sleep(0.02)  # a clerk's rhythm, compressed: latency, not throughput
+            t0 = time.monotonic()
+            async with s.post(f"{url}/api/v1/windows/9/call-next", headers=headers) as r:
+                body = await r.json()
+            sent[body["ticket"]["id"]] = t0
+            async with s.post(f"{url}/api/v1/windows/9/finish", headers=headers) as r:
+                await r.read()
+    return sent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--subscribers", type=int, default=100)
+    ap.add_argument("--calls", type=int, default=300)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = HallServerProcess(db=Path(tmp) / "hall.db")
+        server.pair_all()
+        server.start()
+        try:
+            for _ in range(args.calls):
+                server.request("POST", "/tickets", {"service": "K"}, device="manager-1")
+            server.sign_in("9")
+            since = server.request("GET", "/health")[1]["seq"]
+            out: mp.Queue = mp.Queue()
+            procs, readies = [], []
+            half = args.subscribers // 2
+            for n in (half, args.subscribers - half):
+                ready = mp.Event()
+                p = mp.Process(
+                    target=subscriber_process,
+                    args=(
+                        server.url,
+                        server.tokens["display-hall"],
+                        since,
+                        n,
+                        args.calls,
+                        ready,
+                        out,
+                    ),
+                )
+                p.start()
+                procs.append(p)
+                readies.append(ready)
+            for r in readies:
+                r.wait(60)
+            sent = asyncio.run(caller(server.url, server.tokens["caller-9"], args.calls))
+            received = out.get(timeout=120) + out.get(timeout=120)
+            for p in procs:
+                p.join(30)
+            lat = [(at - sent[tid]) * 1000 for tid, at in received]
+            print(f"{args.calls} calls × {args.subscribers} subscribers = {len(lat)} deliveries")
+            print(summary("call-next → ticket.called at subscriber", lat))
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

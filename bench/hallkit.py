@@ -1,0 +1,58 @@
+"""Shared by the server benchmarks: a big hall config, a server process, percentiles."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.server import SAMPLE, HallServerProcess
+
+__all__ = ["SAMPLE", "HallServerProcess", "big_hall", "pct", "summary"]
+
+
+def big_hall(path: Path, windows: int = 60) -> Path:
+    """The sample hall's services with `windows` windows, a caller each, kiosks and a manager."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    head = text[: text.index("[[windows]]")]
+    groups = [
+        ("comprehensive", ["A", "B", "F", "G"]),
+        ("comprehensive", ["C", "D", "E"]),
+        ("comprehensive", ["B", "C", "D", "F"]),
+        ("specialized", ["H"]),
+        ("specialized", ["J"]),
+        ("issuance", ["K"]),
+        ("help", ["L"]),
+        ("consultation", ["M"]),
+    ]
+    parts = [head]
+    for i in range(1, windows + 1):
+        kind, services = groups[(i - 1) % len(groups)] if i > 8 else groups[i - 1]
+        codes = ", ".join(f'"{c}"' for c in services)
+        parts.append(
+            f'[[windows]]\nid = "{i}"\nname = "{i}号窗口"\nkind = "{kind}"\n'
+            f"services = [{codes}]\n\n"
+        )
+    for i in range(1, windows + 1):
+        parts.append(f'[[devices]]\nid = "caller-{i}"\nrole = "caller"\nwindow = "{i}"\n\n')
+    for i in range(1, 5):
+        parts.append(f'[[devices]]\nid = "kiosk-{i}"\nrole = "kiosk"\n\n')
+    parts.append('[[devices]]\nid = "display-hall"\nrole = "display"\n\n')
+    parts.append('[[devices]]\nid = "manager-1"\nrole = "manager"\n')
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def summary(name: str, values_ms: list[float]) -> str:
+    return (
+        f"{name}: n={len(values_ms)} p50={pct(values_ms, 50):.1f} ms "
+        f"p99={pct(values_ms, 99):.1f} ms max={max(values_ms):.1f} ms "
+        f"mean={statistics.fmean(values_ms):.1f} ms"
+    )
