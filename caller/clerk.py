@@ -1,0 +1,306 @@
+"""The clerk's terminal as a view model: server link in, screen state and one-shot actions out.
+
+Every change on screen comes from the server: an answer to the clerk's own request, an event
+from the hall's stream, or a snapshot fetched after a (re)connect.  One window action is in
+flight at a time; a second press while it runs is ignored, so a held or double-pressed key
+never acts twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import zoneinfo
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from terminal.link import Result, ServerLink
+
+from .desk import LABELS, Action, DayCounts, Thresholds, WindowDesk
+from .targets import TransferTarget, build_targets
+
+log = logging.getLogger("hallq.caller")
+
+# What the clerk reads when the server says no (zh, en), by the API's error code.
+ERRORS: dict[str, tuple[str, str]] = {
+    "no_clerk": ("本窗口尚未登录", "No clerk is signed in at this window"),
+    "window_paused": ("窗口已暂停，请先恢复", "The window is paused: resume first"),
+    "busy": ("请先办结当前业务", "Finish the current ticket first"),
+    "no_current_ticket": ("当前没有业务", "There is no current ticket"),
+    "already_started": ("已开始办理，不能重呼或过号", "Already being served"),
+    "not_paused": ("窗口未暂停", "The window is not paused"),
+    "invalid_credentials": ("工号或密码错误", "Wrong clerk id or PIN"),
+    "rate_limited": ("错误次数过多，请一分钟后再试", "Too many wrong PINs: wait a minute"),
+    "clerk_busy": ("该工号已在其他窗口登录", "This clerk is signed in at another window"),
+    "same_window": ("不能转到本窗口", "Cannot transfer to this window"),
+    "unknown_window": ("没有这个窗口", "No such window"),
+    "unknown_service": ("没有这项业务", "No such service"),
+    "forbidden": ("本机无权操作该窗口", "This terminal may not act for that window"),
+    "unauthorized": ("本机令牌无效，请联系管理员", "This terminal's token is not valid"),
+    "network": ("网络中断，结果未确认，正在核对", "Network error: checking with the server"),
+    "timeout": ("服务器无应答，结果未确认，正在核对", "No answer: checking with the server"),
+}
+OFFLINE = ("服务器连接中断，正在重连…", "Reconnecting to the hall server…")
+NOTHING_WAITING = ("暂无等候群众", "Nobody is waiting")
+REFRESH_DELAY_MS = 300  # queue figures: one GET per burst of events, not one per event
+LOAD_RETRY_MS = 2000
+
+
+def error_text(result: Result) -> tuple[str, str]:
+    code = result.error_code or ""
+    return ERRORS.get(code, (result.message or code or "操作失败", result.message or "Failed"))
+
+
+class CountsFile:
+    """Today's figures kept on this terminal, so a restart goes on counting from its seq."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def load(self) -> DayCounts:
+        if self.path is None or not self.path.exists():
+            return DayCounts()
+        try:
+            return DayCounts.from_json(json.loads(self.path.read_text()))
+        except (OSError, ValueError, TypeError):
+            log.warning("ignoring unreadable counts file %s", self.path)
+            return DayCounts()
+
+    def save(self, counts: DayCounts) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(counts.to_json()))
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.warning("could not save counts: %s", exc)
+
+
+class CallerViewModel(QObject):
+    """One window's clerk terminal: state to show and the actions behind its keys."""
+
+    changed = Signal()
+    notice = Signal(str, str, str)  # level ("info" | "error"), zh, en
+    answered = Signal(str, bool)  # action (or "session"), whether the server accepted it
+
+    def __init__(
+        self,
+        link: ServerLink,
+        window_id: str,
+        *,
+        counts_file: CountsFile | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.link = link
+        self.desk = WindowDesk(window_id)
+        self.hall: dict[str, Any] = {}
+        self.thresholds = Thresholds()
+        self.tz: dt.tzinfo = dt.UTC
+        self.queues: dict[str, dict[str, Any]] = {}
+        self.targets: list[TransferTarget] = []
+        self.in_flight: str | None = None
+        self.ready = False
+        self._counts_file = counts_file or CountsFile(None)
+        self.counts = self._counts_file.load()
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._refresh = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._refresh.timeout.connect(self._fetch_figures)
+        self._save = QTimer(self, singleShot=True, interval=1000)
+        self._save.timeout.connect(lambda: self._counts_file.save(self.counts))
+        link.event_received.connect(self._on_event)
+        link.resynced.connect(self._fetch_snapshot)
+        link.online_changed.connect(self._on_online)
+
+    # ----- start-up and snapshots --------------------------------------------------------------
+    @property
+    def window_id(self) -> str:
+        return self.desk.window_id
+
+    @property
+    def online(self) -> bool:
+        return self.link.online
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    def start(self) -> None:
+        """Load the hall, then follow its event stream (from the saved seq if it is today's)."""
+        self.link.request("GET", "/hall", timeout_ms=3000, callback=self._on_hall)
+
+    def _on_hall(self, result: Result) -> None:
+        if not result.ok:
+            log.info("hall not loaded (%s); retrying", result.message)
+            QTimer.singleShot(LOAD_RETRY_MS, self, self.start)
+            return
+        self.hall = result.body
+        self.thresholds = Thresholds.from_hall(self.hall)
+        self.tz = zoneinfo.ZoneInfo(self.hall.get("timezone") or "UTC")
+        for w in self.hall.get("windows", []):
+            if w["id"] == self.window_id:
+                self.desk.name, self.desk.services = w["name"], tuple(w["services"])
+        self.targets = build_targets(self.hall, self.window_id)
+        today = self.today()
+        if self.counts.day != today.isoformat():
+            self.counts.reset(today)
+        self.link.start(self.counts.last_seq or None)
+        self.changed.emit()
+
+    def today(self) -> dt.date:
+        return self.now().astimezone(self.tz).date()
+
+    def _on_online(self, online: bool) -> None:
+        if not online:
+            self.ready = False  # until the replay and a fresh snapshot say where we are
+        self.changed.emit()
+
+    def _fetch_snapshot(self) -> None:
+        """After a (re)connect: the window and queues as the server has them now."""
+        self.link.request("GET", "/windows", callback=self._on_windows_snapshot)
+        self.link.request("GET", "/queues", callback=self._on_queues)
+
+    def _on_windows_snapshot(self, result: Result) -> None:
+        view = self._own_window(result)
+        if view is None:
+            return
+        self.desk.resynced(view)
+        self.ready = True
+        self.changed.emit()
+
+    def _own_window(self, result: Result) -> dict[str, Any] | None:
+        if not result.ok:
+            return None
+        return next((w for w in result.body["windows"] if w["id"] == self.window_id), None)
+
+    def _fetch_figures(self) -> None:
+        self.link.request("GET", "/queues", callback=self._on_queues)
+        self.link.request("GET", "/windows", callback=self._on_windows_waiting)
+
+    def _on_queues(self, result: Result) -> None:
+        if result.ok:
+            self.queues = {q["service"]: q for q in result.body["queues"]}
+            self.changed.emit()
+
+    def _on_windows_waiting(self, result: Result) -> None:
+        view = self._own_window(result)
+        if view is not None:
+            self.desk.apply_waiting(view)
+            self.changed.emit()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        moved = self.desk.apply_event(event)
+        if self.counts.count(event, self.window_id, self.today(), self.tz):
+            moved = True
+        if not self._save.isActive():  # the seq moved on: persist it (at most once a second)
+            self._save.start()
+        if str(event.get("type", "")).startswith("ticket."):
+            self._refresh.start()
+        if moved:
+            self.changed.emit()
+
+    # ----- what the screen shows ---------------------------------------------------------------
+    def service_name(self, code: str) -> tuple[str, str]:
+        for s in self.hall.get("services", []):
+            if s["code"] == code:
+                return s["name"], s.get("name_en", "")
+        return code, code
+
+    def window_queues(self) -> list[dict[str, Any]]:
+        """Queue figures of the services this window calls, in the window's order."""
+        return [self.queues[s] for s in self.desk.services if s in self.queues]
+
+    def allows(self, action: Action) -> bool:
+        return self.usable and self.in_flight is None and self.desk.allows(action)
+
+    @property
+    def usable(self) -> bool:
+        """The window's state is known and current: the event stream is up and resynced."""
+        return self.ready and self.link.online
+
+    # ----- the clerk's actions -----------------------------------------------------------------
+    def act(self, action: Action, body: dict[str, Any] | None = None) -> bool:
+        """Send `action` unless one is in flight or the window's state rules it out."""
+        if self.in_flight is not None:
+            return False
+        if not self.usable:
+            self.notice.emit("error", *OFFLINE)
+            return False
+        if not self.desk.allows(action):
+            label = LABELS[action]
+            self.notice.emit("info", f"现在不能{label.zh}", f"{label.en} is not possible now")
+            return False
+        self.in_flight = action.value
+        self.changed.emit()
+        self.link.request(
+            "POST",
+            f"/windows/{self.window_id}/{action.value}",
+            body or {},
+            callback=lambda result: self._on_answer(action, result),
+        )
+        return True
+
+    def transfer(self, target: TransferTarget) -> bool:
+        return self.act(Action.TRANSFER, target.body)
+
+    def pause(self, reason: str) -> bool:
+        return self.act(Action.PAUSE, {"reason": reason})
+
+    def _on_answer(self, action: Action, result: Result) -> None:
+        self.in_flight = None
+        if result.ok:
+            self.desk.apply_answer(action, result.body)
+            if action is Action.CALL_NEXT and result.body.get("ticket") is None:
+                self.notice.emit("info", *NOTHING_WAITING)
+        else:
+            if result.error_code == "busy" and isinstance(result.body, dict):
+                ticket = result.body.get("ticket")
+                if isinstance(ticket, dict):
+                    self.desk.current = ticket
+            self.notice.emit("error", *error_text(result))
+            # The screen may be behind the server (or the answer was lost): ask it.
+            self.link.request("GET", "/windows", callback=self._on_windows_snapshot)
+        self.answered.emit(action.value, result.ok)
+        self.changed.emit()
+
+    def sign_in(self, clerk: str, pin: str) -> bool:
+        if self.in_flight is not None or not clerk or not pin:
+            return False
+        self.in_flight = "session"
+        self.changed.emit()
+        self.link.request(
+            "POST",
+            f"/windows/{self.window_id}/session",
+            {"clerk": clerk, "pin": pin},
+            callback=lambda result: self._on_session(result, signing_in=True),
+        )
+        return True
+
+    def sign_out(self) -> bool:
+        if self.in_flight is not None or not self.desk.signed_in:
+            return False
+        self.in_flight = "session"
+        self.changed.emit()
+        self.link.request(
+            "DELETE",
+            f"/windows/{self.window_id}/session",
+            callback=lambda result: self._on_session(result, signing_in=False),
+        )
+        return True
+
+    def _on_session(self, result: Result, *, signing_in: bool) -> None:
+        self.in_flight = None
+        if result.ok:
+            self.desk.session_answer(result.body, signing_in=signing_in)
+            self.ready = True
+        else:
+            self.notice.emit("error", *error_text(result))
+        self.answered.emit("session", result.ok)
+        self.changed.emit()

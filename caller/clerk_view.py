@@ -1,0 +1,520 @@
+"""The clerk's screen: sign in, the current ticket large, queues, today's figures, eight keys.
+
+Thin widgets over `CallerViewModel`: every label is repainted from the view model on its
+`changed` signal; every key and button only asks the view model to act.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from terminal.theme import Theme, app_theme
+
+from .clerk import OFFLINE, CallerViewModel
+from .desk import LABELS, ORDER, Action, Level, clock_text, handling_s, level, waited_s
+from .targets import PAUSE_REASONS, TransferTarget, search
+
+CHANNELS = {"normal": "普通 Normal", "appointment": "预约 Appointment", "green": "绿色通道 Green"}
+TICKET_STATUS = {"called": "已呼叫 Called", "serving": "办理中 Serving"}
+WINDOW_STATUS = {"open": "服务中 Open", "paused": "暂停 Paused", "closed": "未登录 Closed"}
+_FUNCTION_KEYS = {
+    Qt.Key.Key_F1: 0, Qt.Key.Key_F2: 1, Qt.Key.Key_F3: 2, Qt.Key.Key_F4: 3,
+    Qt.Key.Key_F5: 4, Qt.Key.Key_F6: 5, Qt.Key.Key_F7: 6, Qt.Key.Key_F8: 7,
+}  # fmt: skip
+_DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(10)}
+
+
+def action_for_key(event: QKeyEvent) -> Action | None:
+    """F1…F8, or the digits 1…8 of the numeric keypad (as many USB caller keypads send)."""
+    key = Qt.Key(event.key())
+    if key in _FUNCTION_KEYS:
+        return ORDER[_FUNCTION_KEYS[key]]
+    keypad = bool(event.modifiers() & Qt.KeyboardModifier.KeypadModifier)
+    n = _DIGITS.get(key)
+    if keypad and n is not None and 1 <= n <= len(ORDER):
+        return ORDER[n - 1]
+    return None
+
+
+def level_colour(theme: Theme, lvl: Level) -> str:
+    p = theme.palette
+    return {Level.NORMAL: p.text, Level.YELLOW: p.warn, Level.RED: p.alarm}[lvl]
+
+
+def _label(text: str, theme: Theme, size: int, *, bold: bool = False, colour: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setFont(theme.font(size, bold=bold))
+    if colour:
+        label.setStyleSheet(f"color: {colour}; background: transparent;")
+    return label
+
+
+class SignInPage(QWidget):
+    """Clerk id and PIN; Enter moves on and signs in."""
+
+    def __init__(self, model: CallerViewModel, theme: Theme) -> None:
+        super().__init__()
+        self.model = model
+        self.title = _label("", theme, 56, bold=True)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint = _label("请输入工号和密码登录 · Sign in with your clerk id and PIN", theme, 28,
+                      colour=theme.palette.muted)  # fmt: skip
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.clerk = QLineEdit()
+        self.clerk.setPlaceholderText("工号 Clerk id")
+        self.pin = QLineEdit()
+        self.pin.setPlaceholderText("密码 PIN")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        for field in (self.clerk, self.pin):
+            field.setFont(theme.font(36))
+        self.clerk.returnPressed.connect(self.pin.setFocus)
+        self.pin.returnPressed.connect(self.submit)
+        self.button = QPushButton("登录 Sign in")
+        self.button.setProperty("primary", True)
+        self.button.setFont(theme.font(36, bold=True))
+        self.button.clicked.connect(self.submit)
+        form = QVBoxLayout()
+        form.setSpacing(theme.px(20))
+        for w in (self.title, hint, self.clerk, self.pin, self.button):
+            form.addWidget(w)
+        box = QHBoxLayout(self)
+        box.addStretch(1)
+        box.addLayout(form, 2)
+        box.addStretch(1)
+
+    def submit(self) -> None:
+        if not self.clerk.text().strip():
+            self.clerk.setFocus()
+            return
+        if not self.pin.text():
+            self.pin.setFocus()
+            return
+        self.model.sign_in(self.clerk.text().strip(), self.pin.text())
+        self.pin.clear()
+
+    def refresh(self) -> None:
+        self.title.setText(f"{self.model.desk.name or self.model.window_id} · 窗口登录 Sign in")
+        self.button.setEnabled(self.model.in_flight is None)
+
+
+class TicketCard(QFrame):
+    """The current ticket, readable from a step back."""
+
+    def __init__(self, theme: Theme) -> None:
+        super().__init__()
+        self.theme = theme
+        p = theme.palette
+        self.setObjectName("ticketCard")
+        self.setStyleSheet(
+            f"#ticketCard {{ background: {p.surface}; border: 2px solid {p.line};"
+            f" border-radius: {theme.px(16)}px; }}"
+        )
+        self.number = _label("—", theme, 160, bold=True, colour=p.accent)
+        self.status = _label("", theme, 36, bold=True)
+        self.matter = _label("", theme, 36)
+        self.matter.setWordWrap(True)
+        self.holder = _label("", theme, 32)
+        self.channel = _label("", theme, 30)
+        self.waited = _label("", theme, 36, bold=True)
+        self.handling = _label("", theme, 36, bold=True)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(theme.px(32), theme.px(24), theme.px(32), theme.px(24))
+        top = QHBoxLayout()
+        top.addWidget(self.number)
+        top.addStretch(1)
+        top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignTop)
+        box.addLayout(top)
+        box.addWidget(self.matter)
+        info = QHBoxLayout()
+        info.addWidget(self.holder)
+        info.addSpacing(theme.px(32))
+        info.addWidget(self.channel)
+        info.addStretch(1)
+        box.addLayout(info)
+        times = QHBoxLayout()
+        times.addWidget(self.waited)
+        times.addSpacing(theme.px(48))
+        times.addWidget(self.handling)
+        times.addStretch(1)
+        box.addLayout(times)
+        box.addStretch(1)
+
+    def refresh(self, model: CallerViewModel) -> None:
+        t = model.desk.current
+        p, th = self.theme.palette, model.thresholds
+        if t is None:
+            paused = model.desk.status == "paused"
+            self.number.setText("暂停" if paused else "—")
+            reason = model.desk.pause_reason
+            self.status.setText(f"暂停中 Paused{(' · ' + reason) if reason else ''}" if paused
+                                else "空闲 · 按 F1 叫号 Press F1 to call")  # fmt: skip
+            for label in (self.matter, self.holder, self.channel, self.waited, self.handling):
+                label.setText("")
+            self._paint_pause(model)
+            return
+        zh, en = model.service_name(t["service"])
+        self.number.setText(t["number"])
+        recalls = f" · 重呼 {t['recalls']} 次" if t.get("recalls") else ""
+        self.status.setText(f"{TICKET_STATUS.get(t['status'], t['status'])}{recalls}")
+        self.status.setStyleSheet(f"color: {p.highlight}; background: transparent;")
+        self.matter.setText(f"{t.get('matter') or zh} · {en}")
+        self.holder.setText(f"申请人 {t['holder']}" if t.get("holder") else "申请人 未登记")
+        source = t.get("transferred_from")
+        transferred = f" · 由{source}号窗口转入" if source else ""
+        self.channel.setText(CHANNELS.get(t.get("channel") or "normal", "") + transferred)
+        waited = waited_s(t)
+        if waited is not None:
+            lvl = level(waited, th.wait_yellow_s, th.wait_red_s)
+            self.waited.setText(f"已等候 Waited {clock_text(waited)}")
+            self.waited.setStyleSheet(f"color: {level_colour(self.theme, lvl)};")
+        handled = handling_s(t, model.now())
+        if handled is not None:
+            lvl = level(handled, th.handling_yellow_s, th.handling_red_s)
+            self.handling.setText(f"办理 Handling {clock_text(handled)}")
+            self.handling.setStyleSheet(f"color: {level_colour(self.theme, lvl)};")
+
+    def _paint_pause(self, model: CallerViewModel) -> None:
+        paused_at = model.desk.paused_at
+        if model.desk.status != "paused" or paused_at is None:
+            self.status.setStyleSheet(f"color: {self.theme.palette.muted};")
+            return
+        seconds = (model.now() - paused_at).total_seconds()
+        th = model.thresholds
+        lvl = level(seconds, th.pause_yellow_s, th.pause_red_s)
+        self.handling.setText(f"已暂停 Paused for {clock_text(seconds)}")
+        self.handling.setStyleSheet(f"color: {level_colour(self.theme, lvl)};")
+        self.status.setStyleSheet(f"color: {self.theme.palette.warn};")
+
+
+class FiguresPanel(QFrame):
+    """Queue lengths of the window's services and today's figures for this window."""
+
+    def __init__(self, theme: Theme) -> None:
+        super().__init__()
+        self.theme = theme
+        p = theme.palette
+        self.setObjectName("figures")
+        self.setStyleSheet(
+            f"#figures {{ background: {p.surface}; border: 2px solid {p.line};"
+            f" border-radius: {theme.px(16)}px; }}"
+        )
+        self.queues = _label("", theme, 30)
+        self.queues.setTextFormat(Qt.TextFormat.RichText)
+        self.today = _label("", theme, 30)
+        self.today.setTextFormat(Qt.TextFormat.RichText)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(theme.px(24), theme.px(20), theme.px(24), theme.px(20))
+        box.addWidget(_label("等候人数 Waiting", theme, 32, bold=True))
+        box.addWidget(self.queues)
+        box.addSpacing(theme.px(16))
+        box.addWidget(_label("今日本窗口 Today", theme, 32, bold=True))
+        box.addWidget(self.today)
+        box.addStretch(1)
+
+    def refresh(self, model: CallerViewModel) -> None:
+        th = model.thresholds
+        rows = []
+        for q in model.window_queues():
+            zh, _en = model.service_name(q["service"])
+            longest = int(q.get("longest_wait_s") or 0)
+            colour = level_colour(self.theme, level(longest, th.wait_yellow_s, th.wait_red_s))
+            longest_text = f"最长 {clock_text(longest)}" if q["waiting"] else ""
+            rows.append(
+                f"<tr><td><b>{q['service']}</b> {zh}</td>"
+                f"<td align=right>&nbsp;&nbsp;<b>{q['waiting']}</b> 人</td>"
+                f"<td align=right style='color:{colour}'>&nbsp;&nbsp;{longest_text}</td></tr>"
+            )
+        if model.desk.transferred_in:
+            rows.append(
+                f"<tr><td>转入本窗口 Transferred in</td>"
+                f"<td align=right>&nbsp;&nbsp;<b>{model.desk.transferred_in}</b> 人</td></tr>"
+            )
+        self.queues.setText(f"<table width=100%>{''.join(rows)}</table>")
+        c = model.counts
+        rate = f"{c.satisfaction:.0%}" if c.satisfaction is not None else "—"
+        alarm = self.theme.palette.alarm
+        bad = f" <span style='color:{alarm}'>差评 {c.bad}</span>" if c.bad else ""
+        self.today.setText(
+            f"叫号 Called <b>{c.called}</b> · 办结 Served <b>{c.served}</b><br>"
+            f"过号 No-show <b>{c.no_show}</b> · 转出 Transferred <b>{c.transferred}</b><br>"
+            f"评价 Rated <b>{c.rated}</b> · 满意率 <b>{rate}</b>{bad}"
+        )
+
+
+class DeskPage(QWidget):
+    """The working page: keys F1…F8 (or keypad 1…8) and one big button per action."""
+
+    def __init__(self, view: CallerView, theme: Theme) -> None:
+        super().__init__()
+        self.view = view
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.card = TicketCard(theme)
+        self.figures = FiguresPanel(theme)
+        self.buttons: dict[Action, QPushButton] = {}
+        keys = QGridLayout()
+        keys.setSpacing(theme.px(12))
+        for i, action in enumerate(ORDER):
+            label = LABELS[action]
+            button = QPushButton(f"{label.key}  {label.zh}\n{label.en}")
+            button.setFont(theme.font(30, bold=True))
+            button.setMinimumHeight(theme.px(110))
+            # The page keeps the focus, so every key reaches it and Space never re-presses.
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _checked=False, a=action: view.press(a))
+            keys.addWidget(button, 0, i)
+            self.buttons[action] = button
+        self.buttons[Action.CALL_NEXT].setProperty("primary", True)
+        middle = QHBoxLayout()
+        middle.setSpacing(theme.px(20))
+        middle.addWidget(self.card, 3)
+        middle.addWidget(self.figures, 2)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(middle, 1)
+        box.addLayout(keys)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        action = action_for_key(event)
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        if not event.isAutoRepeat():  # a held key is one press
+            self.view.press(action)
+        event.accept()
+
+    def refresh(self, model: CallerViewModel) -> None:
+        self.card.refresh(model)
+        self.figures.refresh(model)
+        for action, button in self.buttons.items():
+            button.setEnabled(model.allows(action))
+
+
+class PausePage(QWidget):
+    """Choose why the window pauses: keys 1…6 or a touch; Esc goes back."""
+
+    def __init__(self, view: CallerView, theme: Theme) -> None:
+        super().__init__()
+        self.view = view
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        box = QVBoxLayout(self)
+        box.addWidget(_label("暂停原因 · Why pause?", theme, 48, bold=True))
+        grid = QGridLayout()
+        grid.setSpacing(theme.px(16))
+        for i, (zh, en) in enumerate(PAUSE_REASONS):
+            button = QPushButton(f"{i + 1}  {zh}\n{en}")
+            button.setFont(theme.font(34, bold=True))
+            button.setMinimumHeight(theme.px(120))
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _c=False, r=zh: view.pause(r))
+            grid.addWidget(button, i // 3, i % 3)
+        box.addLayout(grid)
+        box.addStretch(1)
+        back = QPushButton("Esc  返回 Back")
+        back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        back.clicked.connect(view.back_to_desk)
+        box.addWidget(back)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        n = _DIGITS.get(Qt.Key(event.key()))
+        if event.key() == Qt.Key.Key_Escape:
+            self.view.back_to_desk()
+        elif n is not None and 1 <= n <= len(PAUSE_REASONS) and not event.isAutoRepeat():
+            self.view.pause(PAUSE_REASONS[n - 1][0])
+        else:
+            super().keyPressEvent(event)
+
+
+class TransferPage(QWidget):
+    """Search a service or window by number, letter, Chinese or pinyin initials; Enter sends."""
+
+    def __init__(self, view: CallerView, theme: Theme) -> None:
+        super().__init__()
+        self.view = view
+        self.query = QLineEdit()
+        self.query.setFont(theme.font(36))
+        self.query.setPlaceholderText("搜索：窗口号、业务字母、名称或拼音首字母 · Search")
+        self.query.textChanged.connect(self._filter)
+        self.query.returnPressed.connect(self.submit)
+        self.query.installEventFilter(self)
+        self.results = QListWidget()
+        self.results.setFont(theme.font(32))
+        self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.results.itemActivated.connect(lambda _item: self.submit())
+        self.results.itemClicked.connect(lambda _item: self.submit())
+        back = QPushButton("Esc  返回 Back")
+        back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        back.clicked.connect(view.back_to_desk)
+        box = QVBoxLayout(self)
+        box.addWidget(_label("转移到 · Transfer to", theme, 48, bold=True))
+        box.addWidget(self.query)
+        box.addWidget(self.results, 1)
+        box.addWidget(back)
+
+    def open(self) -> None:
+        self.query.clear()
+        self._filter("")
+        self.query.setFocus()
+
+    def _filter(self, text: str) -> None:
+        self.results.clear()
+        for target in search(self.view.model.targets, text):
+            kind = "业务" if target.kind == "service" else "窗口"
+            line = f"[{kind}] {target.id}  {target.zh}  {target.en}"
+            if target.detail:
+                line += f"  ({target.detail})"
+            item = QListWidgetItem(line)
+            item.setData(Qt.ItemDataRole.UserRole, target)
+            self.results.addItem(item)
+        self.results.setCurrentRow(0 if self.results.count() else -1)
+
+    def selected(self) -> TransferTarget | None:
+        item = self.results.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def submit(self) -> None:
+        target = self.selected()
+        if target is not None:
+            self.view.transfer(target)
+
+    def eventFilter(self, watched: object, event: object) -> bool:
+        if watched is self.query and isinstance(event, QKeyEvent):
+            if event.type() != QKeyEvent.Type.KeyPress:
+                return False
+            step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}.get(Qt.Key(event.key()))
+            if step is not None:
+                row = self.results.currentRow() + step
+                self.results.setCurrentRow(max(0, min(self.results.count() - 1, row)))
+                return True
+            if event.key() == Qt.Key.Key_Escape:
+                self.view.back_to_desk()
+                return True
+        return False
+
+
+class CallerView(QWidget):
+    """The clerk's whole screen: a header, then sign-in, desk, pause or transfer."""
+
+    def __init__(self, model: CallerViewModel, theme: Theme | None = None) -> None:
+        super().__init__()
+        self.model = model
+        theme = theme or app_theme()
+        self.theme = theme
+        p = theme.palette
+        self.window_name = _label("", theme, 44, bold=True, colour=p.accent)
+        self.clerk = _label("", theme, 30)
+        self.status = _label("", theme, 30, bold=True)
+        self.link = _label("", theme, 28)
+        self.sign_out = QPushButton("签退 Sign out")
+        self.sign_out.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.sign_out.clicked.connect(model.sign_out)
+        header = QHBoxLayout()
+        header.addWidget(self.window_name)
+        header.addSpacing(theme.px(24))
+        header.addWidget(self.clerk)
+        header.addStretch(1)
+        header.addWidget(self.status)
+        header.addSpacing(theme.px(24))
+        header.addWidget(self.link)
+        header.addSpacing(theme.px(24))
+        header.addWidget(self.sign_out)
+        self.message = _label("", theme, 32, bold=True)
+        self.message.setWordWrap(True)
+        self.sign_in_page = SignInPage(model, theme)
+        self.desk_page = DeskPage(self, theme)
+        self.pause_page = PausePage(self, theme)
+        self.transfer_page = TransferPage(self, theme)
+        self.pages = QStackedWidget()
+        for page in (self.sign_in_page, self.desk_page, self.pause_page, self.transfer_page):
+            self.pages.addWidget(page)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(theme.px(24), theme.px(16), theme.px(24), theme.px(16))
+        box.addLayout(header)
+        box.addWidget(self.pages, 1)
+        box.addWidget(self.message)
+        self._message_timer = QTimer(self, singleShot=True, interval=8000)
+        self._message_timer.timeout.connect(self.message.clear)
+        self._tick = QTimer(self, interval=1000)  # waited / handling clocks move every second
+        self._tick.timeout.connect(self.refresh)
+        self._tick.start()
+        model.changed.connect(self.refresh)
+        model.notice.connect(self.show_notice)
+        model.answered.connect(self._on_answered)
+        self.refresh()
+
+    # ----- the clerk's intents -----------------------------------------------------------------
+    def press(self, action: Action) -> None:
+        """One key or button press; pause and transfer first ask for their detail."""
+        if self.pages.currentWidget() is not self.desk_page:
+            return
+        if action in (Action.PAUSE, Action.TRANSFER) and self.model.allows(action):
+            if action is Action.PAUSE:
+                self.pages.setCurrentWidget(self.pause_page)
+                self.pause_page.setFocus()
+            else:
+                self.pages.setCurrentWidget(self.transfer_page)
+                self.transfer_page.open()
+            return
+        self.model.act(action)
+
+    def pause(self, reason: str) -> None:
+        if self.model.pause(reason):
+            self.back_to_desk()
+
+    def transfer(self, target: TransferTarget) -> None:
+        if self.model.transfer(target):
+            self.back_to_desk()
+
+    def back_to_desk(self) -> None:
+        self.pages.setCurrentWidget(self.desk_page)
+        self.desk_page.setFocus()
+
+    # ----- painting ----------------------------------------------------------------------------
+    def show_notice(self, kind: str, zh: str, en: str) -> None:
+        colour = self.theme.palette.alarm if kind == "error" else self.theme.palette.highlight
+        self.message.setStyleSheet(f"color: {colour};")
+        self.message.setText(f"{zh} · {en}")
+        self._message_timer.start()
+
+    def _on_answered(self, action: str, ok: bool) -> None:
+        if ok and self.message.text() and action != Action.CALL_NEXT.value:
+            self.message.clear()
+
+    def refresh(self) -> None:
+        m, p = self.model, self.theme.palette
+        desk = m.desk
+        self.window_name.setText(desk.name or f"{m.window_id}号窗口")
+        self.clerk.setText(f"{desk.clerk_name}（{desk.clerk}）" if desk.clerk else "")
+        status = WINDOW_STATUS.get(desk.status, desk.status)
+        colour = {"open": p.ok, "paused": p.warn}.get(desk.status, p.muted)
+        self.status.setText(status)
+        self.status.setStyleSheet(f"color: {colour};")
+        if m.online:
+            self.link.setText("● 在线 Online")
+            self.link.setStyleSheet(f"color: {p.ok};")
+        else:
+            self.link.setText("● " + " ".join(OFFLINE))
+            self.link.setStyleSheet(f"color: {p.alarm};")
+        self.sign_out.setVisible(desk.signed_in)
+        self.sign_out.setEnabled(m.in_flight is None and desk.current is None)
+        page = self.pages.currentWidget()
+        if not desk.signed_in and page is not self.sign_in_page:
+            self.pages.setCurrentWidget(self.sign_in_page)
+            self.sign_in_page.clerk.setFocus()
+        elif desk.signed_in and page is self.sign_in_page:
+            self.back_to_desk()
+        self.sign_in_page.refresh()
+        self.desk_page.refresh(m)

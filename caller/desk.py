@@ -1,0 +1,322 @@
+"""The window's state as the caller sees it: pure Python, fed by server answers and events.
+
+`WindowDesk` holds what the clerk's screen shows (window status, clerk, current ticket) and
+decides which actions make sense now.  It never guesses: it changes only on a server answer,
+an event from the hall's stream or a snapshot (GET /windows).  Because an HTTP answer can
+arrive before the WebSocket delivers older events of the same window, each applied answer
+leaves an *expected echo*; events for this window that come before that echo are older than
+what the screen already shows and are not applied again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+Ticket = dict[str, Any]
+
+
+class Action(StrEnum):
+    """The clerk's actions; the value is the route under /windows/{w}/."""
+
+    CALL_NEXT = "call-next"
+    RECALL = "recall"
+    START = "start"
+    FINISH = "finish"
+    NO_SHOW = "no-show"
+    TRANSFER = "transfer"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+@dataclass(frozen=True)
+class ActionLabel:
+    """How an action is named on its button and which function key triggers it."""
+
+    zh: str
+    en: str
+    key: str  # F1 … F8; the numeric keypad digit of the same number does the same
+
+
+LABELS: dict[Action, ActionLabel] = {
+    Action.CALL_NEXT: ActionLabel("叫号", "Call next", "F1"),
+    Action.RECALL: ActionLabel("重呼", "Recall", "F2"),
+    Action.START: ActionLabel("开始办理", "Start", "F3"),
+    Action.FINISH: ActionLabel("办结", "Finish", "F4"),
+    Action.NO_SHOW: ActionLabel("过号", "No-show", "F5"),
+    Action.TRANSFER: ActionLabel("转移", "Transfer", "F6"),
+    Action.PAUSE: ActionLabel("暂停", "Pause", "F7"),
+    Action.RESUME: ActionLabel("恢复", "Resume", "F8"),
+}
+ORDER: tuple[Action, ...] = tuple(LABELS)
+
+# The event each answered action leaves in the hall's stream, keyed by the status of the
+# ticket in the answer (recall past the limit answers no_show and logs ticket.no_show).
+_ECHO_BY_STATUS = {
+    "serving": "ticket.started",
+    "done": "ticket.finished",
+    "no_show": "ticket.no_show",
+    "waiting": "ticket.transferred",
+}
+# On loopback or a LAN the echo follows its answer within milliseconds; an echo still missing
+# after this long means the desk's idea of the stream was wrong, and waiting on it would
+# freeze the screen.
+ECHO_PATIENCE_S = 3.0
+_CLOSING_EVENTS = ("ticket.finished", "ticket.no_show", "ticket.transferred")
+_OPENING_EVENTS = ("ticket.called", "ticket.recalled", "ticket.started")
+
+
+class Level(StrEnum):
+    """电子监察 colour of a duration against the hall's yellow and red limits."""
+
+    NORMAL = "normal"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The hall's supervision limits in seconds (GET /hall → thresholds)."""
+
+    wait_yellow_s: int = 1200
+    wait_red_s: int = 2400
+    handling_yellow_s: int = 1200
+    handling_red_s: int = 2400
+    pause_yellow_s: int = 900
+    pause_red_s: int = 1800
+
+    @classmethod
+    def from_hall(cls, hall: dict[str, Any]) -> Thresholds:
+        given = hall.get("thresholds") or {}
+        known = {k: int(v) for k, v in given.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def level(seconds: float, yellow: int, red: int) -> Level:
+    if seconds >= red:
+        return Level.RED
+    if seconds >= yellow:
+        return Level.YELLOW
+    return Level.NORMAL
+
+
+def parse_time(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def clock_text(seconds: float) -> str:
+    """12:05 for minutes and seconds; 1:02:05 past an hour."""
+    s = max(0, int(seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def waited_s(ticket: Ticket) -> float | None:
+    """How long the citizen waited from the ticket until the (latest) call."""
+    issued, called = parse_time(ticket.get("issued_at")), parse_time(ticket.get("called_at"))
+    if issued is None or called is None:
+        return None
+    return (called - issued).total_seconds()
+
+
+def handling_s(ticket: Ticket, now: dt.datetime) -> float | None:
+    """Handling time so far: from the start, else from the call (as the server counts it)."""
+    began = parse_time(ticket.get("started_at")) or parse_time(ticket.get("called_at"))
+    return None if began is None else (now - began).total_seconds()
+
+
+@dataclass
+class WindowDesk:
+    """One window's live state and the rules for what the clerk may press."""
+
+    window_id: str
+    name: str = ""
+    services: tuple[str, ...] = ()
+    status: str = "closed"  # closed | open | paused
+    clerk: str | None = None
+    clerk_name: str = ""
+    pause_reason: str = ""
+    paused_at: dt.datetime | None = None
+    current: Ticket | None = None
+    transferred_in: int = 0  # tickets transferred to this very window, waiting for it
+    clock: Callable[[], float] = time.monotonic
+    _echoes: deque[tuple[str, str | None, float]] = field(default_factory=deque)
+
+    # ----- inputs ------------------------------------------------------------------------------
+    def apply_snapshot(self, view: dict[str, Any]) -> None:
+        """A window object from GET /windows or a session/pause answer: the whole truth."""
+        self.name = view.get("name") or self.name
+        self.services = tuple(view.get("services") or self.services)
+        self.status = view.get("status", "closed")
+        self.clerk = view.get("clerk")
+        self.clerk_name = view.get("clerk_name") or ""
+        self.pause_reason = view.get("pause_reason") or ""
+        self.paused_at = parse_time(view.get("paused_at"))
+        self.current = view.get("current")
+        self.apply_waiting(view)
+
+    def apply_waiting(self, view: dict[str, Any]) -> None:
+        """Only the count of tickets transferred to this window (a periodic GET /windows)."""
+        self.transferred_in = int(view.get("waiting") or 0)
+
+    def resynced(self, view: dict[str, Any]) -> None:
+        """After a reconnect the snapshot supersedes every echo still expected."""
+        self._echoes.clear()
+        self.apply_snapshot(view)
+
+    def apply_answer(self, action: Action, body: dict[str, Any]) -> None:
+        """The server's 2xx answer to `action`; remembers the event it will echo."""
+        if action in (Action.PAUSE, Action.RESUME):
+            was = self.status
+            self.apply_snapshot(body["window"])
+            if was != self.status:
+                self._expect("window.paused" if action is Action.PAUSE else "window.resumed", None)
+            return
+        ticket = body.get("ticket")
+        if ticket is None:
+            return  # call-next with nobody waiting: nothing changed, no event
+        status = ticket.get("status")
+        if status == "called":
+            echo = "ticket.called" if action is Action.CALL_NEXT else "ticket.recalled"
+            self.current = ticket
+        else:
+            echo = _ECHO_BY_STATUS.get(status, "")
+            self.current = ticket if status == "serving" else None
+        self._expect(echo, ticket.get("id"))
+
+    def session_answer(self, body: dict[str, Any], *, signing_in: bool) -> None:
+        """Answer to sign in / sign out; expects the window event when the status changed."""
+        was = self.status
+        self.apply_snapshot(body["window"])
+        if was == "closed" and signing_in and self.status != "closed":
+            self._expect("window.opened", None)
+        elif not signing_in and was != "closed":
+            self._expect("window.closed", None)
+
+    def _expect(self, event_type: str, ticket_id: str | None) -> None:
+        self._echoes.append((event_type, ticket_id, self.clock()))
+
+    def apply_event(self, event: dict[str, Any]) -> bool:
+        """An event from the hall's stream; True when the desk changed."""
+        data = event.get("data") or {}
+        kind = event.get("type", "")
+        ticket = data.get("ticket") if isinstance(data.get("ticket"), dict) else None
+        if data.get("window") != self.window_id or not (
+            kind.startswith("window.") or kind in _OPENING_EVENTS or kind in _CLOSING_EVENTS
+        ):
+            return False
+        while self._echoes and self.clock() - self._echoes[0][2] > ECHO_PATIENCE_S:
+            self._echoes.popleft()  # a guess about the stream that did not come true
+        if self._echoes:
+            if self._echoes[0][:2] == (kind, ticket.get("id") if ticket else None):
+                self._echoes.popleft()
+            # older than the answer already shown, or the echo of it: nothing to apply
+            return False
+        if kind in _OPENING_EVENTS:
+            self.current = ticket
+        elif kind in _CLOSING_EVENTS:
+            if self.current is None or ticket is None or self.current.get("id") == ticket["id"]:
+                self.current = None
+        elif kind == "window.opened":
+            self.status, self.clerk = "open", data.get("clerk")
+            self.clerk_name = data.get("clerk_name") or ""
+            self.pause_reason, self.paused_at = "", None
+        elif kind == "window.closed":
+            self.status, self.clerk, self.clerk_name, self.current = "closed", None, "", None
+        elif kind == "window.paused":
+            self.status, self.pause_reason = "paused", data.get("reason") or ""
+            self.paused_at = parse_time(event.get("at"))
+        elif kind == "window.resumed":
+            self.status, self.pause_reason, self.paused_at = "open", "", None
+        else:
+            return False
+        return True
+
+    # ----- what may be pressed -----------------------------------------------------------------
+    @property
+    def signed_in(self) -> bool:
+        return self.status != "closed"
+
+    def allows(self, action: Action) -> bool:
+        if not self.signed_in:
+            return False
+        current = self.current.get("status") if self.current else None
+        if action is Action.CALL_NEXT:
+            return self.status == "open" and current is None
+        if action is Action.PAUSE:
+            return self.status == "open"
+        if action is Action.RESUME:
+            return self.status == "paused"
+        if action in (Action.RECALL, Action.START, Action.NO_SHOW):
+            return current == "called"
+        return current in ("called", "serving")  # finish, transfer
+
+
+@dataclass
+class DayCounts:
+    """Today's figures for one window, counted from the event stream (exactly once by seq)."""
+
+    day: str = ""
+    called: int = 0
+    served: int = 0
+    no_show: int = 0
+    transferred: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    bad: int = 0
+    last_seq: int = 0
+
+    def count(self, event: dict[str, Any], window_id: str, today: dt.date, tz: dt.tzinfo) -> bool:
+        """Count `event` if it is this window's and today's; True when a figure moved."""
+        seq = int(event.get("seq") or 0)
+        if seq <= self.last_seq:
+            return False
+        self.last_seq = seq
+        if self.day != today.isoformat():
+            self.reset(today)
+        at = parse_time(event.get("at"))
+        data = event.get("data") or {}
+        if at is None or at.astimezone(tz).date() != today or data.get("window") != window_id:
+            return False
+        kind = event.get("type")
+        if kind == "ticket.called":
+            self.called += 1
+        elif kind == "ticket.finished":
+            self.served += 1
+        elif kind == "ticket.no_show":
+            self.no_show += 1
+        elif kind == "ticket.transferred":
+            self.transferred += 1
+        elif kind == "ticket.evaluated":
+            score = int(data.get("score") or 0)
+            self.rated += 1
+            self.satisfied += score >= 3
+            self.bad += score <= 2
+        else:
+            return False
+        return True
+
+    def reset(self, today: dt.date) -> None:
+        seq = self.last_seq
+        for name in self.__dataclass_fields__:
+            setattr(self, name, 0)
+        self.day, self.last_seq = today.isoformat(), seq
+
+    @property
+    def satisfaction(self) -> float | None:
+        """满意率 = (★5+★4+★3) / all ratings."""
+        return self.satisfied / self.rated if self.rated else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DayCounts:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)

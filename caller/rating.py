@@ -1,0 +1,180 @@
+"""好差评 at the window: what the window-facing screen shows, as a pure state machine.
+
+The screen follows its window through the event stream: the ticket being served, then — when
+the clerk finishes — a five-level rating for that ticket; ★1–2 (差评) asks why before it is
+sent; then thanks, and back.  `RatingFlow` holds that state; the Qt layer sends the rating and
+runs the timers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+Ticket = dict[str, Any]
+
+# GB/T 39734: the five levels, best first as the buttons are laid out.
+LEVELS: tuple[tuple[int, str, str], ...] = (
+    (5, "非常满意", "Very satisfied"),
+    (4, "满意", "Satisfied"),
+    (3, "基本满意", "Fairly satisfied"),
+    (2, "不满意", "Dissatisfied"),
+    (1, "非常不满意", "Very dissatisfied"),
+)
+# 差评 reasons: API codes with their labels.
+REASONS: tuple[tuple[str, str, str], ...] = (
+    ("attitude", "态度", "Attitude"),
+    ("efficiency", "效率", "Efficiency"),
+    ("one_time_notice", "一次告知", "Not told everything at once"),
+    ("environment", "环境", "Environment"),
+    ("other", "其他", "Other"),
+)
+BAD_MAX_SCORE = 2
+
+
+class Stage(StrEnum):
+    """What the window-facing screen shows."""
+
+    CLOSED = "closed"  # no clerk signed in
+    PAUSED = "paused"
+    WELCOME = "welcome"  # clerk present, nobody at the window
+    SERVING = "serving"  # a ticket is called or being served
+    RATING = "rating"  # choose ★1–★5
+    REASONS = "reasons"  # 差评: choose why
+    SENDING = "sending"
+    THANKS = "thanks"
+
+
+@dataclass
+class RatingFlow:
+    """The window-facing screen's state, driven by window events and the citizen's touches."""
+
+    window_id: str
+    window_name: str = ""
+    status: str = "closed"
+    clerk: str | None = None
+    clerk_name: str = ""
+    pause_reason: str = ""
+    current: Ticket | None = None
+    to_rate: Ticket | None = None  # the finished ticket waiting for its rating
+    score: int | None = None
+    reasons: list[str] = field(default_factory=list)
+    error: str = ""  # the last failure to send, shown with a retry
+    _sending: bool = field(default=False, init=False, repr=False)
+    _thanked: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def stage(self) -> Stage:
+        if self.to_rate is not None:
+            if self._sending:
+                return Stage.SENDING
+            if self.score is None or self.score > BAD_MAX_SCORE:
+                return Stage.RATING  # a good score whose sending failed is chosen again
+            return Stage.REASONS
+        if self._thanked:
+            return Stage.THANKS
+        if self.status == "closed":
+            return Stage.CLOSED
+        if self.status == "paused" and self.current is None:
+            return Stage.PAUSED
+        return Stage.SERVING if self.current is not None else Stage.WELCOME
+
+    # ----- the window, from snapshots and events -------------------------------------------------
+    def apply_window(self, view: dict[str, Any]) -> None:
+        self.window_name = view.get("name") or self.window_name
+        self.status = view.get("status", "closed")
+        self.clerk = view.get("clerk")
+        self.clerk_name = view.get("clerk_name") or ""
+        self.pause_reason = view.get("pause_reason") or ""
+        self.current = view.get("current")
+
+    def apply_event(self, event: dict[str, Any]) -> bool:
+        """True when the screen changes."""
+        data = event.get("data") or {}
+        if data.get("window") != self.window_id:
+            return False
+        kind = event.get("type", "")
+        ticket = data.get("ticket") if isinstance(data.get("ticket"), dict) else None
+        if kind in ("ticket.called", "ticket.recalled", "ticket.started"):
+            self.current = ticket
+        elif kind in ("ticket.no_show", "ticket.transferred"):
+            self.current = None
+        elif kind == "ticket.finished" and ticket is not None:
+            self.current = None
+            if ticket.get("score") is None:
+                self.ask(ticket)
+        elif kind == "ticket.evaluated" and ticket is not None:
+            if self.to_rate is not None and self.to_rate.get("id") == ticket.get("id"):
+                self.thank()  # rated elsewhere (a kiosk) or our answer was lost on the way
+        elif kind == "window.opened":
+            self.status, self.clerk = "open", data.get("clerk")
+            self.clerk_name = data.get("clerk_name") or ""
+        elif kind == "window.closed":
+            self.status, self.clerk, self.clerk_name, self.current = "closed", None, "", None
+        elif kind == "window.paused":
+            self.status, self.pause_reason = "paused", data.get("reason") or ""
+        elif kind == "window.resumed":
+            self.status, self.pause_reason = "open", ""
+        else:
+            return False
+        return True
+
+    # ----- the citizen -------------------------------------------------------------------------
+    def ask(self, ticket: Ticket) -> None:
+        """Start asking for a rating of `ticket` (replaces a rating left unanswered)."""
+        self.to_rate, self.score, self.reasons, self.error = ticket, None, [], ""
+        self._sending = self._thanked = False
+
+    def choose(self, score: int) -> bool:
+        """The citizen touched a level; True when the rating is ready to send."""
+        if self.to_rate is None or self._sending or not 1 <= score <= 5:
+            return False
+        self.score, self.reasons, self.error = score, [], ""
+        return score > BAD_MAX_SCORE
+
+    def toggle_reason(self, code: str) -> None:
+        if self.stage is not Stage.REASONS or code not in {r[0] for r in REASONS}:
+            return
+        if code in self.reasons:
+            self.reasons.remove(code)
+        else:
+            self.reasons.append(code)
+
+    def back_to_levels(self) -> None:
+        """From the reasons back to the five levels (the citizen changed their mind)."""
+        if self.stage is Stage.REASONS:
+            self.score, self.reasons, self.error = None, [], ""
+
+    @property
+    def can_send(self) -> bool:
+        if self.to_rate is None or self.score is None or self._sending:
+            return False
+        return self.score > BAD_MAX_SCORE or bool(self.reasons)
+
+    def body(self) -> dict[str, Any]:
+        """The POST /tickets/{id}/evaluation body."""
+        assert self.score is not None
+        body: dict[str, Any] = {"score": self.score}
+        if self.score <= BAD_MAX_SCORE:
+            body["reasons"] = list(self.reasons)
+        return body
+
+    def sending(self) -> None:
+        self._sending, self.error = True, ""
+
+    def failed(self, message: str) -> None:
+        """Sending failed: keep the choice, show the message and let the citizen retry."""
+        self._sending, self.error = False, message
+
+    def thank(self) -> None:
+        self.to_rate, self.score, self.reasons, self.error = None, None, [], ""
+        self._sending, self._thanked = False, True
+
+    def give_up(self) -> None:
+        """Nobody answered in time: the rating is dropped, the screen returns to the window."""
+        self.to_rate, self.score, self.reasons, self.error = None, None, [], ""
+        self._sending = False
+
+    def done_thanking(self) -> None:
+        self._thanked = False

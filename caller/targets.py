@@ -1,0 +1,75 @@
+"""Where a ticket can be transferred to, and the clerk's search over those places.
+
+A clerk types a few characters — a window number ("7"), a service letter ("C"), Chinese
+("公安") or pinyin initials ("gafw" for 公安服务) — and gets the matching services and windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+
+# Why a window pauses; the first is what a clerk picks most.
+PAUSE_REASONS: tuple[tuple[str, str], ...] = (
+    ("临时离开", "Away briefly"),
+    ("午间休息", "Lunch break"),
+    ("业务培训", "Training"),
+    ("开会", "Meeting"),
+    ("系统故障", "System fault"),
+    ("其他", "Other"),
+)
+
+
+@dataclass(frozen=True)
+class TransferTarget:
+    """A service queue or a window a ticket can wait at next."""
+
+    kind: str  # "service" | "window"
+    id: str  # service code or window id
+    zh: str
+    en: str
+    detail: str = ""  # services of a window, shown under its name
+
+    @property
+    def body(self) -> dict[str, str]:
+        """The POST /windows/{w}/transfer body."""
+        return {self.kind: self.id}
+
+    @property
+    def search_text(self) -> str:
+        return _search_text(self.id, self.zh, self.en)
+
+
+@lru_cache(maxsize=512)
+def _search_text(ident: str, zh: str, en: str) -> str:
+    initials = "".join(lazy_pinyin(zh, style=Style.FIRST_LETTER))
+    full = "".join(lazy_pinyin(zh))
+    return " ".join((ident, zh, en, initials, full)).lower()
+
+
+def build_targets(hall: dict[str, Any], own_window: str) -> list[TransferTarget]:
+    """Services first (the usual 转业务), then every other window (转窗口)."""
+    names = {s["code"]: s["name"] for s in hall.get("services", [])}
+    out = [
+        TransferTarget("service", s["code"], s["name"], s.get("name_en", ""))
+        for s in hall.get("services", [])
+    ]
+    for w in hall.get("windows", []):
+        if w["id"] == own_window:
+            continue
+        detail = "、".join(names.get(code, code) for code in w.get("services", []))
+        out.append(TransferTarget("window", w["id"], w["name"], f"Window {w['id']}", detail))
+    return out
+
+
+def search(targets: list[TransferTarget], query: str) -> list[TransferTarget]:
+    """Targets matching every word of `query`; exact ids (a window number, a letter) first."""
+    words = query.lower().split()
+    if not words:
+        return list(targets)
+    hits = [t for t in targets if all(w in t.search_text for w in words)]
+    exact = [t for t in hits if t.id.lower() == words[0]]
+    return exact + [t for t in hits if t not in exact]
