@@ -104,3 +104,17 @@ def test_worker_results_and_errors_come_back_on_the_gui_thread(qtbot: QtBot) -> 
     assert results["done"] == 42
     assert isinstance(results["error"], OSError)
     assert all(thread is gui for _, _, thread in seen)
+
+
+def test_importing_terminal_protects_against_the_emit_refcount_bug() -> None:
+    import sys
+
+    import terminal  # noqa: F401  (the import applies the workaround)
+    from terminal.link import ServerLink
+
+    link = ServerLink("http://127.0.0.1:1", "t")
+    before = sys.getrefcount(True)
+    for _ in range(2000):
+        link.resynced.emit()
+    assert sys.getrefcount(True) > 2**30  # far from the fatal zero, whatever emit() leaks
+    assert before - sys.getrefcount(True) in (0, 2000)
