@@ -1,0 +1,100 @@
+"""`hallq-caller`: the window caller — clerk's screen and the window-facing screen (双屏).
+
+    hallq-caller --server URL --token T [--sim] [--windowed] [--compact] [--citizen-screen-only]
+
+The window is the one the device token is bound to (GET /devices/me).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
+
+from terminal.app import TerminalConfigError, connect_to_hall, start_application, terminal_arguments
+from terminal.link import Result, ServerLink
+from terminal.theme import app_theme
+
+from .app import CallerApp, CallerConfigError, WindowDevices
+from .clerk import CountsFile
+
+log = logging.getLogger("hallq.caller")
+RETRY_MS = 3000
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = terminal_arguments("hallq-caller", "caller")
+    p.add_argument(
+        "--compact",
+        action="store_true",
+        help="a small always-on-top caller beside a back-office system",
+    )
+    p.add_argument(
+        "--citizen-screen-only",
+        dest="citizen_only",
+        action="store_true",
+        help="only the window-facing screen (a tablet at the window)",
+    )
+    p.add_argument(
+        "--counts-file",
+        type=Path,
+        help="where today's figures are kept (default ~/.local/state/hallq/caller-DEVICE.json)",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        app = start_application(args)
+        section = dict(args.sections.get("caller", {}))
+        devices = WindowDevices.simulated() if args.sim else WindowDevices.from_config(section)
+    except (TerminalConfigError, CallerConfigError) as exc:
+        print(f"hallq-caller: {exc}", file=sys.stderr)
+        return 2
+    running: list[CallerApp | QWidget] = []
+
+    def on_device(link: ServerLink, result: Result) -> None:
+        if not result.ok or result.body.get("role") != "caller" or not result.body.get("window"):
+            log.warning("this token is not a caller's (%s); retrying", result.message)
+            QTimer.singleShot(RETRY_MS, lambda: ask_device(link))
+            return
+        device_id = str(result.body["id"])
+        counts = args.counts_file or (
+            Path.home() / ".local" / "state" / "hallq" / f"caller-{device_id}.json"
+        )
+        caller = CallerApp(
+            link,
+            str(result.body["window"]),
+            theme=app_theme(),
+            devices=devices,
+            counts_file=CountsFile(counts),
+            clerk_screen=not args.citizen_only,
+            compact=args.compact,
+        )
+        running.append(caller)
+        running.extend(
+            caller.show(
+                windowed=args.windowed, screen_size=args.screen_size, admin_pin=args.admin_pin
+            )
+        )
+        caller.start()
+
+    def ask_device(link: ServerLink) -> None:
+        link.request("GET", "/devices/me", callback=lambda r: on_device(link, r))
+
+    try:
+        connect_to_hall(args, ask_device)
+    except TerminalConfigError as exc:
+        print(f"hallq-caller: {exc}", file=sys.stderr)
+        return 2
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
