@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -18,17 +19,14 @@ from terminal.theme import Theme, app_theme
 
 from .citizen import CitizenViewModel
 from .rating import LEVELS, REASONS, Stage
+from .widgets import Text, big_button, text_css
 
 STAR_COLOURS = {5: "#1a7f37", 4: "#2f9e44", 3: "#0a5bd3", 2: "#b26a00", 1: "#c8161d"}
 
 
-def _label(theme: Theme, size: int, *, bold: bool = False, colour: str = "") -> QLabel:
-    label = QLabel("")
-    label.setFont(theme.font(size, bold=bold))
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+def _label(theme: Theme, size: int, *, bold: bool = False, colour: str = "") -> Text:
+    label = Text(theme, size, bold=bold, colour=colour, centred=True)
     label.setWordWrap(True)
-    if colour:
-        label.setStyleSheet(f"color: {colour}; background: transparent;")
     return label
 
 
@@ -66,15 +64,25 @@ class RatingPage(QWidget):
         row.setSpacing(theme.px(16))
         self.buttons: dict[int, QPushButton] = {}
         for score, zh, en in LEVELS:
-            button = QPushButton(f"{'★' * score}\n{zh}\n{en}")
-            button.setFont(theme.font(36, bold=True))
-            button.setMinimumHeight(theme.px(260))
-            button.setStyleSheet(
-                f"QPushButton {{ color: {STAR_COLOURS[score]}; border: 3px solid"
-                f" {STAR_COLOURS[score]}; border-radius: {theme.px(20)}px; }}"
+            colour = STAR_COLOURS[score]
+            button = big_button(
+                theme,
+                "",
+                30,
+                height=280,
+                extra=f"QPushButton {{ border: 4px solid {colour};"
+                f" border-radius: {theme.px(20)}px; }}",
             )
+            # Stars, Chinese and English at their own sizes: labels inside the button.
+            inner = QVBoxLayout(button)
+            for text, size, bold in (("★" * score, 40, False), (zh, 40, True), (en, 24, False)):
+                label = Text(theme, size, bold=bold, colour=colour, centred=True, text=text)
+                label.setWordWrap(True)
+                label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+                inner.addWidget(label)
             button.clicked.connect(lambda _c=False, s=score: model.choose(s))
-            row.addWidget(button)
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            row.addWidget(button, 1)
             self.buttons[score] = button
         box = QVBoxLayout(self)
         box.addStretch(1)
@@ -97,23 +105,23 @@ class ReasonsPage(QWidget):
         grid.setSpacing(theme.px(16))
         self.buttons: dict[str, QPushButton] = {}
         for i, (code, zh, en) in enumerate(REASONS):
-            button = QPushButton(f"{zh}\n{en}")
-            button.setCheckable(True)
-            button.setFont(theme.font(40, bold=True))
-            button.setMinimumHeight(theme.px(150))
-            button.setStyleSheet(
-                f"QPushButton:checked {{ background: {p.alarm}; color: {p.on_accent};"
-                f" border-color: {p.alarm}; }}"
+            button = big_button(
+                theme,
+                f"{zh}\n{en}",
+                40,
+                height=150,
+                extra=f"QPushButton:checked {{ background: {p.alarm}; color: {p.on_accent};"
+                f" border-color: {p.alarm}; }}",
             )
+            button.setCheckable(True)
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             button.clicked.connect(lambda _c=False, c=code: model.toggle_reason(c))
             grid.addWidget(button, i // 3, i % 3)
             self.buttons[code] = button
-        self.back = QPushButton("返回 Back")
-        self.back.setFont(theme.font(36))
+        self.back = big_button(theme, "返回 Back", 36, height=120)
         self.back.clicked.connect(model.back)
-        self.send = QPushButton("提交评价 Submit")
+        self.send = big_button(theme, "提交评价 Submit", 40, height=120)
         self.send.setProperty("primary", True)
-        self.send.setFont(theme.font(40, bold=True))
         self.send.clicked.connect(model.send)
         actions = QHBoxLayout()
         actions.addWidget(self.back, 1)
@@ -141,9 +149,9 @@ class CitizenView(QWidget):
         self.avatar.setAlignment(Qt.AlignmentFlag.AlignCenter)
         size = theme.px(96)
         self.avatar.setFixedSize(size, size)
-        self.avatar.setFont(theme.font(52, bold=True))
         self.avatar.setStyleSheet(
-            f"background: {p.accent}; color: {p.on_accent}; border-radius: {size // 2}px;"
+            f"QLabel {{ {text_css(theme, 48, bold=True)} background: {p.accent};"
+            f" color: {p.on_accent}; border-radius: {size // 2}px; }}"
         )
         self.clerk = _label(theme, 34)
         self.clerk.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -208,12 +216,8 @@ class CitizenView(QWidget):
             page.show_text("", "感谢您的评价！", "Thank you for your feedback!")
         elif stage is Stage.SERVING and flow.current is not None:
             t = flow.current
-            holder = f" · {t['holder']}" if t.get("holder") else ""
-            page.show_text(
-                t["number"],
-                f"正在为您办理 · {t.get('matter') or ''}{holder}".rstrip(" ·"),
-                "Now serving",
-            )
+            words = ["正在为您办理", t.get("matter") or "", t.get("holder") or ""]
+            page.show_text(t["number"], " · ".join(w for w in words if w), "Now serving")
         elif stage is Stage.PAUSED:
             reason = f"（{flow.pause_reason}）" if flow.pause_reason else ""
             page.show_text("", f"暂停服务{reason}，请稍候", "Service paused, please wait")

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -27,6 +26,7 @@ from terminal.theme import Theme, app_theme
 from .clerk import OFFLINE, CallerViewModel
 from .desk import LABELS, ORDER, Action, Level, clock_text, handling_s, level, waited_s
 from .targets import PAUSE_REASONS, TransferTarget, search
+from .widgets import Text, big_button, text_css
 
 CHANNELS = {"normal": "普通 Normal", "appointment": "预约 Appointment", "green": "绿色通道 Green"}
 TICKET_STATUS = {"called": "已呼叫 Called", "serving": "办理中 Serving"}
@@ -55,23 +55,15 @@ def level_colour(theme: Theme, lvl: Level) -> str:
     return {Level.NORMAL: p.text, Level.YELLOW: p.warn, Level.RED: p.alarm}[lvl]
 
 
-def _label(text: str, theme: Theme, size: int, *, bold: bool = False, colour: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setFont(theme.font(size, bold=bold))
-    if colour:
-        label.setStyleSheet(f"color: {colour}; background: transparent;")
-    return label
-
-
 class SignInPage(QWidget):
     """Clerk id and PIN; Enter moves on and signs in."""
 
     def __init__(self, model: CallerViewModel, theme: Theme) -> None:
         super().__init__()
         self.model = model
-        self.title = _label("", theme, 56, bold=True)
+        self.title = Text(theme, 56, text="", bold=True)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = _label("请输入工号和密码登录 · Sign in with your clerk id and PIN", theme, 28,
+        hint = Text(theme, 28, text="请输入工号和密码登录 · Sign in with your clerk id and PIN",
                       colour=theme.palette.muted)  # fmt: skip
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.clerk = QLineEdit()
@@ -80,17 +72,18 @@ class SignInPage(QWidget):
         self.pin.setPlaceholderText("密码 PIN")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         for field in (self.clerk, self.pin):
-            field.setFont(theme.font(36))
+            field.setStyleSheet(f"QLineEdit {{ {text_css(theme, 40)} }}")
         self.clerk.returnPressed.connect(self.pin.setFocus)
         self.pin.returnPressed.connect(self.submit)
-        self.button = QPushButton("登录 Sign in")
+        self.button = big_button(theme, "登录 Sign in", 36, height=100)
         self.button.setProperty("primary", True)
-        self.button.setFont(theme.font(36, bold=True))
         self.button.clicked.connect(self.submit)
         form = QVBoxLayout()
         form.setSpacing(theme.px(20))
+        form.addStretch(1)
         for w in (self.title, hint, self.clerk, self.pin, self.button):
             form.addWidget(w)
+        form.addStretch(2)
         box = QHBoxLayout(self)
         box.addStretch(1)
         box.addLayout(form, 2)
@@ -123,14 +116,14 @@ class TicketCard(QFrame):
             f"#ticketCard {{ background: {p.surface}; border: 2px solid {p.line};"
             f" border-radius: {theme.px(16)}px; }}"
         )
-        self.number = _label("—", theme, 160, bold=True, colour=p.accent)
-        self.status = _label("", theme, 36, bold=True)
-        self.matter = _label("", theme, 36)
+        self.number = Text(theme, 160, text="—", bold=True, colour=p.accent)
+        self.status = Text(theme, 36, text="", bold=True)
+        self.matter = Text(theme, 36, text="")
         self.matter.setWordWrap(True)
-        self.holder = _label("", theme, 32)
-        self.channel = _label("", theme, 30)
-        self.waited = _label("", theme, 36, bold=True)
-        self.handling = _label("", theme, 36, bold=True)
+        self.holder = Text(theme, 32, text="")
+        self.channel = Text(theme, 30, text="")
+        self.waited = Text(theme, 36, text="", bold=True)
+        self.handling = Text(theme, 36, text="", bold=True)
         box = QVBoxLayout(self)
         box.setContentsMargins(theme.px(32), theme.px(24), theme.px(32), theme.px(24))
         top = QHBoxLayout()
@@ -170,7 +163,7 @@ class TicketCard(QFrame):
         self.number.setText(t["number"])
         recalls = f" · 重呼 {t['recalls']} 次" if t.get("recalls") else ""
         self.status.setText(f"{TICKET_STATUS.get(t['status'], t['status'])}{recalls}")
-        self.status.setStyleSheet(f"color: {p.highlight}; background: transparent;")
+        self.status.paint(p.highlight)
         self.matter.setText(f"{t.get('matter') or zh} · {en}")
         self.holder.setText(f"申请人 {t['holder']}" if t.get("holder") else "申请人 未登记")
         source = t.get("transferred_from")
@@ -180,24 +173,24 @@ class TicketCard(QFrame):
         if waited is not None:
             lvl = level(waited, th.wait_yellow_s, th.wait_red_s)
             self.waited.setText(f"已等候 Waited {clock_text(waited)}")
-            self.waited.setStyleSheet(f"color: {level_colour(self.theme, lvl)};")
+            self.waited.paint(level_colour(self.theme, lvl))
         handled = handling_s(t, model.now())
         if handled is not None:
             lvl = level(handled, th.handling_yellow_s, th.handling_red_s)
             self.handling.setText(f"办理 Handling {clock_text(handled)}")
-            self.handling.setStyleSheet(f"color: {level_colour(self.theme, lvl)};")
+            self.handling.paint(level_colour(self.theme, lvl))
 
     def _paint_pause(self, model: CallerViewModel) -> None:
         paused_at = model.desk.paused_at
         if model.desk.status != "paused" or paused_at is None:
-            self.status.setStyleSheet(f"color: {self.theme.palette.muted};")
+            self.status.paint(self.theme.palette.muted)
             return
         seconds = (model.now() - paused_at).total_seconds()
         th = model.thresholds
         lvl = level(seconds, th.pause_yellow_s, th.pause_red_s)
         self.handling.setText(f"已暂停 Paused for {clock_text(seconds)}")
-        self.handling.setStyleSheet(f"color: {level_colour(self.theme, lvl)};")
-        self.status.setStyleSheet(f"color: {self.theme.palette.warn};")
+        self.handling.paint(level_colour(self.theme, lvl))
+        self.status.paint(self.theme.palette.warn)
 
 
 class FiguresPanel(QFrame):
@@ -212,16 +205,16 @@ class FiguresPanel(QFrame):
             f"#figures {{ background: {p.surface}; border: 2px solid {p.line};"
             f" border-radius: {theme.px(16)}px; }}"
         )
-        self.queues = _label("", theme, 30)
+        self.queues = Text(theme, 30, text="")
         self.queues.setTextFormat(Qt.TextFormat.RichText)
-        self.today = _label("", theme, 30)
+        self.today = Text(theme, 30, text="")
         self.today.setTextFormat(Qt.TextFormat.RichText)
         box = QVBoxLayout(self)
         box.setContentsMargins(theme.px(24), theme.px(20), theme.px(24), theme.px(20))
-        box.addWidget(_label("等候人数 Waiting", theme, 32, bold=True))
+        box.addWidget(Text(theme, 32, text="等候人数 Waiting", bold=True))
         box.addWidget(self.queues)
         box.addSpacing(theme.px(16))
-        box.addWidget(_label("今日本窗口 Today", theme, 32, bold=True))
+        box.addWidget(Text(theme, 32, text="今日本窗口 Today", bold=True))
         box.addWidget(self.today)
         box.addStretch(1)
 
@@ -269,11 +262,8 @@ class DeskPage(QWidget):
         keys.setSpacing(theme.px(12))
         for i, action in enumerate(ORDER):
             label = LABELS[action]
-            button = QPushButton(f"{label.key}  {label.zh}\n{label.en}")
-            button.setFont(theme.font(30, bold=True))
-            button.setMinimumHeight(theme.px(110))
             # The page keeps the focus, so every key reaches it and Space never re-presses.
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button = big_button(theme, f"{label.key}  {label.zh}\n{label.en}", 30, height=120)
             button.clicked.connect(lambda _checked=False, a=action: view.press(a))
             keys.addWidget(button, 0, i)
             self.buttons[action] = button
@@ -311,20 +301,16 @@ class PausePage(QWidget):
         self.view = view
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         box = QVBoxLayout(self)
-        box.addWidget(_label("暂停原因 · Why pause?", theme, 48, bold=True))
+        box.addWidget(Text(theme, 48, text="暂停原因 · Why pause?", bold=True))
         grid = QGridLayout()
         grid.setSpacing(theme.px(16))
         for i, (zh, en) in enumerate(PAUSE_REASONS):
-            button = QPushButton(f"{i + 1}  {zh}\n{en}")
-            button.setFont(theme.font(34, bold=True))
-            button.setMinimumHeight(theme.px(120))
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button = big_button(theme, f"{i + 1}  {zh}\n{en}", 36, height=140)
             button.clicked.connect(lambda _c=False, r=zh: view.pause(r))
             grid.addWidget(button, i // 3, i % 3)
         box.addLayout(grid)
         box.addStretch(1)
-        back = QPushButton("Esc  返回 Back")
-        back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        back = big_button(theme, "Esc  返回 Back", 30, height=90)
         back.clicked.connect(view.back_to_desk)
         box.addWidget(back)
 
@@ -345,26 +331,42 @@ class TransferPage(QWidget):
         super().__init__()
         self.view = view
         self.query = QLineEdit()
-        self.query.setFont(theme.font(36))
+        self.query.setStyleSheet(f"QLineEdit {{ {text_css(theme, 36)} }}")
         self.query.setPlaceholderText("搜索：窗口号、业务字母、名称或拼音首字母 · Search")
         self.query.textChanged.connect(self._filter)
         self.query.returnPressed.connect(self.submit)
         self.query.installEventFilter(self)
         self.results = QListWidget()
-        self.results.setFont(theme.font(32))
+        self.results.setStyleSheet(
+            f"QListWidget {{ {text_css(theme, 32)} }} QListWidget::item {{ padding: 12px; }}"
+            f" QListWidget::item:selected {{ background: {theme.palette.highlight};"
+            f" color: {theme.palette.on_accent}; }}"
+        )
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.results.itemActivated.connect(lambda _item: self.submit())
         self.results.itemClicked.connect(lambda _item: self.submit())
-        back = QPushButton("Esc  返回 Back")
-        back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        back = big_button(theme, "Esc  返回 Back", 30, height=90)
         back.clicked.connect(view.back_to_desk)
+        self.confirm = big_button(theme, "Enter  确认转移 Transfer", 30, height=90)
+        self.confirm.setProperty("primary", True)
+        self.confirm.clicked.connect(self.submit)
+        self.title = Text(theme, 48, bold=True)
+        keys = "↑↓ 选择 · Enter 确认 · Esc 返回    ↑↓ choose · Enter confirm · Esc back"
+        hint = Text(theme, 26, colour=theme.palette.muted, text=keys)
+        buttons = QHBoxLayout()
+        buttons.addWidget(back, 1)
+        buttons.addWidget(self.confirm, 2)
         box = QVBoxLayout(self)
-        box.addWidget(_label("转移到 · Transfer to", theme, 48, bold=True))
+        box.addWidget(self.title)
         box.addWidget(self.query)
+        box.addWidget(hint)
         box.addWidget(self.results, 1)
-        box.addWidget(back)
+        box.addLayout(buttons)
 
     def open(self) -> None:
+        current = self.view.model.desk.current
+        number = f" {current['number']}" if current else ""
+        self.title.setText(f"转移{number} 到 · Transfer{number} to")
         self.query.clear()
         self._filter("")
         self.query.setFocus()
@@ -380,6 +382,7 @@ class TransferPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, target)
             self.results.addItem(item)
         self.results.setCurrentRow(0 if self.results.count() else -1)
+        self.confirm.setEnabled(self.results.count() > 0)
 
     def selected(self) -> TransferTarget | None:
         item = self.results.currentItem()
@@ -414,12 +417,11 @@ class CallerView(QWidget):
         theme = theme or app_theme()
         self.theme = theme
         p = theme.palette
-        self.window_name = _label("", theme, 44, bold=True, colour=p.accent)
-        self.clerk = _label("", theme, 30)
-        self.status = _label("", theme, 30, bold=True)
-        self.link = _label("", theme, 28)
-        self.sign_out = QPushButton("签退 Sign out")
-        self.sign_out.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.window_name = Text(theme, 44, text="", bold=True, colour=p.accent)
+        self.clerk = Text(theme, 30, text="")
+        self.status = Text(theme, 30, text="", bold=True)
+        self.link = Text(theme, 28, text="")
+        self.sign_out = big_button(theme, "签退 Sign out", 28, height=72)
         self.sign_out.clicked.connect(model.sign_out)
         header = QHBoxLayout()
         header.addWidget(self.window_name)
@@ -431,8 +433,20 @@ class CallerView(QWidget):
         header.addWidget(self.link)
         header.addSpacing(theme.px(24))
         header.addWidget(self.sign_out)
-        self.message = _label("", theme, 32, bold=True)
+        self.message = Text(theme, 32, text="", bold=True)
         self.message.setWordWrap(True)
+        # Said large while the link is down: what the screen shows may be out of date.
+        self.offline = Text(theme, 32, bold=True, centred=True)
+        self.offline.setText(
+            "服务器连接中断，正在重连…  画面为断线前状态，按键暂停使用\n"
+            "Reconnecting to the hall server — the screen may be out of date, keys are off"
+        )
+        self.offline.setStyleSheet(
+            f"QLabel {{ {text_css(theme, 32, bold=True)} color: {p.on_accent};"
+            f" background: {p.alarm}; border-radius: {theme.px(12)}px;"
+            f" padding: {theme.px(12)}px; }}"
+        )
+        self.offline.hide()
         self.sign_in_page = SignInPage(model, theme)
         self.desk_page = DeskPage(self, theme)
         self.pause_page = PausePage(self, theme)
@@ -443,6 +457,7 @@ class CallerView(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(theme.px(24), theme.px(16), theme.px(24), theme.px(16))
         box.addLayout(header)
+        box.addWidget(self.offline)
         box.addWidget(self.pages, 1)
         box.addWidget(self.message)
         self._message_timer = QTimer(self, singleShot=True, interval=8000)
@@ -485,7 +500,7 @@ class CallerView(QWidget):
     # ----- painting ----------------------------------------------------------------------------
     def show_notice(self, kind: str, zh: str, en: str) -> None:
         colour = self.theme.palette.alarm if kind == "error" else self.theme.palette.highlight
-        self.message.setStyleSheet(f"color: {colour};")
+        self.message.paint(colour)
         self.message.setText(f"{zh} · {en}")
         self._message_timer.start()
 
@@ -501,13 +516,15 @@ class CallerView(QWidget):
         status = WINDOW_STATUS.get(desk.status, desk.status)
         colour = {"open": p.ok, "paused": p.warn}.get(desk.status, p.muted)
         self.status.setText(status)
-        self.status.setStyleSheet(f"color: {colour};")
+        self.status.paint(colour)
         if m.online:
             self.link.setText("● 在线 Online")
-            self.link.setStyleSheet(f"color: {p.ok};")
+            self.link.paint(p.ok)
+            self.offline.hide()
         else:
             self.link.setText("● " + " ".join(OFFLINE))
-            self.link.setStyleSheet(f"color: {p.alarm};")
+            self.link.paint(p.alarm)
+            self.offline.show()
         self.sign_out.setVisible(desk.signed_in)
         self.sign_out.setEnabled(m.in_flight is None and desk.current is None)
         page = self.pages.currentWidget()

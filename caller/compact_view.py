@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from terminal.theme import Theme, app_theme
 
 from .clerk import OFFLINE, CallerViewModel
 from .clerk_view import CallerView, action_for_key, level_colour
 from .desk import LABELS, ORDER, Action, clock_text, level, waited_s
+from .widgets import Text, big_button
 
 
 class CompactCallerView(QWidget):
@@ -28,14 +29,10 @@ class CompactCallerView(QWidget):
         self.setWindowTitle(f"叫号 · {model.window_id}")
         self.setWindowFlags(Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.number = QLabel("—")
-        self.number.setFont(theme.font(56, bold=True))
-        self.number.setStyleSheet(f"color: {theme.palette.accent};")
-        self.detail = QLabel("")
-        self.detail.setFont(theme.font(20))
+        self.number = Text(theme, 56, bold=True, colour=theme.palette.accent, text="—")
+        self.detail = Text(theme, 20)
         self.detail.setWordWrap(True)
-        self.message = QLabel("")
-        self.message.setFont(theme.font(18))
+        self.message = Text(theme, 18)
         self.message.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.number)
@@ -45,10 +42,13 @@ class CompactCallerView(QWidget):
         self.buttons: dict[Action, QPushButton] = {}
         for i, action in enumerate(ORDER):
             label = LABELS[action]
-            button = QPushButton(f"{label.key} {label.zh}")
-            button.setFont(theme.font(20, bold=True))
-            button.setStyleSheet("min-height: 40px; padding: 0 6px;")
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button = big_button(
+                theme,
+                f"{label.key} {label.zh}",
+                20,
+                height=40,
+                extra="QPushButton { padding: 0 6px; }",
+            )
             button.clicked.connect(lambda _c=False, a=action: self.press(a))
             keys.addWidget(button, i // 4, i % 4)
             self.buttons[action] = button
@@ -86,7 +86,7 @@ class CompactCallerView(QWidget):
 
     def _notice(self, kind: str, zh: str, en: str) -> None:
         p = self.theme.palette
-        self.message.setStyleSheet(f"color: {p.alarm if kind == 'error' else p.highlight};")
+        self.message.paint(p.alarm if kind == "error" else p.highlight)
         self.message.setText(zh)
         self._message_timer.start()
 
@@ -109,6 +109,6 @@ class CompactCallerView(QWidget):
         elif not desk.signed_in:
             parts.append("未登录 · 请在主窗口登录")
         self.detail.setText("\n".join(parts))
-        self.detail.setStyleSheet(f"color: {colour};")
+        self.detail.paint(colour)
         for action, button in self.buttons.items():
             button.setEnabled(m.allows(action))

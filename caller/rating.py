@@ -26,7 +26,7 @@ LEVELS: tuple[tuple[int, str, str], ...] = (
 REASONS: tuple[tuple[str, str, str], ...] = (
     ("attitude", "态度", "Attitude"),
     ("efficiency", "效率", "Efficiency"),
-    ("one_time_notice", "一次告知", "Not told everything at once"),
+    ("one_time_notice", "一次告知", "Not told all at once"),
     ("environment", "环境", "Environment"),
     ("other", "其他", "Other"),
 )
