@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             compact=args.compact,
         )
         running.append(caller)
+        app.aboutToQuit.connect(caller.stop)  # keeps today's figures and closes the link
         running.extend(
             caller.show(
                 windowed=args.windowed, screen_size=args.screen_size, admin_pin=args.admin_pin

@@ -139,6 +139,8 @@ class CallerApp(QObject):
     def stop(self) -> None:
         if self.keypad is not None:
             self.keypad.stop()
+        if self.model is not None:
+            self.model.flush()
         self.link.stop()
 
     # ----- hardware ----------------------------------------------------------------------------
