@@ -79,7 +79,7 @@ class HallLink(Protocol):
 class Voice(Protocol):
     """The part of ``terminal.voice.Announcer`` the kiosk uses."""
 
-    def say(self, text: str) -> None: ...
+    def say(self, text: str) -> object: ...
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,10 @@ from devices.printer import SimTicketPrinter
 from kiosk.catalogue import Catalogue
 from kiosk.flow import KioskFlow, KioskSettings
 from kiosk.printing import TicketPrinting
-from kiosk.pyside_refcount import protect_true
 from terminal.link import Result, ServerLink
 from tests.support.server import HallServerProcess
 
 PHOTO_MATTER = "居民身份证换领"
-
-# Without it the test process aborts at exit after a few hundred signal emits (PySide 6.12).
-protect_true()
 
 
 @dataclass
