@@ -90,25 +90,28 @@ class Theme:
         return QColor(getattr(self.palette, name))
 
     def stylesheet(self) -> str:
-        """Application-wide defaults; views add their own specifics."""
+        """Application-wide defaults for controls; views add their own specifics.
+
+        No font-size and no background on QWidget here: a style sheet font overrides every
+        setFont() below it, and a background rule would make every container opaque. The
+        default font comes from `apply()` (app.setFont), backgrounds from the palette.
+        """
         p = self.palette
         return f"""
-            QWidget {{ background: {p.background}; color: {p.text};
-                       font-size: {self.px(self.body_px)}px; }}
+            QWidget {{ color: {p.text}; }}
             QPushButton {{ background: {p.surface}; color: {p.text}; border: 2px solid {p.line};
                            border-radius: {self.px(12)}px; min-height: {self.px(self.touch_px)}px;
                            padding: 0 {self.px(24)}px; }}
             QPushButton:focus {{ border: 4px solid {p.highlight}; }}
             QPushButton[primary="true"] {{ background: {p.accent}; color: {p.on_accent};
                                           border-color: {p.accent}; }}
-            QLineEdit {{ background: {p.surface}; border: 2px solid {p.line};
+            QLineEdit {{ background: {p.surface}; color: {p.text}; border: 2px solid {p.line};
                          min-height: {self.px(self.touch_px - 16)}px; padding: 0 {self.px(12)}px; }}
         """
 
     def apply(self, app: QApplication) -> None:
         """Font, palette and stylesheet for the whole application."""
-        if self.family:
-            app.setFont(self.font(self.body_px))
+        app.setFont(self.font(self.body_px))
         pal = app.palette()
         pal.setColor(QPalette.ColorRole.Window, self.colour("background"))
         pal.setColor(QPalette.ColorRole.WindowText, self.colour("text"))
