@@ -272,8 +272,8 @@ class CallerViewModel(QObject):
             self.notice.emit("error", *error_text(result))
             # The screen may be behind the server (or the answer was lost): ask it.
             self.link.request("GET", "/windows", callback=self._on_windows_snapshot)
+        self.changed.emit()  # repaint first: `answered` means the answer is on screen
         self.answered.emit(action.value, result.ok)
-        self.changed.emit()
 
     def sign_in(self, clerk: str, pin: str) -> bool:
         if self.in_flight is not None or not clerk or not pin:
@@ -307,5 +307,5 @@ class CallerViewModel(QObject):
             self.ready = True
         else:
             self.notice.emit("error", *error_text(result))
-        self.answered.emit("session", result.ok)
         self.changed.emit()
+        self.answered.emit("session", result.ok)

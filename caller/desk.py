@@ -147,6 +147,9 @@ class WindowDesk:
     transferred_in: int = 0  # tickets transferred to this very window, waiting for it
     clock: Callable[[], float] = time.monotonic
     _echoes: deque[tuple[str, str | None, float]] = field(default_factory=deque)
+    # Events of this window applied while no echo was expected: the answer that caused one may
+    # still be on its way, and must then not be applied over what came after it.
+    _early: deque[tuple[str, str | None]] = field(default_factory=lambda: deque(maxlen=16))
 
     # ----- inputs ------------------------------------------------------------------------------
     def apply_snapshot(self, view: dict[str, Any]) -> None:
@@ -168,15 +171,16 @@ class WindowDesk:
     def resynced(self, view: dict[str, Any]) -> None:
         """After a reconnect the snapshot supersedes every echo still expected."""
         self._echoes.clear()
+        self._early.clear()
         self.apply_snapshot(view)
 
     def apply_answer(self, action: Action, body: dict[str, Any]) -> None:
         """The server's 2xx answer to `action`; remembers the event it will echo."""
         if action in (Action.PAUSE, Action.RESUME):
-            was = self.status
-            self.apply_snapshot(body["window"])
-            if was != self.status:
-                self._expect("window.paused" if action is Action.PAUSE else "window.resumed", None)
+            echo = "window.paused" if action is Action.PAUSE else "window.resumed"
+            if not self._came_first(echo, None):
+                self.apply_snapshot(body["window"])
+                self._expect(echo, None)
             return
         ticket = body.get("ticket")
         if ticket is None:
@@ -184,23 +188,37 @@ class WindowDesk:
         status = ticket.get("status")
         if status == "called":
             echo = "ticket.called" if action is Action.CALL_NEXT else "ticket.recalled"
-            self.current = ticket
         else:
             echo = _ECHO_BY_STATUS.get(status, "")
-            self.current = ticket if status == "serving" else None
+        if self._came_first(echo, ticket.get("id")):
+            return
+        self.current = ticket if status in ("called", "serving") else None
         self._expect(echo, ticket.get("id"))
 
     def session_answer(self, body: dict[str, Any], *, signing_in: bool) -> None:
         """Answer to sign in / sign out; expects the window event when the status changed."""
         was = self.status
-        self.apply_snapshot(body["window"])
-        if was == "closed" and signing_in and self.status != "closed":
-            self._expect("window.opened", None)
+        if signing_in and was == "closed":
+            echo = "window.opened"
         elif not signing_in and was != "closed":
-            self._expect("window.closed", None)
+            echo = "window.closed"
+        else:
+            self.apply_snapshot(body["window"])  # nothing changed on the server: no event
+            return
+        if not self._came_first(echo, None):
+            self.apply_snapshot(body["window"])
+            self._expect(echo, None)
 
     def _expect(self, event_type: str, ticket_id: str | None) -> None:
         self._echoes.append((event_type, ticket_id, self.clock()))
+
+    def _came_first(self, event_type: str, ticket_id: str | None) -> bool:
+        """The answer's own event was already applied: the desk is at or past the answer."""
+        key = (event_type, ticket_id)
+        if key in self._early:
+            self._early.remove(key)
+            return True
+        return False
 
     def apply_event(self, event: dict[str, Any]) -> bool:
         """An event from the hall's stream; True when the desk changed."""
@@ -213,11 +231,13 @@ class WindowDesk:
             return False
         while self._echoes and self.clock() - self._echoes[0][2] > ECHO_PATIENCE_S:
             self._echoes.popleft()  # a guess about the stream that did not come true
+        key = (kind, ticket.get("id") if ticket else None)
         if self._echoes:
-            if self._echoes[0][:2] == (kind, ticket.get("id") if ticket else None):
+            if self._echoes[0][:2] == key:
                 self._echoes.popleft()
             # older than the answer already shown, or the echo of it: nothing to apply
             return False
+        self._early.append(key)
         if kind in _OPENING_EVENTS:
             self.current = ticket
         elif kind in _CLOSING_EVENTS:

@@ -43,6 +43,20 @@ def test_a_late_event_older_than_the_answer_does_not_bring_the_ticket_back() -> 
     assert desk.current is not None and desk.current["number"] == "A002"
 
 
+def test_an_event_before_its_answer_is_not_overwritten_by_the_late_answer() -> None:
+    desk = open_desk()
+    desk.apply_answer(Action.CALL_NEXT, {"ticket": ticket("called")})
+    assert not desk.apply_event(event("ticket.called", 1, ticket=ticket("called")))
+    # finish: the event comes first, then the manager calls the next ticket for the window,
+    # and only then the HTTP answer to the clerk's finish arrives.
+    assert desk.apply_event(event("ticket.finished", 2, ticket=ticket("done")))
+    assert desk.apply_event(event("ticket.called", 3, ticket=ticket("called", "t2", "A002")))
+    desk.apply_answer(Action.FINISH, {"ticket": ticket("done")})
+    assert desk.current is not None and desk.current["number"] == "A002"
+    # and no echo is left waiting: the next event applies at once
+    assert desk.apply_event(event("ticket.started", 4, ticket=ticket("serving", "t2", "A002")))
+
+
 def test_an_echo_that_never_comes_stops_holding_back_events() -> None:
     clock = [0.0]
     desk = open_desk(clock)
