@@ -93,14 +93,14 @@ class CameraScanner(Scanner):
             if self._queue:
                 raw, symbology = self._queue.pop(0)
                 return _admit(raw, symbology, self._name, self._max_bytes)
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                return None
             try:
-                frame = self.camera.read_frame(remaining)
+                # Even with no time left one frame is read, so timeout=0 means "look once".
+                frame = self.camera.read_frame(max(0.0, deadline - self._clock()))
             except DeviceTimeout:
                 return None
             self._queue = [s for s in self.decoder.decode(frame) if self.repeats.admit(s[0])]
+            if not self._queue and self._clock() >= deadline:
+                return None
 
     def close(self) -> None:
         self.camera.close()
