@@ -26,7 +26,7 @@ from terminal.app import (
     terminal_arguments,
 )
 from terminal.link import Result, ServerLink
-from terminal.voice import Announcer
+from terminal.voice import Announcer, VoiceConfig
 
 from .catalogue import Catalogue
 from .config import KioskConfig, kiosk_config
@@ -64,14 +64,21 @@ def open_devices(config: KioskConfig) -> tuple[KioskDevices, list[str]]:
 class KioskApp:
     """Wires the window, the link, the devices and the flow once the hall has answered."""
 
-    def __init__(self, args: Any, config: KioskConfig, window: KioskWindow) -> None:
+    def __init__(
+        self,
+        args: Any,
+        config: KioskConfig,
+        window: KioskWindow,
+        *,
+        voice: VoiceConfig | None = None,
+    ) -> None:
         self.args = args
         self.config = config
         self.window = window
         self.devices, self.problems = open_devices(config)
         self.link: ServerLink | None = None
         self.flow: KioskFlow | None = None
-        self.voice = Announcer(parent=window)
+        self.voice = Announcer(voice, parent=window)
         self.watchers: list[Any] = []
 
     def sim_panel(self) -> SimPanel | None:

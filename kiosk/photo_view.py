@@ -64,6 +64,7 @@ class PhotoView(QWidget):
     def refresh(self) -> None:
         """Rebuild the hint and the buttons for the booth's state."""
         for widget in self._dynamic:
+            widget.hide()
             widget.deleteLater()
         self._dynamic = []
         theme, lang, booth = self.theme, self.lang, self.booth
@@ -72,6 +73,7 @@ class PhotoView(QWidget):
         hint = bilingual_label(text, lang, theme, size, bold=True, colour=colour)
         hint.setObjectName("hint")
         self._hint_slot.addWidget(hint)
+        hint.show()
         self._dynamic.append(hint)
         buttons: list[QWidget] = []
         if booth.state in (BoothState.PREVIEW, BoothState.REJECTED):
@@ -89,6 +91,7 @@ class PhotoView(QWidget):
             )
         for button in buttons:
             self._actions.addWidget(button)
+            button.show()
             self._dynamic.append(button)
         if booth.state is BoothState.REVIEW and booth.photo is not None:
             self.preview.setPixmap(

@@ -41,6 +41,9 @@ class ActivityFilter(QObject):
 class KioskWindow(FullScreenWindow):
     """Shows the flow; until ``attach`` the overlay says it is connecting to the hall."""
 
+    photo_countdown_s = 3
+    photo_tick_ms = 1000
+
     def __init__(
         self,
         *,
@@ -107,6 +110,8 @@ class KioskWindow(FullScreenWindow):
         self._layout.replaceWidget(old, new)
         old.hide()
         old.deleteLater()
+        if self.isVisible():
+            new.show()
         return new
 
     def refresh(self) -> None:
@@ -118,8 +123,9 @@ class KioskWindow(FullScreenWindow):
         self.setStyleSheet(theme.stylesheet())
         self._header = self._replace(self._header, self._build_header(flow, theme))
         self._banner = self._replace(self._banner, self._build_banner(flow, theme))
-        if flow.screen is Screen.PHOTO and self.booth is not None:
-            if not isinstance(self.page, PhotoView):
+        if flow.screen is Screen.PHOTO:
+            # The booth opens right after the flow switches: until then keep the last page.
+            if self.booth is not None and not isinstance(self.page, PhotoView):
                 self.page = self._replace(self.page, PhotoView(self.booth, theme, flow.lang))
         else:
             self.page = self._replace(self.page, PAGES[flow.screen](flow, theme, self.landscape))
@@ -191,7 +197,13 @@ class KioskWindow(FullScreenWindow):
         flow = self.flow
         if flow is None or self.devices.camera is None or self.link is None:
             return
-        booth = PhotoBooth(self.devices.camera, self.link, parent=self)
+        booth = PhotoBooth(
+            self.devices.camera,
+            self.link,
+            countdown_s=self.photo_countdown_s,
+            tick_ms=self.photo_tick_ms,
+            parent=self,
+        )
         booth.finished.connect(self._photo_closed)
         self.booth = booth
         self.refresh()
@@ -206,4 +218,6 @@ class KioskWindow(FullScreenWindow):
 
     def status_text(self) -> str:
         """Every label's text on screen (tests and screenshots check what a citizen reads)."""
-        return "\n".join(label.text() for label in self.findChildren(QLabel) if label.isVisible())
+        return "\n".join(
+            label.text() for label in self.findChildren(QLabel) if label.isVisibleTo(self)
+        )

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 
 from devices.printer import SimTicketPrinter
 from kiosk.catalogue import Catalogue
@@ -51,7 +52,9 @@ class Kiosk:
 def make_kiosk(server: HallServerProcess, **settings: Any) -> Kiosk:
     status, hall = server.request("GET", "/hall")
     assert status == 200
-    link = ServerLink(server.url, server.tokens["kiosk-1"])
+    # Owned by Qt (the application), so the garbage collector never destroys it on a worker
+    # thread (printing runs in threads): a QObject destroyed off its thread crashes Qt.
+    link = ServerLink(server.url, server.tokens["kiosk-1"], QCoreApplication.instance())
     printer = SimTicketPrinter()
     voice = SpokenLog()
     options = {"photo_matters": frozenset({PHOTO_MATTER}), **settings}
@@ -73,3 +76,4 @@ def kiosk(qapp: Any, hall_server: HallServerProcess) -> Iterator[Kiosk]:
     k = make_kiosk(hall_server)
     yield k
     k.link.stop()
+    k.link.deleteLater()

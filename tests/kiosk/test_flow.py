@@ -133,9 +133,9 @@ def test_back_walks_back_and_home_forgets_the_card(qtbot: Any, kiosk: Kiosk) -> 
     assert not flow.has_card
 
 
-def test_idle_timeout_returns_to_start_and_forgets_everything(qtbot: Any, qapp: Any,
-                                                              hall_server: HallServerProcess
-                                                              ) -> None:
+def test_idle_timeout_returns_to_start_and_forgets_everything(
+    qtbot: Any, qapp: Any, hall_server: HallServerProcess
+) -> None:
     kiosk = make_kiosk(hall_server, idle_timeout_s=0.2)
     flow = kiosk.flow
     flow.on_card(ADULT)
@@ -144,6 +144,7 @@ def test_idle_timeout_returns_to_start_and_forgets_everything(qtbot: Any, qapp: 
     wait_screen(qtbot, kiosk, Screen.START, timeout=3000)
     assert not flow.has_card and flow.matter is None
     kiosk.link.stop()
+    kiosk.link.deleteLater()
 
 
 def test_appointment_qr_issues_a_priority_ticket(qtbot: Any, kiosk: Kiosk) -> None:
@@ -231,7 +232,7 @@ def test_printer_out_of_paper_shows_ticket_and_tells_the_hall(qtbot: Any, kiosk:
     assert flow.ticket is not None and flow.ticket["number"] == "M001"
 
     def reported() -> bool:
-        status, body = kiosk.server.request("GET", "/devices", device="manager-1")
+        _, body = kiosk.server.request("GET", "/devices", device="manager-1")
         me = next(d for d in body["devices"] if d["id"] == "kiosk-1")
         return me["state"] == "degraded" and me["detail"] == "printer: paper out"
 
@@ -245,15 +246,13 @@ def test_printer_out_of_paper_shows_ticket_and_tells_the_hall(qtbot: Any, kiosk:
     wait_printed(qtbot, kiosk)
 
     def recovered() -> bool:
-        status, body = kiosk.server.request("GET", "/devices", device="manager-1")
+        _, body = kiosk.server.request("GET", "/devices", device="manager-1")
         return next(d for d in body["devices"] if d["id"] == "kiosk-1")["state"] == "ok"
 
     qtbot.waitUntil(recovered, timeout=8000)
 
 
-def test_server_down_never_prints_and_retry_gives_one_ticket(
-    qtbot: Any, kiosk: Kiosk
-) -> None:
+def test_server_down_never_prints_and_retry_gives_one_ticket(qtbot: Any, kiosk: Kiosk) -> None:
     from kiosk import texts as T
 
     flow = kiosk.flow
@@ -292,7 +291,7 @@ def test_retry_with_the_same_key_after_a_lost_answer_gives_the_same_ticket(
     wait_screen(qtbot, kiosk, Screen.TICKET)
     assert flow.ticket is not None and first is not None
     assert flow.ticket["id"] == first["id"]
-    status, queues = kiosk.server.request("GET", "/queues", device="kiosk-1")
+    _, queues = kiosk.server.request("GET", "/queues", device="kiosk-1")
     assert next(q for q in queues["queues"] if q["service"] == "J")["waiting"] == 1
 
 
