@@ -17,6 +17,7 @@ from .domain.hall import IssueRequest
 from .domain.settings import Device
 from .domain.tickets import Appointment, Ticket
 from .openapi import openapi
+from .protocol import API_PREFIX, WS_CLOSE_TOO_SLOW
 from .security import pin_matches, token_hash
 from .service import HallService, Subscriber
 
@@ -164,7 +165,7 @@ def _time(body: dict[str, Any], key: str, tz: dt.tzinfo) -> dt.datetime:
 
 # ----- routes -------------------------------------------------------------------------------
 routes = web.RouteTableDef()
-P = "/api/v1"
+P = API_PREFIX
 
 
 @routes.get(P + "/health")
@@ -564,7 +565,7 @@ async def _send(
             await asyncio.wait({get, overflow}, return_when=asyncio.FIRST_COMPLETED)
             if overflow.done():
                 get.cancel()
-                await ws.close(code=4000, message=b"too slow: reconnect with since")
+                await ws.close(code=WS_CLOSE_TOO_SLOW, message=b"too slow: reconnect with since")
                 return
             seq, body = get.result()
             if seq > sent:

@@ -10,8 +10,8 @@ from zeroconf import InterfaceChoice, IPVersion, ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
 from .domain.settings import HallSettings
+from .protocol import API_VERSION, SERVICE_TYPE
 
-SERVICE_TYPE = "_hallq._tcp.local."
 log = logging.getLogger("hallq.discovery")
 
 
@@ -21,7 +21,7 @@ def service_info(settings: HallSettings, port: int, addresses: Sequence[str]) ->
         SERVICE_TYPE,
         f"{label}.{SERVICE_TYPE}",
         port=port,
-        properties={"hall": settings.id, "api": "v1", "name": settings.name},
+        properties={"hall": settings.id, "api": API_VERSION, "name": settings.name},
         server=f"{label}.local.",
         parsed_addresses=list(addresses),
     )

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from zeroconf import InterfaceChoice, IPVersion, ServiceBrowser, ServiceListener, Zeroconf
 
-SERVICE_TYPE = "_hallq._tcp.local."
+from hallserver.protocol import SERVICE_TYPE
+
 log = logging.getLogger("hallq.discovery")
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..protocol import EVALUATION_LEVELS as LEVELS
+from ..protocol import EVALUATION_REASONS
 from .errors import BadRequest, Unprocessable
-from .settings import EVALUATION_REASONS
 
-LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 _BY_LABEL = {label: code for code, label in EVALUATION_REASONS.items()}
 
 
@@ -35,7 +35,3 @@ def check_evaluation(
     if not isinstance(comment, str) or len(comment) > 500:
         raise BadRequest("comment must be text of at most 500 characters", code="invalid_comment")
     return score, tuple(dict.fromkeys(codes)), comment
-
-
-def satisfied(score: int, min_score: int = 3) -> bool:
-    return score >= min_score

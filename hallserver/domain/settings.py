@@ -7,13 +7,6 @@ from dataclasses import dataclass, field
 
 WINDOW_KINDS = ("comprehensive", "specialized", "issuance", "help", "consultation")
 DEVICE_ROLES = ("kiosk", "caller", "display", "manager")
-EVALUATION_REASONS = {
-    "attitude": "态度",
-    "efficiency": "效率",
-    "one_time_notice": "一次告知",
-    "environment": "环境",
-    "other": "其他",
-}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,47 @@
+"""The wire contract shared by the server and the terminals (API.md): pure constants, no IO.
+
+Terminals import this module only; everything else in hallserver is the server's own business.
+"""
+
+from __future__ import annotations
+
+API_PREFIX = "/api/v1"
+SERVICE_TYPE = "_hallq._tcp.local."  # zeroconf; TXT keys: hall, api, name
+API_VERSION = "v1"
+
+TICKET_STATUSES = ("waiting", "called", "serving", "done", "no_show", "transferred", "cancelled")
+CHANNELS = ("normal", "appointment", "green")
+WINDOW_STATUSES = ("closed", "open", "paused")
+DEVICE_STATES = ("ok", "degraded", "down")
+
+EVENT_TYPES = (
+    "ticket.issued",
+    "ticket.called",
+    "ticket.recalled",
+    "ticket.started",
+    "ticket.finished",
+    "ticket.no_show",
+    "ticket.transferred",
+    "ticket.checked_in",
+    "ticket.evaluated",
+    "ticket.cancelled",  # waiting tickets left at the day's roll-over (not in API.md v1's list)
+    "window.opened",
+    "window.closed",
+    "window.paused",
+    "window.resumed",
+    "device.status",
+    "hall.alert",
+)
+
+# 好差评 (GB/T 39734): five levels; ★1–2 is 差评 and needs at least one reason.
+EVALUATION_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+EVALUATION_REASONS = {
+    "attitude": "态度",
+    "efficiency": "效率",
+    "one_time_notice": "一次告知",
+    "environment": "环境",
+    "other": "其他",
+}
+
+# The WebSocket close code the server uses for a client that lags too far behind.
+WS_CLOSE_TOO_SLOW = 4000
