@@ -16,7 +16,10 @@ __all__ = ["SAMPLE", "HallServerProcess", "big_hall", "pct", "summary"]
 def big_hall(path: Path, windows: int = 60) -> Path:
     """The sample hall's services with `windows` windows, a caller each, kiosks and a manager."""
     text = SAMPLE.read_text(encoding="utf-8")
-    head = text[: text.index("[[windows]]")]
+    # The benchmarks compress hours into seconds: a per-minute kiosk limit would only measure itself.
+    head = text[: text.index("[[windows]]")].replace(
+        "kiosk_tickets_per_minute = 60", "kiosk_tickets_per_minute = 1000000"
+    )
     groups = [
         ("comprehensive", ["A", "B", "F", "G"]),
         ("comprehensive", ["C", "D", "E"]),
@@ -47,7 +50,7 @@ def big_hall(path: Path, windows: int = 60) -> Path:
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def summary(name: str, values_ms: list[float]) -> str:
