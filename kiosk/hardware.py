@@ -26,6 +26,9 @@ log = logging.getLogger("hallq.kiosk.hardware")
 
 READ_SLICE_S = 0.25  # one bounded read; also how long stop() may take
 RETRY_S = 1.0  # pause after a device fault before trying again
+# A card left on the reader answers every read at once: look again only this often, or the
+# thread would spin reading it and starve the GUI thread of the interpreter lock.
+CARD_PRESENT_POLL_S = 0.3
 
 
 @dataclass
@@ -125,6 +128,7 @@ class CardWatcher(_Watcher):
         if key != self._present:
             self._present = key
             self.card_read.emit(card)
+        self._stop.wait(CARD_PRESENT_POLL_S)
 
 
 class ScanWatcher(_Watcher):

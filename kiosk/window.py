@@ -60,6 +60,7 @@ class KioskWindow(FullScreenWindow):
         self.devices = KioskDevices()
         self.link: ServerLink | None = None
         self.booth: PhotoBooth | None = None
+        self._look: tuple[object, ...] = (None, None, None, None)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
@@ -120,9 +121,15 @@ class KioskWindow(FullScreenWindow):
         if flow is None:
             return
         theme = self.theme
-        self.setStyleSheet(theme.stylesheet())
-        self._header = self._replace(self._header, self._build_header(flow, theme))
-        self._banner = self._replace(self._banner, self._build_banner(flow, theme))
+        # Restyling the window and rebuilding the header re-polishes every widget: only when
+        # what they show changed (most taps change the page alone).
+        look = (flow.lang, flow.elder, flow.reader_down, flow.scanner_down)
+        if look != self._look:
+            if look[:2] != self._look[:2]:
+                self.setStyleSheet(theme.stylesheet())
+                self._header = self._replace(self._header, self._build_header(flow, theme))
+            self._banner = self._replace(self._banner, self._build_banner(flow, theme))
+            self._look = look
         if flow.screen is Screen.PHOTO:
             # The booth opens right after the flow switches: until then keep the last page.
             if self.booth is not None and not isinstance(self.page, PhotoView):
