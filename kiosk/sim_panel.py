@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QWidget
 
 from devices.camera import SimCamera
 from devices.idcard import SAMPLE_CARDS, SimIdCardReader
@@ -30,8 +30,15 @@ class SimPanel(QWidget):
     ) -> None:
         super().__init__()
         self.setStyleSheet("background: #e5e7eb;")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(8, 4, 8, 4)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 4, 8, 4)
+        # Two rows at most, so the strip fits a portrait (1080 px wide) screen.
+        columns = 7
+        placed: list[QWidget] = []
+
+        def place(widget: QWidget) -> None:
+            grid.addWidget(widget, len(placed) // columns, len(placed) % columns)
+            placed.append(widget)
 
         def key(label: str, action: Callable[[], None], name: str) -> None:
             button = QPushButton(label)
@@ -42,7 +49,7 @@ class SimPanel(QWidget):
                 " color: #111827; border: 1px solid #9ca3af;"
             )
             button.clicked.connect(action)
-            row.addWidget(button)
+            place(button)
 
         if reader is not None:
             for name, label in (
@@ -59,7 +66,7 @@ class SimPanel(QWidget):
             self.code = QLineEdit()
             self.code.setPlaceholderText("预约码 / appointment code")
             self.code.setStyleSheet("font-size: 18px; min-height: 40px; background: white;")
-            row.addWidget(self.code, 1)
+            place(self.code)
             key("扫码", lambda: scanner.show(self.code.text()), "sim-scan")
 
             def scan_last() -> None:

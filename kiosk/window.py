@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from terminal.link import ServerLink
 from terminal.screens import FullScreenWindow, StatusOverlay
@@ -150,15 +157,19 @@ class KioskWindow(FullScreenWindow):
         title = bilingual_label(name, flow.lang, theme, 40, bold=True, colour=p.on_accent)
         title.setText(title.text().replace(p.muted, "#ffe4e4"))
         row.addWidget(title, 1)
-        row.addWidget(
-            BigButton(
-                T.LANGUAGE, flow.lang, theme, flow.toggle_language, size=30, height=88, name="lang"
-            )
-        )
         elder = T.ELDER_OFF if flow.elder else T.ELDER_ON
-        row.addWidget(
-            BigButton(elder, flow.lang, theme, flow.toggle_elder, size=30, height=88, name="elder")
-        )
+        for text, action, object_name in (
+            (T.LANGUAGE, flow.toggle_language, "lang"),
+            (elder, flow.toggle_elder, "elder"),
+        ):
+            button = BigButton(text, flow.lang, theme, action, size=30, height=88, name=object_name)
+            button.setMinimumWidth(theme.px(230))
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            # The bar's red would cascade into the buttons: keep them white with dark text.
+            button.setStyleSheet(
+                f"QPushButton {{ background: {p.surface}; border: 2px solid {p.surface}; }}"
+            )
+            row.addWidget(button)
         return bar
 
     def _build_banner(self, flow: KioskFlow, theme: Theme) -> QWidget:
