@@ -16,7 +16,7 @@ __all__ = ["SAMPLE", "HallServerProcess", "big_hall", "pct", "summary"]
 def big_hall(path: Path, windows: int = 60) -> Path:
     """The sample hall's services with `windows` windows, a caller each, kiosks and a manager."""
     text = SAMPLE.read_text(encoding="utf-8")
-    # The benchmarks compress hours into seconds: a per-minute kiosk limit would only measure itself.
+    # Benchmarks compress hours into seconds: a per-minute kiosk limit would only measure itself.
     head = text[: text.index("[[windows]]")].replace(
         "kiosk_tickets_per_minute = 60", "kiosk_tickets_per_minute = 1000000"
     )

@@ -10,8 +10,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", "/tmp/hallq-escpos-cache")
+# The offscreen platform warns about every window hint it ignores; keep failures readable.
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false;qt.multimedia.*=false")
 
-from tests.support.server import HallServerProcess  # noqa: E402
+from tests.support.server import HallServerProcess
 
 
 @pytest.fixture
