@@ -241,7 +241,7 @@ async def issue(request: web.Request) -> web.Response:
 async def _ticket(svc: HallService, ticket_id: str) -> Ticket:
     t = svc.hall.tickets.get(ticket_id)
     if t is None and len(ticket_id) <= 64:
-        t = await svc.db(svc.store.ticket, ticket_id)
+        t = await svc.read(svc.reads.ticket, ticket_id)
     if t is None:
         raise NotFound("no such ticket", code="unknown_ticket")
     return t
@@ -308,7 +308,7 @@ async def get_photo(request: web.Request) -> web.Response:
     t = await _ticket(svc, request.match_info["id"])
     if device.role == "caller" and t.window != device.window:
         raise Forbidden("only the window serving this ticket may see its photo")
-    jpeg = await svc.db(svc.store.photo, t.id)
+    jpeg = await svc.read(svc.reads.photo, t.id)
     if jpeg is None:
         raise NotFound("no photo for this ticket", code="no_photo")
     return web.Response(body=jpeg, content_type="image/jpeg")
@@ -388,7 +388,7 @@ async def device_me(request: web.Request) -> web.Response:
 async def devices(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request, "manager")
-    rows = await svc.db(svc.store.device_rows)
+    rows = await svc.read(svc.reads.device_rows)
     out = []
     for d in svc.settings.devices:
         row = rows.get(d.id)
@@ -441,7 +441,7 @@ async def sign_in(request: web.Request) -> web.Response:
     pin = _field(body, "pin", str, required=True, max_len=64)
     if svc.pin_locked(window):
         raise RateLimited("too many wrong PINs; wait a minute")
-    clerk = await svc.db(svc.store.clerk, clerk_id)
+    clerk = await svc.read(svc.reads.clerk, clerk_id)
     ok = clerk is not None and await asyncio.get_running_loop().run_in_executor(
         None, pin_matches, pin, clerk["pin_hash"]
     )
@@ -513,7 +513,7 @@ async def stats(request: web.Request) -> web.Response:
         day = dt.date.fromisoformat(text) if text else svc.now().date()
     except ValueError:
         raise BadRequest("date must be YYYY-MM-DD", code="invalid_field") from None
-    rows = await svc.db(lambda: [dict(r) for r in svc.store.tickets_of_day(day)])
+    rows = await svc.read(lambda: [dict(r) for r in svc.reads.tickets_of_day(day)])
     figures = day_stats(rows, min_score=svc.settings.policy.satisfied_min_score)
     return _ok({"date": day.isoformat(), **figures})
 
@@ -554,7 +554,7 @@ async def _send(
     overflow = asyncio.ensure_future(sub.overflowed.wait())
     try:
         while sent < upto:
-            rows = await svc.db(svc.store.events_after, sent, upto)
+            rows = await svc.read(svc.reads.events_after, sent, upto)
             if not rows:
                 break
             for seq, body in rows:

@@ -87,6 +87,8 @@ class HallService:
             settings, tz=self.tz, hash_id=id_hasher, new_id=lambda: secrets.token_urlsafe(12)
         )
         self.writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hallq-store")
+        self.reads = store.reader()
+        self._reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hallq-read")
         self.subscribers: set[Subscriber] = set()
         self.committed_seq = 0
         self.failed: BaseException | None = None
@@ -107,6 +109,10 @@ class HallService:
         """Run a store call on the writer thread, after every commit queued before it."""
         return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
 
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a read of `self.reads` on the reader thread (sees what has been committed)."""
+        return await asyncio.get_running_loop().run_in_executor(self._reader, fn, *args)
+
     async def start(self) -> None:
         today = self.now().date()
         state = await self.db(self.store.load, today)
@@ -123,6 +129,8 @@ class HallService:
         if self._flusher is not None:
             await asyncio.gather(self._flusher, return_exceptions=True)
         self.writer.shutdown(wait=True)
+        self._reader.shutdown(wait=True)
+        self.reads.close()
 
     # ----- commands ----------------------------------------------------------------------------
     async def run(self, command: Callable[[], T]) -> T:

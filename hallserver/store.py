@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,20 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    def reader(self) -> Store:
+        """A second, read-only connection: long reads (replays, stats) never hold up commits."""
+        other = object.__new__(Store)
+        other.path = self.path
+        other.conn = sqlite3.connect(
+            f"file:{urllib.parse.quote(str(self.path))}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        other.conn.row_factory = sqlite3.Row
+        other.db = sqlite_utils.Database(other.conn)
+        return other
 
     # ----- schema ------------------------------------------------------------------------------
     def _schema(self) -> None:
