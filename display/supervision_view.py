@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -24,12 +25,12 @@ from .controller import DisplayController
 from .widgets import Header, duration_text, label
 
 STATUS_TEXT = {"open": "开放 Open", "paused": "暂停 Paused", "closed": "关闭 Closed"}
-MAX_ALERT_ROWS = 7
+MAX_ALERT_ROWS = 3  # what fits beside the queues on 1080 lines; the count shows the rest
 ALERT_TEXT = {
-    "wait": "{number} 等候已 {minutes} 分钟",
-    "handling": "{window}号窗口 {number} 办理已 {minutes} 分钟",
-    "pause": "{window}号窗口 暂停已 {minutes} 分钟",
-    "bad_review": "{window}号窗口 {number} 差评 {reasons}",
+    "wait": "{number} 等候超时 {elapsed}",
+    "handling": "{window}号窗口 {number} 办理超时 {elapsed}",
+    "pause": "{window}号窗口 暂停超时 {elapsed}",
+    "bad_review": "{window}号窗口 {number} 差评{reasons}",
 }
 REASONS_ZH = {
     "attitude": "态度",
@@ -42,12 +43,11 @@ REASONS_ZH = {
 
 def alert_text(alert: Alert) -> str:
     template = ALERT_TEXT.get(alert.kind, "{kind}")
-    minutes = (alert.seconds or 0) // 60
     reasons = "、".join(REASONS_ZH.get(r, r) for r in alert.reasons)
     return template.format(
         number=alert.number,
         window=alert.window or "",
-        minutes=minutes,
+        elapsed=duration_text(alert.seconds),
         reasons=f"（{reasons}）" if reasons else "",
         kind=alert.kind,
     )
@@ -137,6 +137,7 @@ class AlertRow(QFrame):
             f"min-height: {theme.px(64)}px; padding: 0 {theme.px(16)}px; }}"
         )
         self.ack.clicked.connect(lambda: on_ack(alert.seq))  # type: ignore[operator]
+        self.setMinimumHeight(theme.px(72))
         row = QHBoxLayout(self)
         row.setContentsMargins(theme.px(16), theme.px(4), theme.px(8), theme.px(4))
         row.addWidget(when)
@@ -188,18 +189,23 @@ class SupervisionView(QWidget):
             cards.addWidget(card, i // 4, i % 4)
 
         self.queue_rows: dict[str, tuple[QLabel, QLabel]] = {}
-        queues = QGridLayout()
+        # The queue table takes what the alerts leave (Ignored: it never pushes the window past
+        # the screen; on a small screen its last rows are cut rather than the window cards).
+        queue_table = QWidget()
+        queue_table.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        queues = QGridLayout(queue_table)
+        queues.setContentsMargins(0, 0, 0, 0)
         queues.setVerticalSpacing(0)
         queues.addWidget(label("队列 Queue", theme.font(22), p.muted), 0, 0)
         queues.addWidget(label("等候", theme.font(22), p.muted), 0, 1)
         queues.addWidget(label("最长等待", theme.font(22), p.muted), 0, 2)
         for i, (code, service) in enumerate(hall.services.items(), start=1):
-            queues.addWidget(label(f"{code} {service.name}", theme.font(24), p.text), i, 0)
+            queues.addWidget(label(f"{code} {service.name}", theme.font(22), p.text), i, 0)
             waiting = label(
-                "", theme.font(24, bold=True), p.text, align=Qt.AlignmentFlag.AlignRight
+                "", theme.font(22, bold=True), p.text, align=Qt.AlignmentFlag.AlignRight
             )
             longest = label(
-                "", theme.font(24, bold=True), p.text, align=Qt.AlignmentFlag.AlignRight
+                "", theme.font(22, bold=True), p.text, align=Qt.AlignmentFlag.AlignRight
             )
             queues.addWidget(waiting, i, 1)
             queues.addWidget(longest, i, 2)
@@ -211,12 +217,12 @@ class SupervisionView(QWidget):
         self.alert_rows: list[AlertRow] = []
         self._shown_alerts: tuple[int, ...] = ()
 
+        # Alerts first: they are what a manager must act on; the queue table can give way.
         right = QVBoxLayout()
-        right.addLayout(queues)
-        right.addSpacing(theme.px(12))
         right.addWidget(self.alerts_title)
         right.addLayout(self.alerts_box)
-        right.addStretch(1)
+        right.addSpacing(theme.px(12))
+        right.addWidget(queue_table, 1)
         middle = QHBoxLayout()
         middle.setContentsMargins(theme.px(24), 0, theme.px(24), theme.px(16))
         middle.setSpacing(theme.px(24))
@@ -282,3 +288,4 @@ class SupervisionView(QWidget):
         ]
         for row in self.alert_rows:
             self.alerts_box.addWidget(row)
+            row.show()  # a child added to a visible widget stays hidden unless shown

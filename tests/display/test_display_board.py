@@ -333,3 +333,28 @@ def test_stats_from_the_server_replace_the_counting() -> None:
     board.apply(event(1, "ticket.issued", ticket=ticket("A001", status="waiting", called=None)))
     f = board.figures
     assert (f.source, f.issued, f.avg_wait_s, f.satisfaction_rate) == ("stats", 120, 410, 0.97)
+
+
+def test_alert_texts_name_the_ticket_window_and_time() -> None:
+    from display.board import Alert
+    from display.supervision_view import alert_text
+
+    def alert(kind: str, **kw: Any) -> Alert:
+        return Alert(
+            seq=1,
+            at=T0,
+            kind=kind,
+            level="red",
+            window=kw.get("window"),
+            number=kw.get("number", ""),
+            seconds=kw.get("seconds"),
+            reasons=kw.get("reasons", []),
+        )
+
+    assert alert_text(alert("wait", number="A009", seconds=1500)) == "A009 等候超时 25:00"
+    assert alert_text(alert("handling", number="B001", window="3", seconds=2460)) == (
+        "3号窗口 B001 办理超时 41:00"
+    )
+    assert alert_text(alert("pause", window="7", seconds=3700)) == "7号窗口 暂停超时 1:01:40"
+    review = alert("bad_review", number="C003", window="4", reasons=["attitude", "efficiency"])
+    assert alert_text(review) == "4号窗口 C003 差评（态度、效率）"

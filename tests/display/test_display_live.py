@@ -215,6 +215,8 @@ def test_supervision_colours_alerts_and_acknowledgement(
     qtbot.waitUntil(lambda: view.queue_rows["B"][0].text() == "1", timeout=5000)
 
     qtbot.waitUntil(lambda: len(view.alert_rows) >= 2, timeout=10000)
+    view.show()
+    qtbot.waitUntil(lambda: all(row.isVisible() for row in view.alert_rows), timeout=5000)
     kinds = {row.alert.kind for row in view.alert_rows}
     assert {"wait", "handling"} <= kinds
     # Yellow then red for the same subject stays one entry.
