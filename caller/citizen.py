@@ -69,6 +69,11 @@ class CitizenViewModel(QObject):
         if not self.flow.apply_event(event):
             return
         after = self.flow.to_rate
+        if event.get("type") == "ticket.evaluated" and before is not None and after is None:
+            # The stream can beat the HTTP answer: this rating is done, and the late answer
+            # will find nothing left to rate, so report it now.
+            data = event.get("data") or {}
+            self.rated.emit(str(before["id"]), int(data.get("score") or 0))
         if after is not None and after is not before:
             self._patience.start()
         self._settle()

@@ -19,9 +19,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from hallserver.protocol import Thresholds
 from terminal.link import Result, ServerLink
 
-from .desk import LABELS, Action, DayCounts, Thresholds, WindowDesk
+from .desk import LABELS, Action, DayCounts, WindowDesk
 from .targets import TransferTarget, build_targets
 
 log = logging.getLogger("hallq.caller")

@@ -79,24 +79,6 @@ class Level(StrEnum):
     RED = "red"
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """The hall's supervision limits in seconds (GET /hall → thresholds)."""
-
-    wait_yellow_s: int = 1200
-    wait_red_s: int = 2400
-    handling_yellow_s: int = 1200
-    handling_red_s: int = 2400
-    pause_yellow_s: int = 900
-    pause_red_s: int = 1800
-
-    @classmethod
-    def from_hall(cls, hall: dict[str, Any]) -> Thresholds:
-        given = hall.get("thresholds") or {}
-        known = {k: int(v) for k, v in given.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-
 def level(seconds: float, yellow: int, red: int) -> Level:
     if seconds >= red:
         return Level.RED

@@ -5,6 +5,10 @@ Terminals import this module only; everything else in hallserver is the server's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
 API_PREFIX = "/api/v1"
 SERVICE_TYPE = "_hallq._tcp.local."  # zeroconf; TXT keys: hall, api, name
 API_VERSION = "v1"
@@ -45,3 +49,27 @@ EVALUATION_REASONS = {
 
 # The WebSocket close code the server uses for a client that lags too far behind.
 WS_CLOSE_TOO_SLOW = 4000
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """电子监察 limits in seconds, as GET /hall carries them under `thresholds`."""
+
+    wait_yellow_s: int = 1200
+    wait_red_s: int = 2400
+    handling_yellow_s: int = 1200
+    handling_red_s: int = 2400
+    pause_yellow_s: int = 900
+    pause_red_s: int = 1800
+
+    @classmethod
+    def from_hall(cls, hall: Mapping[str, Any]) -> Thresholds:
+        """From a GET /hall body; unknown keys are ignored, missing ones keep the defaults."""
+        given = hall.get("thresholds") or {}
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in given.items() if k in known})
+
+    def level(self, kind: str, seconds: float) -> str:
+        """ "ok", "yellow" or "red" for a wait, a handling time or a pause (kind)."""
+        yellow, red = getattr(self, f"{kind}_yellow_s"), getattr(self, f"{kind}_red_s")
+        return "red" if seconds >= red else "yellow" if seconds >= yellow else "ok"

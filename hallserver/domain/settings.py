@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ..protocol import Thresholds
+
+__all__ = ["Thresholds"]  # the 电子监察 limits are part of the wire contract
+
 WINDOW_KINDS = ("comprehensive", "specialized", "issuance", "help", "consultation")
 DEVICE_ROLES = ("kiosk", "caller", "display", "manager")
 
@@ -64,18 +68,6 @@ class Policy:
     ewma_alpha: float = 0.2
     photo_retention_days: int = 30
     kiosk_tickets_per_minute: int = 60
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """电子监察: yellow and red limits, in seconds."""
-
-    wait_yellow_s: int = 1200
-    wait_red_s: int = 2400
-    handling_yellow_s: int = 1200
-    handling_red_s: int = 2400
-    pause_yellow_s: int = 900
-    pause_red_s: int = 1800
 
 
 @dataclass(frozen=True)

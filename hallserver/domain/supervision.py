@@ -36,59 +36,48 @@ class Supervisor:
     def forget_window(self, window_id: str) -> None:
         self.raised.pop(("pause", window_id), None)
 
-    def _crossed(
-        self, kind: str, subject: str, seconds: float, yellow: int, red: int
-    ) -> str | None:
-        level = "red" if seconds >= red else "yellow" if seconds >= yellow else None
-        if level is None:
-            return None
+    def _crossed(self, kind: str, subject: str, seconds: float) -> str | None:
+        """The level newly crossed by this subject, or None when there is nothing new."""
+        level = self.t.level(kind, seconds)
         before = self.raised.get((kind, subject))
-        if before == level or before == "red":
+        if level == "ok" or before == level or before == "red":
             return None
         self.raised[(kind, subject)] = level
         return level
 
     def check(self, hall: Hall, now: dt.datetime) -> Iterator[dict[str, object]]:
-        t = self.t
-        for ticket in hall.waiting():
-            assert ticket.queued_at is not None
-            waited = (now - ticket.issued_at).total_seconds()
-            level = self._crossed("wait", ticket.id, waited, t.wait_yellow_s, t.wait_red_s)
-            if level:
+        for waiting in hall.waiting():
+            waited = (now - waiting.issued_at).total_seconds()
+            if level := self._crossed("wait", waiting.id, waited):
                 yield {
                     "kind": "wait",
                     "level": level,
-                    "subject": ticket.id,
-                    "ticket": hall.view(ticket, now),
+                    "subject": waiting.id,
                     "seconds": int(waited),
+                    "ticket": hall.view(waiting, now),
                 }
         for w in hall.windows.values():
-            if w.current:
-                ticket = hall.tickets[w.current]
-                began = ticket.started_at or ticket.called_at
-                if began and ticket.status in (Status.CALLED, Status.SERVING):
-                    took = (now - began).total_seconds()
-                    level = self._crossed(
-                        "handling", ticket.id, took, t.handling_yellow_s, t.handling_red_s
-                    )
-                    if level:
-                        yield {
-                            "kind": "handling",
-                            "level": level,
-                            "subject": ticket.id,
-                            "window": w.id,
-                            "ticket": hall.view(ticket, now),
-                            "seconds": int(took),
-                        }
+            ticket = hall.tickets.get(w.current) if w.current else None
+            began = ticket.started_at or ticket.called_at if ticket else None
+            if ticket and began and ticket.status in (Status.CALLED, Status.SERVING):
+                took = (now - began).total_seconds()
+                if level := self._crossed("handling", ticket.id, took):
+                    yield {
+                        "kind": "handling",
+                        "level": level,
+                        "subject": ticket.id,
+                        "seconds": int(took),
+                        "window": w.id,
+                        "ticket": hall.view(ticket, now),
+                    }
             if w.paused and w.paused_at:
                 paused = (now - w.paused_at).total_seconds()
-                level = self._crossed("pause", w.id, paused, t.pause_yellow_s, t.pause_red_s)
-                if level:
+                if level := self._crossed("pause", w.id, paused):
                     yield {
                         "kind": "pause",
                         "level": level,
                         "subject": w.id,
+                        "seconds": int(paused),
                         "window": w.id,
                         "reason": w.pause_reason,
-                        "seconds": int(paused),
                     }

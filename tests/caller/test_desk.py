@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from caller.desk import Action, DayCounts, Level, Thresholds, WindowDesk, clock_text, level
+from caller.desk import Action, DayCounts, Level, WindowDesk, clock_text, level
 from caller.rating import RatingFlow, Stage
 from caller.targets import build_targets, search
+from hallserver.protocol import Thresholds
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 AT = "2026-11-25T10:00:00+08:00"
