@@ -51,6 +51,57 @@ _ERROR = {
     },
 }
 
+_S = {"type": "string"}
+_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("/tickets", "post"): {
+        "properties": {
+            "service": _S,
+            "matter": _S,
+            "appointment": _S,
+            "id_number": {"type": "string", "description": "GB 11643, 18 characters"},
+            "name": _S,
+            "channel": {"enum": ["normal", "green"]},
+        },
+    },
+    ("/tickets/{id}/evaluation", "post"): {
+        "required": ["score"],
+        "properties": {
+            "score": {"type": "integer", "minimum": 1, "maximum": 5},
+            "reasons": {
+                "type": "array",
+                "items": {
+                    "enum": ["attitude", "efficiency", "one_time_notice", "environment", "other"]
+                },
+            },
+            "comment": {"type": "string", "maxLength": 500},
+        },
+    },
+    ("/appointments", "post"): {
+        "required": ["code", "service", "slot_start", "slot_end"],
+        "properties": {
+            "code": _S,
+            "service": _S,
+            "id_number": _S,
+            "name": _S,
+            "slot_start": {"type": "string", "format": "date-time"},
+            "slot_end": {"type": "string", "format": "date-time"},
+        },
+    },
+    ("/devices/me/status", "post"): {
+        "required": ["state"],
+        "properties": {"state": {"enum": ["ok", "degraded", "down"]}, "detail": _S},
+    },
+    ("/windows/{w}/session", "post"): {
+        "required": ["clerk", "pin"],
+        "properties": {"clerk": _S, "pin": _S},
+    },
+    ("/windows/{w}/transfer", "post"): {
+        "description": "exactly one of service or window",
+        "properties": {"service": _S, "window": _S},
+    },
+    ("/windows/{w}/pause", "post"): {"properties": {"reason": _S}},
+}
+
 # path, method, roles, summary, success status, error codes
 _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
     ("/health", "get", "anyone", "Liveness and the last event sequence number", 200, []),
@@ -88,6 +139,14 @@ _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
         "ID photo (image/jpeg, ≤ 2 MB)",
         200,
         [401, 403, 404, 413, 422],
+    ),
+    (
+        "/tickets/{id}/photo",
+        "get",
+        "caller serving it, manager",
+        "The ticket's ID photo (image/jpeg)",
+        200,
+        [401, 403, 404],
     ),
     ("/appointments", "post", "manager", "Add a booking", 201, [400, 401, 403, 409, 422]),
     (
@@ -238,6 +297,22 @@ def openapi() -> dict[str, Any]:
                     "schema": {
                         "type": "object",
                         "properties": {"ticket": {"$ref": "#/components/schemas/Ticket"}},
+                    }
+                }
+            }
+        body = _BODIES.get((path, method))
+        if body is not None:
+            schema = {"type": "object", **body}
+            op["requestBody"] = {"content": {"application/json": {"schema": schema}}}
+        if path == "/tickets/{id}/photo" and method == "put":
+            op["requestBody"] = {
+                "content": {
+                    "image/jpeg": {
+                        "schema": {
+                            "type": "string",
+                            "contentMediaType": "image/jpeg",
+                            "maxLength": 2 * 1024 * 1024,
+                        }
                     }
                 }
             }

@@ -66,6 +66,15 @@ def test_public_routes(server: HallServerProcess) -> None:
         assert path in spec["paths"]
 
 
+def test_openapi_lists_every_route() -> None:
+    from hallserver.app import routes
+    from hallserver.openapi import openapi
+
+    served = {(r.path, r.method.lower()) for r in routes if r.method != "HEAD"}
+    documented = {(p, m) for p, ops in openapi()["paths"].items() for m in ops}
+    assert served == documented
+
+
 def test_auth_and_roles(server: HallServerProcess) -> None:
     status, body = server.request("GET", "/queues")
     assert status == 401 and err(body) == "unauthorized"
