@@ -34,12 +34,18 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0–65535)")
+    return int(text)
+
+
 def _serve_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hallq-server", description="Run the hall server.")
     p.add_argument("--config", required=True, help="hall config (TOML)")
     p.add_argument("--db", required=True, help="SQLite database (created on first start)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8750, help="0 picks a free port")
+    p.add_argument("--port", type=_port, default=8750, help="0 picks a free port")
     p.add_argument("--no-zeroconf", action="store_true", help="do not advertise on the LAN")
     p.add_argument(
         "--zeroconf-interface",
