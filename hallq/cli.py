@@ -1,0 +1,118 @@
+"""``hallq``: the whole hall on one machine (``hallq demo``) and the hall's database backups.
+
+hallq demo [--scenario busy-morning] [--terminals kiosk-1,caller-1,…] [--data var/demo]
+hallq backup --db /var/lib/hallq/hall.db --out /var/backups/hallq/hall-2026-11-25.db
+hallq restore --from /var/backups/hallq/hall-2026-11-25.db --db /var/lib/hallq/hall.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .backup import BackupError, backup, restore
+from .demo import SCENARIOS, default_data_dir, run_demo
+from .hall import DEMO_TERMINALS, SAMPLE_HALL, HallStartError, LocalHall
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hallq", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run a hall server and terminals on this machine")
+    demo.add_argument("--scenario", choices=SCENARIOS, help="drive the hall: citizens and clerks")
+    demo.add_argument(
+        "--terminals",
+        default=",".join(DEMO_TERMINALS),
+        help=f"device ids of the hall config to run (default {','.join(DEMO_TERMINALS)})",
+    )
+    demo.add_argument("--config", type=Path, default=SAMPLE_HALL, help="hall config (TOML)")
+    demo.add_argument(
+        "--data",
+        type=Path,
+        default=default_data_dir(),
+        help="database, logs, screenshots (default var/demo; the database is new each run)",
+    )
+    demo.add_argument(
+        "--display",
+        choices=("auto", "xvfb", "offscreen"),
+        default="auto",
+        help="auto: windows on this display, or Xvfb when there is none",
+    )
+    demo.add_argument(
+        "--voice", default="clips", help="display voice: clips (offline), auto, or a TTS engine"
+    )
+    demo.add_argument(
+        "--screenshots-every",
+        type=float,
+        metavar="S",
+        help="save screenshots every S seconds (default 10 without a display, else off; 0 off)",
+    )
+    demo.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    demo.add_argument("--seed", type=int, help="random seed of the scenario")
+
+    b = sub.add_parser("backup", help="copy a hall database while the server runs")
+    b.add_argument("--db", type=Path, required=True)
+    b.add_argument("--out", type=Path, required=True, help="the backup file (must not exist)")
+    r = sub.add_parser("restore", help="put a backup in place (hall server stopped)")
+    r.add_argument("--from", dest="source", type=Path, required=True, help="the backup file")
+    r.add_argument("--db", type=Path, required=True)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    if args.command == "demo":
+        return demo(args)
+    try:
+        if args.command == "backup":
+            print(backup(args.db, args.out))
+        else:
+            restore(args.source, args.db)
+            print(f"restored {args.source} into {args.db}")
+    except BackupError as exc:
+        print(f"hallq: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    terminals = tuple(t.strip() for t in args.terminals.split(",") if t.strip())
+    try:
+        hall = LocalHall(
+            args.data,
+            config=args.config,
+            terminals=terminals,
+            display=args.display,
+            voice=args.voice,
+            simulated_kiosk_ports=args.scenario is not None,
+        )
+    except (ValueError, OSError) as exc:
+        print(f"hallq demo: {exc}", file=sys.stderr)
+        return 2
+    every = args.screenshots_every
+    if every is None:
+        headless = hall.display_mode != "auto" or not _has_display()
+        every = 10.0 if headless else 0.0
+    try:
+        return run_demo(
+            hall,
+            scenario=args.scenario,
+            screenshots_every_s=every,
+            duration_s=args.duration,
+            seed=args.seed,
+        )
+    except (HallStartError, TimeoutError, RuntimeError) as exc:
+        print(f"hallq demo: {exc}", file=sys.stderr)
+        return 1
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
