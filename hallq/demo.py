@@ -167,13 +167,15 @@ def run_demo(
 def describe(
     hall: LocalHall, scenario: str | None, shots_every_s: float, say: Callable[[str], None]
 ) -> None:
-    say(f"hallq demo: hall '{hall.settings.name}' served at {hall.url}")
+    assert hall.server is not None
+    say(f"hallq demo: hall '{hall.settings.name}' served at {hall.url} (pid {hall.server.pid})")
     say("  terminals found it by zeroconf on 127.0.0.1 (hall id " + hall.settings.id + ")")
     for device in hall.terminal_ids:
         say(f"  {device:<20} pid {hall.child(device).pid:<8} log {hall.logs / device}.log")
     say("  clerks are signed in (PIN 1234); kiosks have simulated card reader, scanner, printer")
-    if hall.x_display is not None:
-        say(f"  no display here: the terminals run under Xvfb {hall.x_display}")
+    if hall.xvfb is not None:
+        pid = hall.xvfb.pid
+        say(f"  no display here: the terminals run under Xvfb {hall.x_display} (pid {pid})")
     if shots_every_s > 0:
         say(f"  screenshots every {shots_every_s:g} s: {hall.screenshots}/ (hall.png: all)")
     if scenario:

@@ -38,7 +38,9 @@ from .terminals import RemoteError, RemoteTerminal
 
 log = logging.getLogger("hallq.hall")
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+# The checkout (or, installed from the wheel, site-packages, which holds assets/ as well).
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets"
 SAMPLE_HALL = ASSETS / "halls" / "sample.toml"
 DEMO_TERMINALS = (
     "kiosk-1",
