@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hallserver.protocol import Thresholds
+
 FRESH_S = 15  # a call stays highlighted this long after it was made
 ANNOUNCE_MAX_AGE_S = 60  # an older call (replayed after an outage) is shown but never spoken
 RECENT_CALLS = 10
@@ -53,18 +55,6 @@ class Service:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """Supervision thresholds in seconds (GET /hall `thresholds`)."""
-
-    wait_yellow_s: int = 1200
-    wait_red_s: int = 2400
-    handling_yellow_s: int = 1200
-    handling_red_s: int = 2400
-    pause_yellow_s: int = 900
-    pause_red_s: int = 1800
-
-
-@dataclass(frozen=True)
 class HallInfo:
     """The parts of GET /hall a display needs."""
 
@@ -79,8 +69,6 @@ class HallInfo:
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> HallInfo:
-        known = Thresholds.__dataclass_fields__
-        limits = {k: int(v) for k, v in (body.get("thresholds") or {}).items() if k in known}
         return cls(
             id=str(body.get("id", "")),
             name=str(body.get("name", "")),
@@ -91,7 +79,7 @@ class HallInfo:
                 for s in body.get("services", [])
             },
             windows={w["id"]: w.get("name", w["id"]) for w in body.get("windows", [])},
-            thresholds=Thresholds(**limits),
+            thresholds=Thresholds.from_hall(body),
             timezone=str(body.get("timezone") or ""),
         )
 
@@ -109,11 +97,9 @@ class HallInfo:
         return self.windows.get(window_id, f"{window_id}号窗口")
 
 
-def level_of(seconds: int | None, yellow: int, red: int) -> str:
-    """ "ok", "yellow" or "red" against a pair of thresholds."""
-    if seconds is None or seconds < yellow:
-        return "ok"
-    return "red" if seconds >= red else "yellow"
+def level_of(thresholds: Thresholds, kind: str, seconds: int | None) -> str:
+    """ "ok", "yellow" or "red" for a wait, handling time or pause; "ok" when there is none."""
+    return "ok" if seconds is None else thresholds.level(kind, seconds)
 
 
 def worst(*levels: str) -> str:
@@ -495,16 +481,13 @@ class SupervisionBoard:
                     handling,
                     paused,
                     w.pause_reason,
-                    level_of(waited, t.wait_yellow_s, t.wait_red_s),
-                    level_of(handling, t.handling_yellow_s, t.handling_red_s),
-                    level_of(paused, t.pause_yellow_s, t.pause_red_s),
+                    level_of(t, "wait", waited),
+                    level_of(t, "handling", handling),
+                    level_of(t, "pause", paused),
                 )
             )
         return sorted(rows, key=lambda r: (len(r.id), r.id))
 
     def queue_rows(self) -> list[QueueRow]:
         t = self.hall.thresholds
-        return [
-            QueueRow(q, level_of(q.longest_wait_s, t.wait_yellow_s, t.wait_red_s))
-            for q in self.queues.values()
-        ]
+        return [QueueRow(q, level_of(t, "wait", q.longest_wait_s)) for q in self.queues.values()]

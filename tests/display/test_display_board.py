@@ -13,6 +13,7 @@ from display.board import (
     SupervisionBoard,
     level_of,
 )
+from hallserver.protocol import Thresholds
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
@@ -162,7 +163,8 @@ def test_snapshot_rebuilds_the_calls_at_the_windows() -> None:
 
 
 def test_levels_by_threshold() -> None:
-    assert [level_of(s, 10, 20) for s in (None, 0, 9, 10, 19, 20, 99)] == [
+    limits = Thresholds(wait_yellow_s=10, wait_red_s=20)
+    assert [level_of(limits, "wait", s) for s in (None, 0, 9, 10, 19, 20, 99)] == [
         "ok",
         "ok",
         "ok",
