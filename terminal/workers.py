@@ -2,38 +2,42 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+Callbacks = tuple[Callable[[Any], None], Callable[[BaseException], None]]
+
 
 class _Relay(QObject):
-    """Lives in the calling (GUI) thread; a signal emitted from the worker is queued to it."""
+    """One object for the whole process, living in the GUI thread.
 
-    finished = Signal(bool, object)
+    Workers only ever emit on this object: a per-call QObject could lose its last reference
+    in the worker thread after delivery and be destroyed there, which Qt does not allow.
+    """
 
-    def __init__(
-        self, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
-    ) -> None:
+    finished = Signal(int, bool, object)
+
+    def __init__(self) -> None:
         super().__init__()
-        self._on_done = on_done
-        self._on_error = on_error
+        self.waiting: dict[int, Callbacks] = {}
         self.finished.connect(self._deliver)
 
-    @Slot(bool, object)
-    def _deliver(self, ok: bool, value: object) -> None:
-        _pending.discard(self)
+    @Slot(int, bool, object)
+    def _deliver(self, key: int, ok: bool, value: object) -> None:
+        on_done, on_error = self.waiting.pop(key)
         if ok:
-            self._on_done(value)
+            on_done(value)
         else:
             assert isinstance(value, BaseException)
-            self._on_error(value)
+            on_error(value)
 
 
-# Relays waiting for their worker; holding them here keeps them alive until delivery.
-_pending: set[_Relay] = set()
+_relay: _Relay | None = None
+_keys = itertools.count()
 
 
 def run_in_thread(
@@ -47,16 +51,20 @@ def run_in_thread(
     Call it from the GUI thread (it needs a running Qt event loop there). One thread per call:
     device reads may block for long, so they must not starve each other in a small pool.
     """
-    relay = _Relay(on_done, on_error)
-    _pending.add(relay)
+    global _relay
+    if _relay is None:
+        _relay = _Relay()  # created here, so it belongs to the GUI thread
+    relay = _relay
+    key = next(_keys)
+    relay.waiting[key] = (on_done, on_error)
 
     def work() -> None:
         try:
             value = fn(*args)
         except BaseException as exc:  # delivered to on_error, including device faults
-            relay.finished.emit(False, exc)
+            relay.finished.emit(key, False, exc)
         else:
-            relay.finished.emit(True, value)
+            relay.finished.emit(key, True, value)
 
     threading.Thread(
         target=work, name=f"hallq-worker-{getattr(fn, '__name__', 'fn')}", daemon=True
