@@ -44,6 +44,12 @@ def plain(text: str) -> str:
     return " ".join(text.split())
 
 
+def window_slug(title: str) -> str:
+    """ "评价 Evaluation" → "evaluation": a file name that says which screen it is."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    return "-".join(w for w in words if w != "hallq")
+
+
 def _windows() -> list[QWidget]:
     return [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.isWindow()]
 
@@ -188,8 +194,8 @@ class RemoteControl(QObject):
         folder.mkdir(parents=True, exist_ok=True)
         prefix = str(request.get("prefix", "screen"))
         saved = []
-        for n, window in enumerate(_windows(), start=1):
-            path = folder / f"{prefix}-{n}.png"
+        for n, window in enumerate(sorted(_windows(), key=lambda w: w.windowTitle()), start=1):
+            path = folder / f"{prefix}-{window_slug(window.windowTitle()) or n}.png"
             if window.grab().save(str(path)):
                 saved.append({"title": window.windowTitle(), "path": str(path)})
         return {"ok": True, "saved": saved}

@@ -58,8 +58,8 @@ def test_ctrl_c_stops_the_whole_demo(tmp_path: Path) -> None:
     assert wait_gone(pids) == [], "".join(lines)
     assert "nothing left running" in lines[-1]
     assert {p.name for p in (data / "screenshots").glob("*.png")} >= {
-        "kiosk-1-1.png",
-        "caller-1-1.png",
-        "caller-1-2.png",
-        "display-hall-1.png",
+        "kiosk-1-kiosk.png",
+        "caller-1-caller.png",
+        "caller-1-evaluation.png",
+        "display-hall-display.png",
     }
