@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
   libxcb-randr0 libxcb-xkb1 libx11-xcb1 libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1
-  libfontconfig1 libdbus-1-3 libglib2.0-0 libpulse0 libzbar0
+  libfontconfig1 libdbus-1-3 libglib2.0-0 libpulse0 libzbar0 libusb-1.0-0
   xvfb x11-apps imagemagick xdotool espeak-ng sox socat fonts-wqy-microhei
 )
 
