@@ -507,7 +507,8 @@ async def stats(request: web.Request) -> web.Response:
     from .domain.stats import day_stats
 
     svc = _service(request)
-    await _auth(request, "manager")
+    # The 电子监察 wall display shows the day's figures too: aggregates only, no personal data.
+    await _auth(request, "manager", "display")
     text = request.query.get("date")
     try:
         day = dt.date.fromisoformat(text) if text else svc.now().date()

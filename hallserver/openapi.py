@@ -256,7 +256,14 @@ _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
         [401, 403, 404, 409],
     ),
     ("/windows/{w}/resume", "post", "caller of w, manager", "Resume", 200, [401, 403, 404, 409]),
-    ("/stats", "get", "manager", "A day's figures (?date=YYYY-MM-DD)", 200, [400, 401, 403]),
+    (
+        "/stats",
+        "get",
+        "manager, display",
+        "A day's figures (?date=YYYY-MM-DD)",
+        200,
+        [400, 401, 403],
+    ),
     (
         "/events",
         "get",

@@ -228,11 +228,22 @@ def test_supervision_colours_alerts_and_acknowledgement(
     assert seq not in [a.seq for a in display.controller.watch.open_alerts()]
     qtbot.waitUntil(lambda: seq not in [r.alert.seq for r in view.alert_rows], timeout=5000)
 
-    # A display token may not read /stats: today's figures are counted from the events.
+    # A display may read the day's figures from /stats.
+    qtbot.waitUntil(lambda: display.controller.watch.figures.source == "stats", timeout=10000)
+    qtbot.waitUntil(lambda: view.figures["issued"].text() == "2", timeout=10000)
+
+
+def test_supervision_counts_from_events_where_stats_are_refused(
+    qtbot: QtBot, hall_server: HallServerProcess, displays: list[Display]
+) -> None:
+    # A device whose token may not read /stats (here a caller's) counts from the events.
+    display = Display(qtbot, hall_server, "caller-3", supervision=True)
+    displays.append(display)
     qtbot.waitUntil(lambda: not display.controller.stats_available, timeout=10000)
-    figures = display.controller.watch.figures
-    assert (figures.source, figures.issued) == ("events", 2)
-    assert view.figures["issued"].text() == "2"
+    issue(hall_server, "A", "B")
+    figures = display.controller.watch
+    qtbot.waitUntil(lambda: figures.figures.issued == 2, timeout=10000)
+    assert figures.figures.source == "events"
 
 
 def test_supervision_with_the_manager_token_reads_the_days_stats(

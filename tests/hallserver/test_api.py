@@ -90,6 +90,9 @@ def test_auth_and_roles(server: HallServerProcess) -> None:
     assert status == 403
     status, body = server.request("GET", "/stats", device=KIOSK)
     assert status == 403
+    status, body = server.request("GET", "/stats", device="caller-1")
+    assert status == 403
+    assert server.request("GET", "/stats", device="display-supervision")[0] == 200
     status, body = server.request("POST", "/windows/99/call-next", device=MANAGER)
     assert status == 404 and err(body) == "unknown_window"
     status, body = server.request("GET", "/nowhere")
