@@ -116,7 +116,7 @@ def _char_clip(ch: str) -> str | None:
     return None
 
 
-def call_clips(number: str, window_name: str) -> list[str]:
+def call_clips(number: str, window_name: str) -> list[str | float]:
     """The clip names of one "请 A012 号到 3 号窗口办理" (ticket read character by character)."""
     ticket = [c for c in (_char_clip(ch) for ch in number) if c]
     win = window_number(window_name)
@@ -125,6 +125,14 @@ def call_clips(number: str, window_name: str) -> list[str]:
     else:
         place = [c for c in (_char_clip(ch) for ch in win) if c]
     return ["qing", *ticket, "hao_dao", *place, "hao_chuangkou_banli"]
+
+
+def ticket_clips(number: str, ahead: int) -> list[str | float]:
+    """The clip names of the kiosk's "您的号码是 A012，前面还有 3 人，请留意叫号"."""
+    ticket = [c for c in (_char_clip(ch) for ch in number) if c]
+    count = _number_words(ahead) if 0 <= ahead < 1000 else [f"digit_{d}" for d in str(ahead)]
+    return ["nin_de_haoma_shi", *ticket, 0.3, "qianmian_haiyou", *count,
+            "ren_qing_liuyi_jiaohao"]  # fmt: skip
 
 
 def _zh_number(n: int) -> str:
@@ -146,9 +154,9 @@ def call_text(number: str, window_name: str) -> str:
 class Announcement:
     """One thing to say: the text (for TTS), its clips (offline), what it is about."""
 
-    kind: str  # "call", "recall" or "say"
+    kind: str  # "call", "recall", "ticket" or "say"
     text: str
-    clips: list[str]
+    clips: list[str | float]
     key: tuple[str, ...]
 
 
@@ -197,7 +205,7 @@ class ClipLibrary:
                     log.warning("no clip for %r: skipped", part)
         return out.getvalue()
 
-    def announcement(self, clips: list[str], repeat: int) -> bytes:
+    def announcement(self, clips: list[str | float], repeat: int) -> bytes:
         """Chime, then the clips `repeat` times with a pause between: one WAV."""
         parts: list[str | float] = ["chime"]
         for i in range(repeat):
@@ -315,6 +323,13 @@ class Announcer(QObject):
             )
         )
 
+    def announce_ticket(self, number: str, ahead: int, text: str) -> bool:
+        """Queue the kiosk's "your number is …, … people ahead": `text` for a TTS engine (in
+        the kiosk's language), the Chinese clips otherwise; said once."""
+        return self._enqueue(
+            Announcement("ticket", text, ticket_clips(number, ahead), ("ticket", number))
+        )
+
     def say(self, text: str) -> bool:
         """Queue free text (TTS engines only: the clips cannot say arbitrary text)."""
         if self.tts is None:
@@ -349,7 +364,11 @@ class Announcer(QObject):
     # ----- playing -----------------------------------------------------------------------------
     def compose_call(self, item: Announcement) -> bytes:
         """The whole announcement as one WAV: chime, then the call `repeat` times."""
-        return self.clips.announcement(item.clips, self.config.repeat)
+        return self.clips.announcement(item.clips, self._repeat(item))
+
+    def _repeat(self, item: Announcement) -> int:
+        """Calls are said `repeat` times for the whole hall; a kiosk's words once."""
+        return self.config.repeat if item.kind in ("call", "recall") else 1
 
     def _next(self) -> None:
         if not self._queue:
@@ -361,8 +380,7 @@ class Announcer(QObject):
             self._steps = deque([("wav", self.compose_call(item))])
         else:
             chime = [] if item.kind == "say" else [("wav", self.clips.compose(["chime"]))]
-            repeat = 1 if item.kind == "say" else self.config.repeat
-            self._steps = deque([*chime, *([("speech", item.text)] * repeat)])
+            self._steps = deque([*chime, *([("speech", item.text)] * self._repeat(item))])
         self._step()
 
     def _step(self) -> None:

@@ -29,6 +29,9 @@ class SpokenLog:
     def say(self, text: str) -> None:
         self.said.append(text)
 
+    def announce_ticket(self, number: str, ahead: int, text: str) -> None:
+        self.said.append(text)
+
 
 @dataclass
 class Kiosk:

@@ -22,6 +22,7 @@ from terminal.voice import (
     VoiceConfig,
     call_clips,
     call_text,
+    ticket_clips,
 )
 
 CLIP_NAMES = [
@@ -29,6 +30,9 @@ CLIP_NAMES = [
     "qing",
     "hao_dao",
     "hao_chuangkou_banli",
+    "nin_de_haoma_shi",
+    "qianmian_haiyou",
+    "ren_qing_liuyi_jiaohao",
     "ten",
     "hundred",
     *(f"digit_{d}" for d in range(10)),
@@ -121,6 +125,20 @@ def test_clips_play_in_order_and_nothing_is_lost(qtbot: QtBot, short_clips: Path
     assert starts == numbers
     kinds = [kind for kind, _ in log.entries]
     assert kinds == ["start", "end"] * 5  # never two at once
+
+
+def test_the_kiosk_ticket_is_spoken_from_the_clips_once(qtbot: QtBot, short_clips: Path) -> None:
+    assert ticket_clips("F001", 12) == [
+        "nin_de_haoma_shi", "letter_F", "digit_0", "digit_0", "digit_1", 0.3,
+        "qianmian_haiyou", "ten", "digit_2", "ren_qing_liuyi_jiaohao",
+    ]  # fmt: skip
+    announcer = Announcer(VoiceConfig(engine="clips", repeat=2), sounds_dir=short_clips)
+    item = ticket_clips("F001", 0)
+    with qtbot.waitSignal(announcer.finished, timeout=10000) as done:
+        assert announcer.announce_ticket("F001", 0, "您的号码是 F 0 0 1")
+    assert done.args[0].key == ("ticket", "F001")
+    once = announcer.clips.announcement(item, 1)
+    assert announcer.compose_call(done.args[0]) == once  # chime and the words, not repeated
 
 
 def test_free_text_needs_a_tts_engine(short_clips: Path) -> None:
