@@ -302,7 +302,7 @@ class Alert:
 
 @dataclass
 class DayFigures:
-    """Today's figures: from GET /stats (manager token) or counted from the event stream."""
+    """Today's figures: from GET /stats, or counted from the event stream where it is refused."""
 
     day: dt.date
     source: str = "events"  # "stats": exact for the whole day; "events": since `since`

@@ -18,23 +18,25 @@ CHANNELS = ("normal", "appointment", "green")
 WINDOW_STATUSES = ("closed", "open", "paused")
 DEVICE_STATES = ("ok", "degraded", "down")
 
-EVENT_TYPES = (
-    "ticket.issued",
-    "ticket.called",
-    "ticket.recalled",
-    "ticket.started",
-    "ticket.finished",
-    "ticket.no_show",
-    "ticket.transferred",
-    "ticket.checked_in",
-    "ticket.evaluated",
-    "ticket.cancelled",  # waiting tickets left at the day's roll-over (not in API.md v1's list)
-    "window.opened",
-    "window.closed",
-    "window.paused",
-    "window.resumed",
-    "device.status",
-    "hall.alert",
+EVENT_TYPES = frozenset(
+    (
+        "ticket.issued",
+        "ticket.called",
+        "ticket.recalled",
+        "ticket.started",
+        "ticket.finished",
+        "ticket.no_show",
+        "ticket.transferred",
+        "ticket.checked_in",
+        "ticket.evaluated",
+        "ticket.cancelled",  # waiting tickets left at the day's roll-over (not in API.md v1's list)
+        "window.opened",
+        "window.closed",
+        "window.paused",
+        "window.resumed",
+        "device.status",
+        "hall.alert",
+    )
 )
 
 # 好差评 (GB/T 39734): five levels; ★1–2 is 差评 and needs at least one reason.

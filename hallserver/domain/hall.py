@@ -11,10 +11,11 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ..protocol import DEVICE_STATES, EVENT_TYPES
 from . import idnumber
 from .errors import BadRequest, Conflict, NotFound, Unprocessable
 from .evaluation import check_evaluation
-from .queue import ServiceQueue, ahead_of, choose, rank, ticket_class
+from .queue import ServiceQueue, ahead_of, choose, ticket_class
 from .settings import HallSettings
 from .supervision import Supervisor
 from .tickets import (
@@ -143,6 +144,7 @@ class Hall:
         return changes
 
     def _emit(self, event_type: str, now: dt.datetime, **data: object) -> Event:
+        assert event_type in EVENT_TYPES, event_type  # the contract lists every event type
         self.seq += 1
         event = Event(self.seq, event_type, now, dict(data))
         self.changes.events.append(event)
@@ -693,7 +695,7 @@ class Hall:
 
     # ----- devices and supervision ---------------------------------------------------------------
     def device_status(self, device: str, state: str, detail: str, now: dt.datetime) -> None:
-        if state not in ("ok", "degraded", "down"):
+        if state not in DEVICE_STATES:
             raise BadRequest("state must be ok, degraded or down", code="invalid_state")
         detail = detail[:500]
         self.changes.device_states[device] = (state, detail, now)
@@ -711,6 +713,3 @@ class Hall:
             yield from q.normal
         for wq in self.window_queues.values():
             yield from wq
-
-    def sort_key(self, t: Ticket, now: dt.datetime) -> tuple[int, dt.datetime, int]:
-        return rank(t, now, self.settings.policy.appointment_grace_s)

@@ -316,3 +316,18 @@ def test_masking():
     assert idnumber.mask_name("张三") == "张*"
     assert idnumber.mask_name("欧阳娜娜") == "欧阳**"
     assert idnumber.is_valid(OLD) and not idnumber.is_valid("11010519491331002X")
+
+
+def test_the_domain_speaks_the_wire_contract():
+    from hallserver import protocol
+    from hallserver.domain.tickets import Channel, WindowState
+
+    assert tuple(Status) == protocol.TICKET_STATUSES
+    assert tuple(Channel) == protocol.CHANNELS
+    w = WindowState("1")
+    seen = {w.status}
+    w.clerk = "c1"
+    seen.add(w.status)
+    w.paused = True
+    seen.add(w.status)
+    assert seen == set(protocol.WINDOW_STATUSES)
