@@ -145,7 +145,8 @@ class KioskApp:
             flow.report_device(False, problem)
 
     def stop(self) -> None:
-        """Stop the device threads and release the devices."""
+        """Stop speaking and the device threads, and release the devices."""
+        self.voice.clear()
         for watcher in self.watchers:
             watcher.stop()
         self.devices.close()

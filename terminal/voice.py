@@ -150,6 +150,10 @@ def call_text(number: str, window_name: str) -> str:
     return f"请 {ticket} 号到 {place} 号窗口办理"
 
 
+# Calls are for the whole hall: a chime for attention, then said `repeat` times.
+HALL_WIDE = ("call", "recall")
+
+
 @dataclass
 class Announcement:
     """One thing to say: the text (for TTS), its clips (offline), what it is about."""
@@ -363,12 +367,11 @@ class Announcer(QObject):
 
     # ----- playing -----------------------------------------------------------------------------
     def compose_call(self, item: Announcement) -> bytes:
-        """The whole announcement as one WAV: chime, then the call `repeat` times."""
-        return self.clips.announcement(item.clips, self._repeat(item))
-
-    def _repeat(self, item: Announcement) -> int:
-        """Calls are said `repeat` times for the whole hall; a kiosk's words once."""
-        return self.config.repeat if item.kind in ("call", "recall") else 1
+        """The whole announcement as one WAV: for a call the chime, then the call `repeat`
+        times; words for the person at a kiosk plainly, once."""
+        if item.kind in HALL_WIDE:
+            return self.clips.announcement(item.clips, self.config.repeat)
+        return self.clips.compose(item.clips)
 
     def _next(self) -> None:
         if not self._queue:
@@ -379,8 +382,11 @@ class Announcer(QObject):
         if self.tts is None:
             self._steps = deque([("wav", self.compose_call(item))])
         else:
-            chime = [] if item.kind == "say" else [("wav", self.clips.compose(["chime"]))]
-            self._steps = deque([*chime, *([("speech", item.text)] * self._repeat(item))])
+            if item.kind in HALL_WIDE:
+                chime = [("wav", self.clips.compose(["chime"]))]
+                self._steps = deque([*chime, *([("speech", item.text)] * self.config.repeat)])
+            else:
+                self._steps = deque([("speech", item.text)])
         self._step()
 
     def _step(self) -> None:
