@@ -23,7 +23,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLocale, QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QCoreApplication,
+    QIODevice,
+    QLocale,
+    QObject,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtTextToSpeech import QTextToSpeech
 
@@ -268,6 +278,10 @@ class Announcer(QObject):
         self._watchdog.setSingleShot(True)
         self._watchdog.timeout.connect(self._on_watchdog)
         self.tts = self._open_engine(self.config.engine)
+        app = QCoreApplication.instance()
+        if app is not None:
+            # The media backend's threads must not outlive a player torn down mid-sound.
+            app.aboutToQuit.connect(self.clear)
 
     @property
     def backend(self) -> str:
