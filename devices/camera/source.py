@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from pathlib import Path
-from types import TracebackType
 
 import cv2
 import numpy as np
 
+from ..device import Device
 from ..errors import DeviceTimeout, DeviceUnavailable, EndOfStream
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ Frame = np.ndarray  # BGR, uint8, shape (height, width, 3)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
 
-class Camera(ABC):
+class Camera(Device):
     """A source of BGR frames; every read is bounded by its timeout.
 
     ``read_frame`` raises :class:`DeviceTimeout` when no frame came in time,
@@ -33,19 +33,8 @@ class Camera(ABC):
     def read_frame(self, timeout: float) -> Frame:
         """The next frame."""
 
-    def close(self) -> None:  # noqa: B027 - most sources hold nothing to release
+    def close(self) -> None:
         """Release the device."""
-
-    def __enter__(self) -> Camera:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class LiveCamera(Camera):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable
-from types import TracebackType
 
+from ..device import Device
 from ..errors import CardReadError, DeviceTimeout, DeviceUnavailable, FrameError
 from ..serial_link import LINK_FAULTS, LinkFactory, SerialLink, serial_url_factory
 from .card import IdCard
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 BAUDRATE = 115200
 
 
-class IdCardReader(ABC):
+class IdCardReader(Device):
     """An identity card reader: blocking calls, each bounded by its timeout.
 
     Run it in a worker thread.  ``read_card`` returns None when no card was presented
@@ -42,17 +42,6 @@ class IdCardReader(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the port; a later ``read_card`` opens it again."""
-
-    def __enter__(self) -> IdCardReader:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class SerialIdCardReader(IdCardReader):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import parse_qs
 
 import serial
@@ -16,6 +15,7 @@ from escpos.escpos import Escpos
 from escpos.exceptions import Error as EscposError
 from escpos.printer import Dummy, File, Network
 
+from ..device import Device
 from ..errors import DeviceError, DeviceTimeout, DeviceUnavailable, PrinterNotReady
 from .escpos_codec import (
     DEFAULT_PROFILE,
@@ -38,7 +38,7 @@ _STATUS_TEXT = {
 }
 
 
-class TicketPrinter(ABC):
+class TicketPrinter(Device):
     """A ticket printer: blocking calls bounded by the transport's timeout."""
 
     @abstractmethod
@@ -52,17 +52,6 @@ class TicketPrinter(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the transport; the next call opens it again."""
-
-    def __enter__(self) -> TicketPrinter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class SerialUrlTransport(Escpos):

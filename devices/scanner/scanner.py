@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable
-from types import TracebackType
 
 from ..camera.source import Camera
+from ..device import Device
 from ..errors import DeviceTimeout, DeviceUnavailable, PayloadRejected
 from ..serial_link import LINK_FAULTS, LinkFactory, SerialLink, serial_url_factory
 from .decode import FrameDecoder
@@ -36,7 +36,7 @@ class RepeatFilter:
         return not repeat
 
 
-class Scanner(ABC):
+class Scanner(Device):
     """Anything that reads codes: ``read_scan(timeout) -> Scan | None`` (None: nothing new).
 
     A refused payload raises :class:`~devices.errors.PayloadRejected` once per sighting;
@@ -47,19 +47,8 @@ class Scanner(ABC):
     def read_scan(self, timeout: float) -> Scan | None:
         """Wait up to ``timeout`` seconds for a new code."""
 
-    def close(self) -> None:  # noqa: B027 - sources that hold nothing keep the default
+    def close(self) -> None:
         """Release the device."""
-
-    def __enter__(self) -> Scanner:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _admit(raw: bytes, symbology: str, source: str, max_bytes: int) -> Scan:
