@@ -11,12 +11,10 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
-import tempfile
 import time
-from pathlib import Path
 
 import aiohttp
-from hallkit import HallServerProcess, summary
+from hallkit import running_hall, summary
 
 
 def subscriber_process(
@@ -69,46 +67,40 @@ def main() -> None:
     ap.add_argument("--subscribers", type=int, default=100)
     ap.add_argument("--calls", type=int, default=300)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = HallServerProcess(db=Path(tmp) / "hall.db")
-        server.pair_all()
-        server.start()
-        try:
-            for _ in range(args.calls):
-                server.request("POST", "/tickets", {"service": "K"}, device="manager-1")
-            server.sign_in("9")
-            since = server.request("GET", "/health")[1]["seq"]
-            out: mp.Queue = mp.Queue()
-            procs, readies = [], []
-            half = args.subscribers // 2
-            for n in (half, args.subscribers - half):
-                ready = mp.Event()
-                p = mp.Process(
-                    target=subscriber_process,
-                    args=(
-                        server.url,
-                        server.tokens["display-hall"],
-                        since,
-                        n,
-                        args.calls,
-                        ready,
-                        out,
-                    ),
-                )
-                p.start()
-                procs.append(p)
-                readies.append(ready)
-            for r in readies:
-                r.wait(60)
-            sent = asyncio.run(caller(server.url, server.tokens["caller-9"], args.calls))
-            received = out.get(timeout=120) + out.get(timeout=120)
-            for p in procs:
-                p.join(30)
-            lat = [(at - sent[tid]) * 1000 for tid, at in received]
-            print(f"{args.calls} calls × {args.subscribers} subscribers = {len(lat)} deliveries")
-            print(summary("call-next → ticket.called at subscriber", lat))
-        finally:
-            server.stop()
+    with running_hall() as server:
+        for _ in range(args.calls):
+            server.request("POST", "/tickets", {"service": "K"}, device="manager-1")
+        server.sign_in("9")
+        since = server.request("GET", "/health")[1]["seq"]
+        out: mp.Queue = mp.Queue()
+        procs, readies = [], []
+        half = args.subscribers // 2
+        for n in (half, args.subscribers - half):
+            ready = mp.Event()
+            p = mp.Process(
+                target=subscriber_process,
+                args=(
+                    server.url,
+                    server.tokens["display-hall"],
+                    since,
+                    n,
+                    args.calls,
+                    ready,
+                    out,
+                ),
+            )
+            p.start()
+            procs.append(p)
+            readies.append(ready)
+        for r in readies:
+            r.wait(60)
+        sent = asyncio.run(caller(server.url, server.tokens["caller-9"], args.calls))
+        received = out.get(timeout=120) + out.get(timeout=120)
+        for p in procs:
+            p.join(30)
+        lat = [(at - sent[tid]) * 1000 for tid, at in received]
+        print(f"{args.calls} calls × {args.subscribers} subscribers = {len(lat)} deliveries")
+        print(summary("call-next → ticket.called at subscriber", lat))
 
 
 if __name__ == "__main__":

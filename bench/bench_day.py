@@ -14,14 +14,12 @@ import asyncio
 import json
 import math
 import random
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import aiohttp
-from hallkit import HallServerProcess, big_hall
+from hallkit import HallServerProcess, running_hall
 
 MIX = {
     "A": 4,
@@ -277,37 +275,30 @@ def main() -> None:
     ap.add_argument("--windows", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = big_hall(Path(tmp) / "big.toml", args.windows)
-        server = HallServerProcess(db=Path(tmp) / "hall.db", config=cfg)
-        server.pair_all()
-        server.start()
-        try:
-            day = Day(server, args.tickets, args.seed)
-            took = asyncio.run(day.run())
-            print(
-                f"simulated day: {args.tickets} tickets, {args.windows} windows, "
-                f"{day.requests} requests in {took:.1f} s ({day.requests / took:,.0f} req/s)"
-            )
-            print("expected refusals:", dict(day.errors) or "none")
-            last = server.request("GET", "/health")[1]["seq"]
-            t0 = time.perf_counter()
-            events = asyncio.run(event_log(server, last))
-            outcome = check_invariants(events, day.issued)
-            print(
-                f"invariants hold over {len(events)} events "
-                f"(replayed and checked in {time.perf_counter() - t0:.1f} s): " + ", ".join(outcome)
-            )
-            stats = server.request("GET", "/stats", device="manager-1")[1]
-            # Real seconds, not simulated ones: the day is compressed about a thousandfold.
-            print(
-                f"stats: issued={stats['issued']} served={stats['served']} "
-                f"no_show={stats['no_show']} avg_wait_s={stats['avg_wait_s']} "
-                f"avg_service_s={stats['avg_service_s']} "
-                f"satisfaction={stats['satisfaction_rate']}"
-            )
-        finally:
-            server.stop()
+    with running_hall(windows=args.windows) as server:
+        day = Day(server, args.tickets, args.seed)
+        took = asyncio.run(day.run())
+        print(
+            f"simulated day: {args.tickets} tickets, {args.windows} windows, "
+            f"{day.requests} requests in {took:.1f} s ({day.requests / took:,.0f} req/s)"
+        )
+        print("expected refusals:", dict(day.errors) or "none")
+        last = server.request("GET", "/health")[1]["seq"]
+        t0 = time.perf_counter()
+        events = asyncio.run(event_log(server, last))
+        outcome = check_invariants(events, day.issued)
+        print(
+            f"invariants hold over {len(events)} events "
+            f"(replayed and checked in {time.perf_counter() - t0:.1f} s): " + ", ".join(outcome)
+        )
+        stats = server.request("GET", "/stats", device="manager-1")[1]
+        # Real seconds, not simulated ones: the day is compressed about a thousandfold.
+        print(
+            f"stats: issued={stats['issued']} served={stats['served']} "
+            f"no_show={stats['no_show']} avg_wait_s={stats['avg_wait_s']} "
+            f"avg_service_s={stats['avg_service_s']} "
+            f"satisfaction={stats['satisfaction_rate']}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
-from pathlib import Path
 
 import aiohttp
-from hallkit import HallServerProcess, summary
+from hallkit import running_hall, summary
 
 SERVICES = "ABCDEFGHJKLM"
 
@@ -49,14 +47,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--tickets", type=int, default=20_000)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = HallServerProcess(db=Path(tmp) / "hall.db")
-        server.pair_all()
-        server.start()
-        try:
-            asyncio.run(run(server.url, server.tokens["manager-1"], args.clients, args.tickets))
-        finally:
-            server.stop()
+    with running_hall() as server:
+        asyncio.run(run(server.url, server.tokens["manager-1"], args.clients, args.tickets))
 
 
 if __name__ == "__main__":

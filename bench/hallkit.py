@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import statistics
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.server import SAMPLE, HallServerProcess
 
-__all__ = ["SAMPLE", "HallServerProcess", "big_hall", "pct", "summary"]
+__all__ = ["SAMPLE", "HallServerProcess", "big_hall", "pct", "running_hall", "summary"]
 
 
 def big_hall(path: Path, windows: int = 60) -> Path:
@@ -46,6 +49,21 @@ def big_hall(path: Path, windows: int = 60) -> Path:
     parts.append('[[devices]]\nid = "manager-1"\nrole = "manager"\n')
     path.write_text("".join(parts), encoding="utf-8")
     return path
+
+
+@contextmanager
+def running_hall(windows: int | None = None) -> Iterator[HallServerProcess]:
+    """A paired hall server on loopback in a temporary folder: the sample hall, or a big one
+    with `windows` windows."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = big_hall(Path(tmp) / "big.toml", windows) if windows else SAMPLE
+        server = HallServerProcess(db=Path(tmp) / "hall.db", config=config)
+        server.pair_all()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 def pct(values: list[float], p: float) -> float:
