@@ -55,7 +55,7 @@ def cold_child(url: str, token: str) -> None:
 
 
 def valid_id(n: int) -> str:
-    from devices.idcard.idnumber import check_char
+    from identity import check_char
 
     first17 = f"110105{1960 + n % 40:04d}0101{n % 1000:03d}"
     return first17 + check_char(first17)

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from devices.idcard import IdCard
-from devices.idcard.idnumber import check_char
+from identity import check_char
 
 log = logging.getLogger("hallq.scenario")
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .domain import idnumber
+from identity import id_number_is_valid, mask_name
+
 from .domain.errors import BadRequest, HallError, NotFound, Unprocessable
 from .domain.hall import IssueRequest
 from .domain.settings import Device
@@ -320,7 +321,7 @@ async def add_appointment(request: web.Request) -> web.Response:
     await _auth(request, "manager")
     body = await _body(request)
     id_number = _field(body, "id_number", str, max_len=32)
-    if id_number and not idnumber.is_valid(id_number.upper()):
+    if id_number and not id_number_is_valid(id_number.upper()):
         raise Unprocessable("ID number fails the GB 11643 check", code="invalid_id_number")
     name = _field(body, "name", str, max_len=60)
     a = Appointment(
@@ -329,7 +330,7 @@ async def add_appointment(request: web.Request) -> web.Response:
         slot_start=_time(body, "slot_start", svc.tz),
         slot_end=_time(body, "slot_end", svc.tz),
         id_hash=svc.hall._hash_id(id_number.upper()) if id_number else None,
-        holder=idnumber.mask_name(name) if name else "",
+        holder=mask_name(name) if name else "",
     )
     now = svc.now()
     await svc.run(lambda: svc.hall.add_appointment(a, now))

@@ -1,12 +1,11 @@
 """Identity card readers (二代证 SAM module over serial).
 
 Use :class:`IdCardReader` (``read_card(timeout) -> IdCard | None``); build one with
-:func:`devices.config.open_id_reader` (``"sim"`` for the simulator) and check numbers with
-:func:`id_number_is_valid`.
+:func:`devices.config.open_id_reader` (``"sim"`` for the simulator); the identity rules
+(GB 11643, masking) live in :mod:`identity`.
 """
 
 from .card import CardType, IdCard
-from .idnumber import id_number_is_valid, mask_id_number
 from .reader import IdCardReader, SerialIdCardReader
 from .sim import SAMPLE_CARDS, PtySamServer, SamModuleSim, SimIdCardReader
 
@@ -19,6 +18,4 @@ __all__ = [
     "SamModuleSim",
     "SerialIdCardReader",
     "SimIdCardReader",
-    "id_number_is_valid",
-    "mask_id_number",
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
-from .idnumber import mask_id_number
+from identity import age_on, mask_id_number, mask_name
 
 
 class CardType(Enum):
@@ -49,11 +49,8 @@ class IdCard:
         )
 
     def masked_name(self) -> str:
-        """First character kept, the rest starred: 张三丰 → 张**."""
-        name = self.name or self.english_name
-        if not name:
-            return ""
-        return name[0] + "*" * max(1, len(name) - 1)
+        """The surname kept, the rest starred: 张三丰 → 张**, 欧阳娜娜 → 欧阳**."""
+        return mask_name(self.name or self.english_name)
 
     def masked_id(self) -> str:
         """110105********002X."""
@@ -61,10 +58,7 @@ class IdCard:
 
     def age_on(self, day: date) -> int:
         """Whole years of age on ``day`` (the kiosk's green channel checks 70+)."""
-        years = day.year - self.birth.year
-        if (day.month, day.day) < (self.birth.month, self.birth.day):
-            years -= 1
-        return years
+        return age_on(self.birth, day)
 
     def is_expired_on(self, day: date) -> bool:
         """True when the card's validity ended before ``day``; 长期 never expires."""

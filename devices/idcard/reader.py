@@ -8,6 +8,8 @@ import time
 from abc import abstractmethod
 from collections.abc import Callable
 
+from identity import id_number_is_valid
+
 from ..device import Device
 from ..errors import CardReadError, DeviceTimeout, DeviceUnavailable, FrameError
 from ..serial_link import LINK_FAULTS, LinkFactory, SerialLink, serial_url_factory
@@ -21,7 +23,6 @@ from .codec import (
     decode_base_info,
     encode_request,
 )
-from .idnumber import id_number_is_valid
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from identity import age_on, birth_date_of, id_number_is_valid, mask_name
+
 from ..protocol import DEVICE_STATES, EVENT_TYPES
-from . import idnumber
 from .errors import BadRequest, Conflict, NotFound, Unprocessable
 from .evaluation import check_evaluation
 from .queue import ServiceQueue, ahead_of, choose, ticket_class
@@ -322,10 +323,11 @@ class Hall:
         age = None
         if req.id_number:
             number = req.id_number.strip().upper()
-            if not idnumber.is_valid(number):
+            if not id_number_is_valid(number):
                 raise Unprocessable("ID number fails the GB 11643 check", code="invalid_id_number")
             id_hash = self._hash_id(number)
-            age = idnumber.age_on(number, self.local(now).date())
+            born = birth_date_of(number)
+            age = age_on(born, self.local(now).date()) if born else None
             held = self.by_holder.get((id_hash, service.code))
             if held is not None and held.status is Status.WAITING:
                 raise Conflict(
@@ -356,9 +358,7 @@ class Hall:
             order=self.order,
             channel=channel,
             id_hash=id_hash or (appointment.id_hash if appointment else None),
-            holder=idnumber.mask_name(req.name)
-            if req.name
-            else (appointment.holder if appointment else ""),
+            holder=mask_name(req.name) if req.name else (appointment.holder if appointment else ""),
             device=req.device,
             idempotency_key=req.idempotency_key,
         )

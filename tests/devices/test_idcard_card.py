@@ -1,4 +1,4 @@
-"""Identity numbers and the masked views of a card."""
+"""The card's masked views, age and expiry (the identity rules themselves: tests/identity)."""
 
 from dataclasses import replace
 from datetime import date
@@ -6,43 +6,13 @@ from datetime import date
 import pytest
 
 from devices.errors import CardReadError, DeviceError
-from devices.idcard import SAMPLE_CARDS, id_number_is_valid, mask_id_number
-from devices.idcard.idnumber import check_char
+from devices.idcard import SAMPLE_CARDS
 from devices.idcard.photo import decode_photo, load_photo_decoder
-
-
-@pytest.mark.parametrize(
-    "number", ["11010519491231002X", "11010519491231002x", "110105199003070041"]
-)
-def test_valid_numbers(number: str) -> None:
-    assert id_number_is_valid(number)
-
-
-@pytest.mark.parametrize(
-    "number",
-    [
-        "110105194912310021",  # wrong check character
-        "11010519491331002X",  # month 13
-        "1101051949123100",  # too short
-        "11010519491231002XX",
-        "1101051949123100２X",  # full-width digit
-        "",
-    ],
-)
-def test_invalid_numbers(number: str) -> None:
-    assert not id_number_is_valid(number)
-
-
-def test_check_char_needs_17_digits() -> None:
-    assert check_char("11010519491231002") == "X"
-    with pytest.raises(ValueError):
-        check_char("1101")
 
 
 def test_masks_never_show_the_middle() -> None:
     card = SAMPLE_CARDS["elderly"]
     assert card.masked_id() == "110105********002X"
-    assert mask_id_number("123") == "***"
     assert card.masked_name() == "张*"
     assert SAMPLE_CARDS["adult"].masked_name() == "李**"
     assert "张三" not in repr(card) and "1949" not in repr(card)

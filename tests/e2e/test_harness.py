@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from devices.idcard import IdCard, id_number_is_valid
+from devices.idcard import IdCard
 from hallq.backup import BackupError, backup, restore
 from hallq.contact_sheet import contact_sheet
 from hallq.scenario import STARS, BusyMorning, Morning, citizen_card, run_actors
 from hallserver.store import Store
+from identity import id_number_is_valid
 
 
 class FakeHands:
