@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from terminal.formatting import wait_text
 from terminal.theme import Theme
 from terminal.voice import window_number
 
 from .board import Call, CallBoard
-from .widgets import Header, Ticker, label, minutes_text
+from .widgets import Header, Ticker, label
 
 TILES_LANDSCAPE = 6
 TILES_PORTRAIT = 8
@@ -146,7 +147,7 @@ class QueuePanel(QWidget):
         for code, (waiting, wait) in self.rows.items():
             line = self.board.queues.get(code)
             waiting.setText(f"{line.waiting} 人" if line else "—")
-            wait.setText(minutes_text(line.estimated_wait_s) if line and line.waiting else "")
+            wait.setText(wait_text(line.estimated_wait_s) if line and line.waiting else "")
 
 
 class HallView(QWidget):

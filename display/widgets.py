@@ -22,15 +22,6 @@ def clock_text(now: dt.datetime) -> tuple[str, str]:
     )
 
 
-def minutes_text(seconds: int | None) -> str:
-    """ "约 15 分钟" for an estimated wait; "—" when unknown."""
-    if seconds is None:
-        return "—"
-    if seconds < 60:
-        return "即到"
-    return f"约 {round(seconds / 60)} 分钟"
-
-
 def duration_text(seconds: int | None) -> str:
     """mm:ss (or h:mm:ss) for elapsed times on the supervision screen."""
     if seconds is None:

@@ -22,8 +22,8 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from devices.idcard import IdCard
-from devices.printer.layout import wait_minutes
 from identity import id_number_is_valid
+from terminal.formatting import wait_minutes
 
 from . import texts as T
 from .catalogue import Area, Catalogue, Matter

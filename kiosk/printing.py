@@ -9,6 +9,7 @@ from typing import Any
 
 from devices.errors import DeviceError, PrinterNotReady
 from devices.printer import PrinterStatus, TicketLayout, TicketPrinter
+from terminal.formatting import wait_minutes
 from terminal.workers import run_in_thread
 
 from .catalogue import Catalogue
@@ -45,6 +46,7 @@ def ticket_layout(ticket: dict[str, Any], catalogue: Catalogue, lang: str) -> Ti
         notes.insert(0, channel)
     if ticket.get("holder"):
         notes.insert(0, ticket["holder"])
+    wait = ticket.get("estimated_wait_s")
     return TicketLayout(
         hall_name=catalogue.hall_name_en
         if lang == "en" and catalogue.hall_name_en
@@ -52,7 +54,7 @@ def ticket_layout(ticket: dict[str, Any], catalogue: Catalogue, lang: str) -> Ti
         service_name=service_title(ticket, catalogue, lang),
         number=ticket["number"],
         ahead=int(ticket.get("ahead") or 0),
-        estimated_wait_s=ticket.get("estimated_wait_s"),
+        wait_minutes=None if wait is None else wait_minutes(wait),
         issued_at=datetime.fromisoformat(ticket["issued_at"]),
         qr_payload=ticket_payload(catalogue.hall_id, ticket["id"]),
         notes=tuple(notes),

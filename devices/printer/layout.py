@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,15 +15,15 @@ PAPER_COLUMNS = 48
 class TicketLayout:
     """One ticket as the kiosk issues it.
 
-    ``estimated_wait_s`` None leaves the wait line out (no estimate yet); ``qr_payload``
-    empty leaves the QR code out.  ``lang`` is "zh" or "en".
+    ``wait_minutes`` (rounded by the terminal's one rule) None leaves the wait line out (no
+    estimate yet); ``qr_payload`` empty leaves the QR code out.  ``lang`` is "zh" or "en".
     """
 
     hall_name: str
     service_name: str
     number: str
     ahead: int
-    estimated_wait_s: int | None
+    wait_minutes: int | None
     issued_at: datetime
     qr_payload: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -80,11 +79,6 @@ _LABELS = {
 }
 
 
-def wait_minutes(seconds: int) -> int:
-    """Minutes shown for an estimate: rounded up, so a citizen is never told too little."""
-    return max(0, math.ceil(seconds / 60))
-
-
 def ticket_blocks(layout: TicketLayout) -> list[Block]:
     """The ticket, top to bottom."""
     labels = _LABELS.get(layout.lang, _LABELS["zh"])
@@ -95,8 +89,8 @@ def ticket_blocks(layout: TicketLayout) -> list[Block]:
         TextBlock(layout.number, Size.HUGE, bold=True),
         TextBlock(labels["ahead"].format(n=layout.ahead)),
     ]
-    if layout.estimated_wait_s is not None:
-        minutes = wait_minutes(layout.estimated_wait_s)
+    if layout.wait_minutes is not None:
+        minutes = layout.wait_minutes
         blocks.append(TextBlock(labels["wait"].format(m=minutes) if minutes else labels["no_wait"]))
     if layout.qr_payload:
         blocks.append(QrBlock(layout.qr_payload))
@@ -136,7 +130,7 @@ def sample_layout(issued_at: datetime, lang: str = "zh") -> TicketLayout:
         service_name="A 综合受理" if lang == "zh" else "A General Services",
         number="A012",
         ahead=5,
-        estimated_wait_s=12 * 60 + 5,
+        wait_minutes=13,
         issued_at=issued_at,
         qr_payload="https://hall.example/t/A012?d=20261122",
         notes=(

@@ -6,7 +6,7 @@ import pytest
 
 from devices.printer import PrinterStatus, PrintMode, TicketLayout, encode_ticket, sample_layout
 from devices.printer.escpos_codec import decode_status, encode_status
-from devices.printer.layout import display_width, wait_minutes, wrap_columns
+from devices.printer.layout import display_width, wrap_columns
 
 ISSUED = datetime(2026, 11, 22, 8, 5)
 
@@ -17,7 +17,7 @@ def minimal(**changes: object) -> TicketLayout:
         "service_name": "社保",
         "number": "B007",
         "ahead": 0,
-        "estimated_wait_s": 0,
+        "wait_minutes": 0,
         "issued_at": ISSUED,
     }
     fields.update(changes)
@@ -68,7 +68,7 @@ def test_native_qr_code_is_gs_paren_k() -> None:
 
 def test_notes_wrap_at_48_columns_and_english_labels() -> None:
     note = "请" * 30
-    data = encode_ticket(minimal(notes=(note,), lang="en", estimated_wait_s=61))
+    data = encode_ticket(minimal(notes=(note,), lang="en", wait_minutes=2))
     assert ("请" * 24).encode("gb18030") + b"\n" + ("请" * 6).encode("gb18030") + b"\n" in data
     assert b"0 people ahead of you\n" in data
     assert b"Estimated wait about 2 min\n" in data
@@ -123,10 +123,7 @@ def test_status_from_recorded_answers() -> None:
     assert decode_status(0xFF, 0x12, 0x12) is PrinterStatus.UNKNOWN
 
 
-def test_wait_is_rounded_up_and_widths_are_cjk_aware() -> None:
-    assert wait_minutes(0) == 0
-    assert wait_minutes(1) == 1
-    assert wait_minutes(725) == 13
+def test_widths_are_cjk_aware() -> None:
     assert display_width("A号") == 3
     assert wrap_columns("", 10) == [""]
     assert wrap_columns("ab号号", 4) == ["ab号", "号"]

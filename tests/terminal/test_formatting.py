@@ -1,0 +1,18 @@
+"""The one rule for waits on paper, screen and voice."""
+
+from terminal.formatting import wait_minutes, wait_text
+
+
+def test_wait_is_rounded_up_so_no_one_is_told_too_little() -> None:
+    assert wait_minutes(0) == 0
+    assert wait_minutes(1) == 1
+    assert wait_minutes(60) == 1
+    assert wait_minutes(61) == 2
+    assert wait_minutes(725) == 13
+
+
+def test_wait_text_agrees_with_the_printed_minutes() -> None:
+    assert wait_text(None) == "—"
+    assert wait_text(0) == "即到"
+    assert wait_text(90) == "约 2 分钟"  # the wall said 约 2 分钟 where paper said 2: both say 2
+    assert wait_text(725) == f"约 {wait_minutes(725)} 分钟"
