@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything hallq needs on a bare Debian machine, idempotently:
-# system packages (Qt's X11 libraries, libzbar, libpulse, Xvfb, espeak-ng, sox, socat, fonts),
+# system packages (Qt's X11 libraries, libzbar, libpulse, Xvfb, espeak-ng, sox, socat, fonts,
+# Chromium for the web pages' browser tests, PostgreSQL for the city database),
 # a virtual environment in .venv/ and the project with its development tools.
 # Usage: ./setup.sh            (then: .venv/bin/hallq demo, or .venv/bin/pytest)
 set -euo pipefail
@@ -11,6 +12,7 @@ APT_PACKAGES=(
   libxcb-randr0 libxcb-xkb1 libx11-xcb1 libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1
   libfontconfig1 libdbus-1-3 libglib2.0-0 libpulse0 libzbar0 libusb-1.0-0
   xvfb x11-apps imagemagick xdotool espeak-ng sox socat fonts-wqy-microhei
+  chromium postgresql
 )
 
 missing=()
