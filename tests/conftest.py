@@ -15,6 +15,8 @@ os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false;qt.multimedia.*=false"
 
 from tests.support.server import HallServerProcess
 
+pytest_plugins = ["tests.support.browser"]
+
 
 @pytest.fixture
 def hall_server(tmp_path: Path) -> Iterator[HallServerProcess]:
