@@ -163,6 +163,7 @@ def _tool(args: argparse.Namespace) -> int:
         "finished_at",
         "window",
         "wait_s",
+        "estimated_wait_s",
         "service_s",
         "score",
         "reasons",

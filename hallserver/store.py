@@ -76,6 +76,7 @@ TICKET_COLUMNS = (
     "device",
     "idempotency_key",
     "ord",
+    "estimated_wait_s",
 )
 
 
@@ -113,6 +114,7 @@ def ticket_row(t: Ticket) -> tuple[Any, ...]:
         t.device,
         t.idempotency_key,
         t.order,
+        t.estimated_wait_s,
     )
 
 
@@ -152,6 +154,7 @@ def ticket_from_row(r: sqlite3.Row | dict[str, Any]) -> Ticket:
         comment=r["comment"] or "",
         device=r["device"] or "",
         idempotency_key=r["idempotency_key"],
+        estimated_wait_s=r["estimated_wait_s"],
     )
 
 
@@ -211,12 +214,23 @@ class Store:
                 cols: dict[str, Any] = dict.fromkeys(TICKET_COLUMNS, str)
                 cols.update(
                     dict.fromkeys(
-                        ("recalls", "checkins", "wait_s", "service_s", "score", "ord"), int
+                        (
+                            "recalls",
+                            "checkins",
+                            "wait_s",
+                            "service_s",
+                            "score",
+                            "ord",
+                            "estimated_wait_s",
+                        ),
+                        int,
                     )
                 )
                 db.table("tickets").create(cols, pk="id")
                 db.table("tickets").create_index(["day"])
                 db.table("tickets").create_index(["status"])
+            if "estimated_wait_s" not in db.table("tickets").columns_dict:
+                db.table("tickets").add_column("estimated_wait_s", int)  # a hall from before
             if "windows" not in db.table_names():
                 db.table("windows").create(
                     {

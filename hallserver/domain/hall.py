@@ -7,7 +7,6 @@ events and the rows it touched, which the server then makes durable in one trans
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -15,6 +14,7 @@ from identity import age_on, birth_date_of, id_number_is_valid, mask_name
 
 from ..protocol import DEVICE_STATES, EVENT_TYPES
 from .errors import BadRequest, Conflict, NotFound, Unprocessable
+from .estimate import WaitEstimator
 from .evaluation import check_evaluation
 from .queue import ServiceQueue, ahead_of, choose, ticket_class
 from .settings import HallSettings
@@ -97,6 +97,7 @@ class Hall:
         self.appointments: dict[str, Appointment] = {}
         self.handling: dict[str, float] = {s.code: float(s.handling_s) for s in settings.services}
         self.supervisor = Supervisor(settings.thresholds)
+        self.estimator = WaitEstimator(self)
         self.changes = Changes()
 
     # ----- state rebuilt from the store ---------------------------------------------------------
@@ -157,6 +158,7 @@ class Hall:
 
     def _touch_window(self, w: WindowState) -> None:
         self.changes.windows[w.id] = w
+        self.estimator.moved()
 
     def local(self, now: dt.datetime) -> dt.datetime:
         return now.astimezone(self.tz)
@@ -213,6 +215,7 @@ class Hall:
             self.queues[t.service].priority.append(t)
         if t.id_hash:
             self.by_holder[(t.id_hash, t.service)] = t
+        self.estimator.joined(t)
 
     def _dequeue(self, t: Ticket) -> None:
         if t.lane is Lane.WINDOW and t.target_window is not None:
@@ -220,19 +223,11 @@ class Hall:
         elif t.lane is not Lane.NONE:
             self.queues[t.service].remove(t)
         t.lane = Lane.NONE
+        self.estimator.moved()
         if t.id_hash and self.by_holder.get((t.id_hash, t.service)) is t:
             del self.by_holder[(t.id_hash, t.service)]
 
     # ----- views ---------------------------------------------------------------------------------
-    def open_windows_for(self, service: str) -> int:
-        serving = [w for w in self.settings.windows if service in w.services]
-        n_open = sum(1 for w in serving if self.windows[w.id].status == "open")
-        return n_open or len(serving) or 1
-
-    def estimated_wait_s(self, service: str, ahead: int) -> int:
-        """EWT ≈ people ahead × average handling time ÷ open windows serving the service."""
-        return math.ceil(ahead * self.handling[service] / self.open_windows_for(service))
-
     def ahead(self, t: Ticket, now: dt.datetime) -> int:
         grace = self.settings.policy.appointment_grace_s
         if t.lane is Lane.WINDOW and t.target_window is not None:
@@ -254,7 +249,7 @@ class Hall:
             "window": t.window,
             "recalls": t.recalls,
             "ahead": ahead,
-            "estimated_wait_s": None if ahead is None else self.estimated_wait_s(t.service, ahead),
+            "estimated_wait_s": None if ahead is None else self.estimator.wait_s(t, now),
             "holder": t.holder,
             "started_at": t.started_at.isoformat() if t.started_at else None,
             "finished_at": t.finished_at.isoformat() if t.finished_at else None,
@@ -280,7 +275,7 @@ class Hall:
                     "service": code,
                     "waiting": waiting,
                     "priority": priority,
-                    "estimated_wait_s": self.estimated_wait_s(code, waiting),
+                    "estimated_wait_s": self.estimator.new_ticket_wait_s(code, now),
                     "longest_wait_s": int((now - longest).total_seconds()) if longest else 0,
                     "handling_s": round(self.handling[code]),
                 }
@@ -371,6 +366,7 @@ class Hall:
         if req.idempotency_key:
             self.by_idem[(req.device, req.idempotency_key)] = t
         self._enqueue(t, Lane.NORMAL if channel is Channel.NORMAL else Lane.PRIORITY)
+        t.estimated_wait_s = self.estimator.wait_s(t, now)  # kept to compare with the real wait
         self._touch(t)
         self._emit("ticket.issued", now, ticket=self.view(t, now))
         return t
@@ -561,6 +557,7 @@ class Hall:
                 since = t.slot_start
             t.wait_s = max(0, int((now - since).total_seconds()))
         w.current = t.id
+        self.estimator.called(window_id, t, now)
         self._touch(t)
         self._touch_window(w)
         self._emit("ticket.called", now, ticket=self.view(t, now), window=window_id)
@@ -603,6 +600,7 @@ class Hall:
         t.status = Status.DONE
         t.finished_at = now
         w.current = None
+        self.estimator.freed(window_id, now)
         self.supervisor.forget_ticket(t.id)
         self._touch(t)
         self._touch_window(w)
@@ -620,6 +618,7 @@ class Hall:
         t.status = Status.NO_SHOW
         t.finished_at = now
         w.current = None
+        self.estimator.freed(window_id, now)
         self.supervisor.forget_ticket(t.id)
         self._touch(t)
         self._touch_window(w)
@@ -660,6 +659,7 @@ class Hall:
         t.service = new_service
         t.target_window = to_window
         w.current = None
+        self.estimator.freed(window_id, now)
         self.supervisor.forget_ticket(t.id)
         self._enqueue(t, Lane.WINDOW if to_window else Lane.TRANSFER)
         self._touch(t)

@@ -69,6 +69,7 @@ class Ticket:
     slot_start: dt.datetime | None = None
     slot_end: dt.datetime | None = None
     wait_s: int | None = None
+    estimated_wait_s: int | None = None  # told at issue, to weigh against wait_s
     service_s: int = 0  # handling time accumulated over every window that served it
     score: int | None = None
     reasons: tuple[str, ...] = ()

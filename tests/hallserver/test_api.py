@@ -358,6 +358,8 @@ def test_devices_queues_windows_stats(server: HallServerProcess) -> None:
         "no_show",
         "avg_wait_s",
         "avg_service_s",
+        "estimate_error_s",
+        "estimate_bias_s",
         "satisfaction_rate",
         "by_service",
         "by_window",

@@ -237,7 +237,7 @@ def test_window_states_and_errors():
         hall.call_next("99", clock.now)
 
 
-def test_handling_time_from_start_else_call_and_ewma_feeds_the_estimate():
+def test_handling_time_from_start_else_call_and_the_window_time_feeds_the_estimate():
     hall, clock = make_hall(sample_settings(ewma_alpha=0.5)), Clock()
     issue(hall, clock, "K")
     open_window(hall, clock, "9")
@@ -248,7 +248,9 @@ def test_handling_time_from_start_else_call_and_ewma_feeds_the_estimate():
     a = issue(hall, clock, "K")
     b = issue(hall, clock, "K")
     assert hall.view(hall.ticket(a), clock.now)["estimated_wait_s"] == 0
-    assert hall.view(hall.ticket(b), clock.now)["estimated_wait_s"] == 110  # 1 ahead × 110 s / 1
+    # The wait counts the window's whole time per call (call → finish: 120 s), from a's issue
+    # (b came 1 s later).
+    assert hall.view(hall.ticket(b), clock.now)["estimated_wait_s"] == 120 - 1
 
 
 def test_evaluation_rules():

@@ -1,0 +1,250 @@
+"""Honest waits: when will each waiting ticket be called, given everything the hall knows now.
+
+`people ahead × handling ÷ open windows` runs short in a hall of comprehensive windows (一窗受理):
+tickets of other services compete for the same windows. The estimator instead replays the hall's
+own routing forward, deterministically and in expected values: every open window calls with the
+same `choose` rule the hall uses (window queue first, then priority class, then the time waited,
+with the run limit on priority calls), each call keeps the window for the time a call of that
+service has kept a window lately (call → finish, no-show or transfer, learned per service from
+the recent calls) plus the time a clerk takes to call again. A busy window is free after the
+expected rest of its current call, from a lognormal fitted to those recent calls.
+
+One replay gives every waiting ticket its call time and every window the time it runs out of
+work, so a new ticket's wait is the earliest of those among the windows serving its service. A
+new normal ticket is the last of the hall in the calling order, so it extends the replay without
+recomputing it; anything else that moves the hall recomputes it when an estimate is next asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .queue import NORMAL, PRIORITY, ServiceQueue, choose, ticket_class
+from .settings import Window
+from .tickets import Lane, Status, Ticket
+
+if TYPE_CHECKING:
+    from .hall import Hall
+
+RECENT_CALLS = 50  # calls a service's window time is learned from: recent enough for the hour
+STALE_AFTER_S = 30.0  # a replay older than this is redone: busy windows may have run over
+ASSUMED_CV = 0.5  # spread of window times until a service has calls to learn it from
+
+
+def residual_s(mean: float, var: float, elapsed: float) -> float:
+    """Expected rest of a call that has lasted `elapsed` s, its length lognormal(mean, var).
+
+    E[T − a | T > a] in closed form: a call that has run over its mean is not about to end.
+    """
+    if mean <= 0:
+        return 0.0
+    if elapsed <= 0:
+        return mean
+    if var <= 0:  # every call took the same time
+        return max(0.0, mean - elapsed)
+    s2 = math.log1p(var / (mean * mean))
+    s = math.sqrt(s2)
+    mu = math.log(mean) - s2 / 2
+    z = (math.log(elapsed) - mu) / s
+    survive = 0.5 * math.erfc(z / math.sqrt(2))
+    if survive < 1e-9:  # far in the tail: the lognormal's hazard is nearly flat there
+        return elapsed * s2 / max(z * s, 1e-9)
+    tail_mean = mean * 0.5 * math.erfc((z - s) / math.sqrt(2)) / survive
+    return max(0.0, tail_mean - elapsed)
+
+
+class _Learned:
+    """Recent samples of one duration: their mean and variance."""
+
+    def __init__(self) -> None:
+        self.samples: deque[float] = deque(maxlen=RECENT_CALLS)
+
+    def add(self, seconds: float) -> None:
+        self.samples.append(max(0.0, seconds))
+
+    def mean(self, default: float) -> float:
+        return sum(self.samples) / len(self.samples) if self.samples else default
+
+    def var(self, default: float) -> float:
+        n = len(self.samples)
+        if n < 2:
+            return (ASSUMED_CV * self.mean(default)) ** 2
+        m = self.mean(default)
+        return sum((x - m) ** 2 for x in self.samples) / (n - 1)
+
+
+@dataclass
+class Replay:
+    """The hall played forward from `at`: seconds after `at` of every expected call."""
+
+    at: dt.datetime
+    call_s: dict[str, float] = field(default_factory=dict)  # ticket id → its call
+    free_s: dict[str, float] = field(default_factory=dict)  # window → out of work
+    serves: dict[str, tuple[str, ...]] = field(default_factory=dict)  # window → its services
+    newest: int = 0  # the highest issue order replayed: a later normal ticket comes last
+
+
+class WaitEstimator:
+    """Learns how long calls keep the windows and answers the wait of any waiting ticket."""
+
+    def __init__(self, hall: Hall) -> None:
+        self.hall = hall
+        self.window_time: dict[str, _Learned] = {}  # per service: call → window free again
+        self.turnaround = _Learned()  # window free → its next call, while someone waited
+        self._calls: dict[str, tuple[dt.datetime, str]] = {}  # window → (called at, service)
+        self._freed: dict[str, dt.datetime] = {}  # window → when it last became free
+        self._replay: Replay | None = None
+
+    # ----- learning from the hall's moves --------------------------------------------------------
+    def called(self, window: str, ticket: Ticket, now: dt.datetime) -> None:
+        freed = self._freed.get(window)
+        if freed is not None and ticket.queued_at is not None and ticket.queued_at <= freed:
+            self.turnaround.add((now - freed).total_seconds())
+        self._calls[window] = (now, ticket.service)
+        self.moved()
+
+    def freed(self, window: str, now: dt.datetime) -> None:
+        call = self._calls.pop(window, None)
+        if call is not None:
+            at, service = call
+            self.window_time.setdefault(service, _Learned()).add((now - at).total_seconds())
+        self._freed[window] = now
+        self.moved()
+
+    def moved(self) -> None:
+        """The queues or the windows changed: the next estimate replays afresh."""
+        self._replay = None
+
+    def joined(self, ticket: Ticket) -> None:
+        """A ticket entered a queue: a new normal ticket extends the replay, others redo it."""
+        r = self._replay
+        if r is None or ticket.id in r.call_s:
+            return
+        if ticket.lane is not Lane.NORMAL or ticket.order <= r.newest:
+            self._replay = None  # a check-in, a transfer or a priority ticket: order changes
+            return
+        candidates = [w for w, services in r.serves.items() if ticket.service in services]
+        if not candidates:
+            self._replay = None
+            return
+        w = min(candidates, key=lambda w: r.free_s[w])
+        r.call_s[ticket.id] = r.free_s[w]
+        r.free_s[w] += self.cost_s(ticket.service)
+        r.newest = ticket.order
+
+    # ----- answers -------------------------------------------------------------------------------
+    def mean_s(self, service: str) -> float:
+        """Expected time a call of `service` keeps a window (call → free)."""
+        learned = self.window_time.get(service)
+        default = self.hall.handling[service]
+        return learned.mean(default) if learned else default
+
+    def cost_s(self, service: str) -> float:
+        return self.mean_s(service) + self.turnaround.mean(0.0)
+
+    def wait_s(self, ticket: Ticket, now: dt.datetime) -> int | None:
+        """Seconds until `ticket` (waiting) is expected to be called; None when no window can."""
+        r = self.current(now)
+        if ticket.id not in r.call_s:
+            self.joined(ticket)
+            r = self.current(now)
+        at = r.call_s.get(ticket.id)
+        return None if at is None else _whole(at - (now - r.at).total_seconds())
+
+    def new_ticket_wait_s(self, service: str, now: dt.datetime) -> int | None:
+        """The wait a ticket of `service` issued now would be told."""
+        r = self.current(now)
+        frees = [r.free_s[w] for w, services in r.serves.items() if service in services]
+        return _whole(min(frees) - (now - r.at).total_seconds()) if frees else None
+
+    def current(self, now: dt.datetime) -> Replay:
+        """The replay the answers come from: the last one while the hall has not moved."""
+        r = self._replay
+        if r is None or not 0 <= (now - r.at).total_seconds() <= STALE_AFTER_S:
+            r = self._replay = self.replay(now)
+        return r
+
+    def replay(self, now: dt.datetime) -> Replay:
+        """Play the hall forward from `now` until every waiting ticket is called."""
+        hall = self.hall
+        policy = hall.settings.policy
+        grace = policy.appointment_grace_s
+        queues = {
+            code: ServiceQueue(normal=list(q.normal), priority=list(q.priority))
+            for code, q in hall.queues.items()
+        }
+        window_queues = {w: list(q) for w, q in hall.window_queues.items()}
+        r = Replay(at=now)
+        r.newest = max((t.order for t in hall.waiting()), default=0)
+        runs: dict[str, int] = {}
+        free: list[tuple[float, int, str]] = []
+        turnaround = self.turnaround.mean(0.0)
+        for i, (spec, services) in enumerate(self._calling_windows()):
+            r.serves[spec.id] = services
+            runs[spec.id] = hall.windows[spec.id].priority_run
+            heapq.heappush(free, (self._busy_s(spec.id, now) + turnaround, i, spec.id))
+        while free:
+            at_s, i, w = heapq.heappop(free)
+            at = now + dt.timedelta(seconds=at_s)
+            t = choose(
+                window_queues.get(w, []),
+                [queues[s] for s in r.serves[w] if s in queues],
+                at,
+                grace_s=grace,
+                priority_run=runs[w],
+                max_priority_run=policy.priority_run,
+            )
+            if t is None:
+                r.free_s[w] = at_s
+                continue
+            klass = ticket_class(t, at, grace)
+            runs[w] = runs[w] + 1 if klass == PRIORITY else (0 if klass == NORMAL else runs[w])
+            if t.lane is Lane.WINDOW:
+                window_queues[w].remove(t)
+            else:
+                queues[t.service].remove(t)
+            r.call_s[t.id] = at_s
+            heapq.heappush(free, (at_s + self.cost_s(t.service), i, w))
+        return r
+
+    def _calling_windows(self) -> Iterable[tuple[Window, tuple[str, ...]]]:
+        """The windows that will call, with what each may call.
+
+        Open windows call all their services. A service no open window serves is waited on by
+        its configured windows as if they opened now (before the clerks sign in, after they
+        leave), for that service only; a closed window still calls the tickets sent to it.
+        """
+        hall = self.hall
+        specs = hall.settings.windows
+        is_open = {w.id: hall.windows[w.id].status == "open" for w in specs}
+        covered = {s for w in specs if is_open[w.id] for s in w.services}
+        for w in specs:
+            if is_open[w.id]:
+                yield w, w.services
+            else:
+                uncovered = tuple(s for s in w.services if s not in covered)
+                if uncovered or hall.window_queues.get(w.id):
+                    yield w, uncovered
+
+    def _busy_s(self, window: str, now: dt.datetime) -> float:
+        """Expected seconds until an open window's current call ends (0 when it is free)."""
+        state = self.hall.windows[window]
+        if state.current is None or state.status != "open":
+            return 0.0
+        t = self.hall.tickets.get(state.current)
+        if t is None or t.status not in (Status.CALLED, Status.SERVING):
+            return 0.0
+        called, service = self._calls.get(window, (t.called_at or now, t.service))
+        learned = self.window_time.get(service) or _Learned()
+        mean = self.mean_s(service)
+        return residual_s(mean, learned.var(mean), (now - called).total_seconds())
+
+
+def _whole(seconds: float) -> int:
+    return max(0, math.ceil(seconds - 1e-6))

@@ -1,0 +1,186 @@
+"""The wait estimator on constructed queues with known answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+import random
+
+import numpy as np
+import pytest
+
+from hallserver.domain.estimate import residual_s
+from hallserver.domain.hall import Hall, IssueRequest
+from hallserver.domain.stats import day_stats
+from tests.hallserver.domainkit import Clock, issue, make_hall, sample_settings
+
+# The sample hall: windows 1, 2 serve A B F G; 3 serves B F G; A takes 900 s, B 600 s.
+
+
+def open_windows(hall: Hall, clock: Clock, *ids: str) -> None:
+    for w in ids:
+        hall.sign_in(w, f"clerk-{w}", f"职员{w}", clock.now)
+
+
+def told(hall: Hall, clock: Clock, ticket: str) -> int | None:
+    return hall.view(hall.ticket(ticket), clock.now)["estimated_wait_s"]  # type: ignore[return-value]
+
+
+def test_one_service_two_idle_windows_call_in_pairs():
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "1", "2")
+    tickets = [issue(hall, clock, "A") for _ in range(5)]
+    # Issued a second apart: each answer counts from its own issue time.
+    assert [hall.ticket(t).estimated_wait_s for t in tickets] == [0, 0, 900 - 2, 900 - 3, 1800 - 4]
+    # The same answers asked again now, and the wall's figure for the next A ticket.
+    assert [told(hall, clock, t) for t in tickets] == [0, 0, 900 - 4, 900 - 4, 1800 - 4]
+    queues = {q["service"]: q for q in hall.queue_view(clock.now)}
+    assert queues["A"]["estimated_wait_s"] == 1800 - 4
+
+
+def test_comprehensive_windows_share_the_line_across_services():
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "1", "2", "3")
+    b1, a1, b2, a2 = (issue(hall, clock, s) for s in "BABA")
+    # Played from B1's issue (3 s ago): window 1 takes B1 (600 s), window 2 A1 (900 s), window 3
+    # B2 (600 s); at 600 s window 1 is the first free window that serves A: A2 is called then,
+    # not after 1 ahead × 900 ÷ 2 windows = 450 s.
+    assert [told(hall, clock, t) for t in (b1, a1, b2)] == [0, 0, 0]
+    assert told(hall, clock, a2) == 600 - 3
+    queues = {q["service"]: q for q in hall.queue_view(clock.now)}
+    # A new A ticket: window 2 is out of work first, at 900 s (window 1 serves A2 until 1500 s).
+    assert queues["A"]["estimated_wait_s"] == 900 - 3
+    # A new B ticket: window 3 is out of work at 600 s.
+    assert queues["B"]["estimated_wait_s"] == 600 - 3
+
+
+def test_priority_calls_jump_the_line_within_the_run_limit():
+    hall, clock = make_hall(sample_settings(priority_run=1)), Clock()
+    normal = [issue(hall, clock, "K") for _ in range(2)]
+    green = [issue(hall, clock, "K", channel="green", staff=True) for _ in range(2)]
+    open_windows(hall, clock, "9")
+    # One window, 120 s a call, at most one priority call in a row: G1, N1, G2, N2.
+    waits = [told(hall, clock, t) for t in (green[0], normal[0], green[1], normal[1])]
+    assert waits == [0, 120, 240, 360]
+
+
+def test_a_busy_window_is_free_after_the_expected_rest_of_its_call():
+    hall, clock = make_hall(), Clock()
+    first = issue(hall, clock, "K")
+    open_windows(hall, clock, "9")
+    hall.call_next("9", clock.now)
+    assert hall.ticket(first).status == "called"
+    clock.advance(20)
+    second = issue(hall, clock, "K")
+    expected = residual_s(120, (0.5 * 120) ** 2, 21)  # nothing learned yet: CV 0.5 assumed
+    assert told(hall, clock, second) == math.ceil(expected)
+    assert 99 < expected < 120  # less than a whole call, more than 120 − 21
+
+
+def test_lognormal_residual_matches_the_integral_of_the_survival():
+    mean, var = 300.0, 150.0**2
+    s2 = math.log1p(var / mean**2)
+    mu, s = math.log(mean) - s2 / 2, math.sqrt(s2)
+    t = np.linspace(1e-6, 40 * mean, 400_001)
+    survival = 0.5 * np.vectorize(math.erfc)((np.log(t) - mu) / s / math.sqrt(2))
+    for elapsed in (0.0, 100.0, 300.0, 900.0):
+        tail = t >= elapsed
+        integral = np.trapezoid(survival[tail], t[tail]) / (survival[tail][0] if elapsed else 1)
+        assert residual_s(mean, var, elapsed) == pytest.approx(integral, rel=2e-3)
+    assert residual_s(mean, var, 900.0) > residual_s(mean, var, 300.0) - 300.0 + 1
+
+
+def test_window_time_and_turnaround_are_learned_from_the_calls():
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "9")
+    for _ in range(3):
+        issue(hall, clock, "K")
+    for took in (100, 140):
+        hall.call_next("9", clock.advance(5))  # 5 s after the window was free (or opened)
+        hall.start("9", clock.advance(10))
+        hall.finish("9", clock.advance(took))
+    estimator = hall.estimator
+    assert estimator.mean_s("K") == pytest.approx((110 + 150) / 2)  # call → free
+    assert estimator.turnaround.mean(0.0) == pytest.approx(5.0)  # only after the first call
+    assert estimator.cost_s("K") == pytest.approx(135.0)
+
+
+def test_extending_the_replay_for_new_tickets_equals_replaying_from_scratch():
+    rng = random.Random(3)
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "1", "3", "4", "6")
+    tickets = []
+    for _ in range(60):
+        tickets.append(issue(hall, clock, rng.choice("ABCDEFG")))
+        if rng.random() < 0.2:
+            busy = [w for w in ("1", "3", "4", "6") if hall.windows[w].current]
+            if busy and rng.random() < 0.5:
+                hall.finish(rng.choice(busy), clock.advance(30))
+            free = [w for w in ("1", "3", "4", "6") if not hall.windows[w].current]
+            if free:
+                hall.call_next(rng.choice(free), clock.now)
+    waiting = [t for t in tickets if hall.ticket(t).is_waiting]
+    answers = [told(hall, clock, t) for t in waiting]
+    extended = hall.estimator.current(clock.now)
+    fresh = hall.estimator.replay(extended.at)
+    assert len(waiting) > 20 and extended.call_s.keys() == fresh.call_s.keys()
+    late = (clock.now - extended.at).total_seconds()
+    assert answers == [math.ceil(fresh.call_s[t] - late - 1e-6) for t in waiting]
+
+
+def test_with_exact_handling_times_every_estimate_comes_true():
+    """The replay is the hall's own routing: with each call taking exactly the service's time
+    and clerks calling the moment they are free, the wait told is the wait served, across
+    services competing for windows, green tickets and the priority run limit (green tickets in
+    the opening backlog only: one arriving later rightly overtakes those already told)."""
+    rng = random.Random(11)
+    hall, clock = make_hall(sample_settings(priority_run=2)), Clock()
+    windows = ("1", "2", "3", "4", "6")
+    open_windows(hall, clock, *windows)
+    took = {s.code: s.handling_s for s in hall.settings.services}
+    for service in "ABCDEF" * 2:  # the hall has learned that calls take exactly these times
+        issue(hall, clock, service)
+        window = next(w for w in windows if service in hall.settings.window(w).services)
+        hall.call_next(window, clock.now)
+        hall.finish(window, clock.advance(took[service]))
+    start = clock.now
+    backlog = [
+        hall.issue(IssueRequest(service=rng.choice("ABCDEF"), channel=channel, staff=True), start)
+        for channel in ["green", None, None] * 4
+    ]
+    expected = {t.id: told(hall, clock, t.id) for t in backlog}
+    moments = [(rng.uniform(60, 3600), "arrive", "") for _ in range(30)]
+    moments += [(0.0, "free", w) for w in windows]
+    heapq.heapify(moments)
+    while moments:
+        at, kind, w = heapq.heappop(moments)
+        clock.now = start + dt.timedelta(seconds=at)
+        if kind == "arrive":
+            t = hall.issue(IssueRequest(service=rng.choice("ABCDEF")), clock.now)
+            expected[t.id] = t.estimated_wait_s
+            for idle in windows:
+                if hall.windows[idle].current is None:
+                    heapq.heappush(moments, (at, "free", idle))
+            continue
+        if hall.windows[w].current:
+            hall.finish(w, clock.now)
+        called = hall.call_next(w, clock.now)
+        if called is not None:
+            heapq.heappush(moments, (at + took[called.service], "free", w))
+    results = [(told_s, hall.ticket(t).wait_s) for t, told_s in expected.items()]
+    assert all(0 <= est - real <= 1 for est, real in results), results  # type: ignore[operator]
+    assert max(real for _, real in results) > 1800  # type: ignore[type-var]  # a real queue
+
+
+def test_the_day_figures_say_how_honest_the_estimates_were():
+    rows = [
+        {"service": "A", "window": "1", "status": "done", "wait_s": 600, "service_s": 300,
+         "score": None, "estimated_wait_s": 500},
+        {"service": "A", "window": "1", "status": "done", "wait_s": 200, "service_s": 300,
+         "score": None, "estimated_wait_s": 400},
+        {"service": "A", "window": None, "status": "waiting", "wait_s": None, "service_s": 0,
+         "score": None, "estimated_wait_s": 50},
+    ]  # fmt: skip
+    figures = day_stats(rows)
+    assert (figures["estimate_error_s"], figures["estimate_bias_s"]) == (150, 50)
