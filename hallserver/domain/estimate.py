@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+import statistics
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,7 +35,11 @@ if TYPE_CHECKING:
 
 RECENT_CALLS = 50  # calls a service's window time is learned from: recent enough for the hour
 STALE_AFTER_S = 30.0  # a replay older than this is redone: busy windows may have run over
+REFRESH_S = 1.0  # once the hall has moved, a replay this old is redone on the next question
 ASSUMED_CV = 0.5  # spread of window times until a service has calls to learn it from
+DRAWS = 32  # evenly spread values per busy window for the expected order of finishing
+STRIDE = 13  # prime to DRAWS
+_NORMAL = statistics.NormalDist()
 
 
 def residual_s(mean: float, var: float, elapsed: float) -> float:
@@ -100,6 +105,10 @@ class WaitEstimator:
         self._calls: dict[str, tuple[dt.datetime, str]] = {}  # window → (called at, service)
         self._freed: dict[str, dt.datetime] = {}  # window → when it last became free
         self._replay: Replay | None = None
+        self._moved = False
+        # A replay costs milliseconds in a big hall; a hall moving many times a second is told
+        # waits at most this old (0: a fresh replay after every move).
+        self.refresh_s = REFRESH_S
 
     # ----- learning from the hall's moves --------------------------------------------------------
     def called(self, window: str, ticket: Ticket, now: dt.datetime) -> None:
@@ -118,8 +127,8 @@ class WaitEstimator:
         self.moved()
 
     def moved(self) -> None:
-        """The queues or the windows changed: the next estimate replays afresh."""
-        self._replay = None
+        """The queues or the windows changed: the replay is redone once `refresh_s` old."""
+        self._moved = True
 
     def joined(self, ticket: Ticket) -> None:
         """A ticket entered a queue: a new normal ticket extends the replay, others redo it."""
@@ -166,8 +175,10 @@ class WaitEstimator:
     def current(self, now: dt.datetime) -> Replay:
         """The replay the answers come from: the last one while the hall has not moved."""
         r = self._replay
-        if r is None or not 0 <= (now - r.at).total_seconds() <= STALE_AFTER_S:
+        age = (now - r.at).total_seconds() if r else 0.0
+        if r is None or not 0 <= age <= STALE_AFTER_S or (self._moved and age >= self.refresh_s):
             r = self._replay = self.replay(now)
+            self._moved = False
         return r
 
     def replay(self, now: dt.datetime) -> Replay:
@@ -185,10 +196,11 @@ class WaitEstimator:
         runs: dict[str, int] = {}
         free: list[tuple[float, int, str]] = []
         turnaround = self.turnaround.mean(0.0)
-        for i, (spec, services) in enumerate(self._calling_windows()):
+        for spec, services in self._calling_windows():
             r.serves[spec.id] = services
             runs[spec.id] = hall.windows[spec.id].priority_run
-            heapq.heappush(free, (self._busy_s(spec.id, now) + turnaround, i, spec.id))
+        for i, (w, rest) in enumerate(self._first_free(r.serves, now).items()):
+            heapq.heappush(free, (rest + turnaround, i, w))
         while free:
             at_s, i, w = heapq.heappop(free)
             at = now + dt.timedelta(seconds=at_s)
@@ -232,18 +244,67 @@ class WaitEstimator:
                 if uncovered or hall.window_queues.get(w.id):
                     yield w, uncovered
 
-    def _busy_s(self, window: str, now: dt.datetime) -> float:
-        """Expected seconds until an open window's current call ends (0 when it is free)."""
+    def _call_under_way(self, window: str, now: dt.datetime) -> tuple[float, float, float] | None:
+        """(mean, variance, elapsed) of an open window's current call; None when it is free."""
         state = self.hall.windows[window]
         if state.current is None or state.status != "open":
-            return 0.0
+            return None
         t = self.hall.tickets.get(state.current)
         if t is None or t.status not in (Status.CALLED, Status.SERVING):
-            return 0.0
+            return None
         called, service = self._calls.get(window, (t.called_at or now, t.service))
         learned = self.window_time.get(service) or _Learned()
         mean = self.mean_s(service)
-        return residual_s(mean, learned.var(mean), (now - called).total_seconds())
+        return mean, learned.var(mean), (now - called).total_seconds()
+
+    def _first_free(self, serves: dict[str, tuple[str, ...]], now: dt.datetime) -> dict[str, float]:
+        """When each window is first free, in expected order statistics.
+
+        The first of several busy windows to finish comes sooner than the soonest expected
+        finish (the expected minimum is below the minimum of the expectations): windows that
+        share services get the expected 1st, 2nd… finishing times of their group, in the order
+        of their own expected rest.
+        """
+        calls = {w: self._call_under_way(w, now) for w in serves}
+        out: dict[str, float] = {}
+        for group in _sharing(serves):
+            rests = {w: residual_s(*c) if (c := calls[w]) else 0.0 for w in group}
+            busy = [c for w in group if (c := calls[w]) is not None]
+            if len(busy) < 2:
+                out.update(rests)
+                continue
+            draws = [_rest_quantiles(*c) for c in busy] + [[0.0] * DRAWS] * (len(group) - len(busy))
+            # Paired with a stride, the windows' quantiles mix like independent draws.
+            order = [0.0] * len(group)
+            for j in range(DRAWS):
+                row = sorted(q[(j + i * STRIDE) % DRAWS] for i, q in enumerate(draws))
+                for k, v in enumerate(row):
+                    order[k] += v / DRAWS
+            for k, w in enumerate(sorted(group, key=lambda w: (rests[w], w))):
+                out[w] = order[k]
+        return out
+
+
+def _rest_quantiles(mean: float, var: float, elapsed: float) -> list[float]:
+    """`DRAWS` evenly spread values of a call's rest, lognormal(mean, var) given `elapsed`."""
+    if var <= 0 or mean <= 0:
+        return [max(0.0, mean - elapsed)] * DRAWS
+    s2 = math.log1p(var / (mean * mean))
+    s, mu = math.sqrt(s2), math.log(mean) - s2 / 2
+    done = _NORMAL.cdf((math.log(elapsed) - mu) / s) if elapsed > 0 else 0.0
+    out = []
+    for j in range(DRAWS):
+        u = min(done + (j + 0.5) / DRAWS * (1 - done), 1 - 1e-12)
+        out.append(max(0.0, math.exp(mu + s * _NORMAL.inv_cdf(u)) - elapsed))
+    return out
+
+
+def _sharing(serves: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """Windows grouped by the same services: interchangeable for the citizens they call."""
+    groups: dict[frozenset[str], list[str]] = {}
+    for w, services in serves.items():
+        groups.setdefault(frozenset(services), []).append(w)
+    return list(groups.values())
 
 
 def _whole(seconds: float) -> int:

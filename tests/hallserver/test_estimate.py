@@ -78,6 +78,20 @@ def test_a_busy_window_is_free_after_the_expected_rest_of_its_call():
     assert 99 < expected < 120  # less than a whole call, more than 120 − 21
 
 
+def test_the_first_of_two_busy_windows_is_free_sooner_than_either_is_expected_to_be():
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "4", "5")  # both serve C D E
+    for _ in range(2):
+        issue(hall, clock, "C")
+    hall.call_next("4", clock.now)
+    hall.call_next("5", clock.now)
+    first, second = issue(hall, clock, "C"), issue(hall, clock, "C")
+    each = residual_s(420, (0.5 * 420) ** 2, 2)  # C: 420 s, nothing learned yet
+    # E[min] of two lognormal rests is below either's mean; their mean order is kept.
+    assert 0.5 * each < told(hall, clock, first) < each < told(hall, clock, second)
+    assert told(hall, clock, first) + told(hall, clock, second) == pytest.approx(2 * each, abs=4)
+
+
 def test_lognormal_residual_matches_the_integral_of_the_survival():
     mean, var = 300.0, 150.0**2
     s2 = math.log1p(var / mean**2)
@@ -109,6 +123,7 @@ def test_window_time_and_turnaround_are_learned_from_the_calls():
 def test_extending_the_replay_for_new_tickets_equals_replaying_from_scratch():
     rng = random.Random(3)
     hall, clock = make_hall(), Clock()
+    hall.estimator.refresh_s = 0  # a fresh replay after every call
     open_windows(hall, clock, "1", "3", "4", "6")
     tickets = []
     for _ in range(60):
@@ -136,6 +151,7 @@ def test_with_exact_handling_times_every_estimate_comes_true():
     the opening backlog only: one arriving later rightly overtakes those already told)."""
     rng = random.Random(11)
     hall, clock = make_hall(sample_settings(priority_run=2)), Clock()
+    hall.estimator.refresh_s = 0  # a fresh replay after every call
     windows = ("1", "2", "3", "4", "6")
     open_windows(hall, clock, *windows)
     took = {s.code: s.handling_s for s in hall.settings.services}
