@@ -92,6 +92,19 @@ def _tool_parser() -> argparse.ArgumentParser:
     ex.add_argument("--db", required=True)
     ex.add_argument("--date", help="YYYY-MM-DD (default: today)")
     ex.add_argument("--out", help="file (default: stdout)")
+    pl = sub.add_parser("plan", help="the windows to open on a day, from the hall's history")
+    pl.add_argument("--config", required=True)
+    pl.add_argument("--db", required=True)
+    pl.add_argument("--date", help="YYYY-MM-DD (default: tomorrow)")
+    pl.add_argument("--weeks", type=int, default=8, help="history: that weekday of past weeks")
+    pl.add_argument("--mean-wait", type=float, default=10, help="target mean wait (minutes)")
+    pl.add_argument("--p90-wait", type=float, default=20, help="target 90th percentile (min)")
+    pl.add_argument(
+        "--what-if",
+        action="append",
+        default=[],
+        help="close:3@10:00, add-comprehensive or per-department (repeatable)",
+    )
     return p
 
 
@@ -101,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        if argv and argv[0] in ("token", "clerk", "stats", "export"):
+        if argv and argv[0] in ("token", "clerk", "stats", "export", "plan"):
             return _tool(_tool_parser().parse_args(argv))
         return _serve(_serve_parser().parse_args(argv))
     except (ConfigError, StoreError) as e:
@@ -144,6 +157,8 @@ def _tool(args: argparse.Namespace) -> int:
         _open_store(args.db).set_clerk(args.id, args.name, pin_hash(args.pin))
         print(f"clerk {args.id} saved")
         return EXIT_OK
+    if args.tool == "plan":
+        return _plan(args)
     settings = load_config(args.config)
     store = _open_store(args.db)
     day = _day(args.date, settings.timezone)
@@ -176,6 +191,41 @@ def _tool(args: argparse.Namespace) -> int:
         return EXIT_OK
     with open(args.out, "w", newline="", encoding="utf-8-sig") as out:  # BOM: Excel reads UTF-8
         _write_csv(out, columns, rows)
+    return EXIT_OK
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from planner.forecast import PlanError
+    from planner.report import day_plan
+    from planner.staffing import Targets
+
+    settings = load_config(args.config)
+    tz = zoneinfo.ZoneInfo(settings.timezone)
+    day = (
+        _day(args.date, settings.timezone)
+        if args.date
+        else (_day(None, settings.timezone) + dt.timedelta(days=1))
+    )
+    store = _open_store(args.db)
+    history = [
+        dict(r)
+        for k in range(1, max(1, args.weeks) + 1)
+        for r in store.tickets_of_day(day - dt.timedelta(weeks=k))
+    ]
+    try:
+        print(
+            day_plan(
+                settings,
+                history,
+                day,
+                Targets(args.mean_wait * 60, args.p90_wait * 60),
+                tz=tz,
+                what_ifs=args.what_if,
+            )
+        )
+    except PlanError as e:
+        print(f"hallq-server plan: {e}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
