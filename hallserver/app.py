@@ -18,6 +18,8 @@ from .domain.hall import IssueRequest
 from .domain.settings import Device
 from .domain.tickets import Appointment, Ticket
 from .openapi import openapi
+from .phone import TICKET_ID, phone_view
+from .phone import page as phone_page
 from .protocol import API_PREFIX, WS_CLOSE_TOO_SLOW
 from .security import pin_matches, token_hash
 from .service import HallService, Subscriber
@@ -254,6 +256,29 @@ async def get_ticket(request: web.Request) -> web.Response:
     await _auth(request)
     t = await _ticket(svc, request.match_info["id"])
     return _ok({"ticket": svc.hall.view(t, svc.now())})
+
+
+@routes.get(P + "/tickets/{id}/public")
+async def public_ticket(request: web.Request) -> web.Response:
+    """For the citizen's phone page: no token, the unguessable id is the key; nothing personal."""
+    svc = _service(request)
+    t = await _ticket(svc, request.match_info["id"])
+    return _ok({"ticket": phone_view(svc.hall, t, svc.now())})
+
+
+pages = web.RouteTableDef()  # web pages, outside the API
+
+
+@pages.get("/t/{id}")
+async def ticket_page(request: web.Request) -> web.Response:
+    svc = _service(request)
+    ticket_id = request.match_info["id"]
+    if not TICKET_ID.fullmatch(ticket_id):
+        raise NotFound("no such ticket", code="unknown_ticket")
+    await _ticket(svc, ticket_id)
+    return web.Response(
+        text=phone_page(svc.settings.name, ticket_id), content_type="text/html", charset="utf-8"
+    )
 
 
 @routes.post(P + "/tickets/{id}/check-in")
@@ -585,6 +610,7 @@ def make_app(service: HallService) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=PHOTO_LIMIT + 1024)
     app[SERVICE] = service
     app.add_routes(routes)
+    app.add_routes(pages)
 
     async def lifecycle(app: web.Application) -> Any:
         await service.start()

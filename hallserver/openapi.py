@@ -39,6 +39,20 @@ _TICKET = {
         "holder": {"type": "string", "description": "masked name, e.g. 张*"},
     },
 }
+_PHONE_TICKET = {
+    "type": "object",
+    "required": ["number", "service", "status", "ahead", "estimated_wait_s", "window"],
+    "properties": {
+        "number": _TICKET["properties"]["number"],  # type: ignore[index]
+        "service": {"type": "string"},
+        "service_name": {"type": "string"},
+        "status": _TICKET["properties"]["status"],  # type: ignore[index]
+        "ahead": {"type": ["integer", "null"]},
+        "estimated_wait_s": {"type": ["integer", "null"]},
+        "window": {"type": ["string", "null"]},
+        "window_name": {"type": ["string", "null"]},
+    },
+}
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -116,6 +130,15 @@ _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
         [400, 401, 403, 404, 409, 413, 422, 429],
     ),
     ("/tickets/{id}", "get", "any token", "A ticket with live `ahead`", 200, [401, 404]),
+    (
+        "/tickets/{id}/public",
+        "get",
+        "anyone",
+        "For the citizen's phone page (the unguessable id is the key): number, status, ahead, "
+        "estimated_wait_s, window, window_name — nothing personal",
+        200,
+        [404],
+    ),
     (
         "/tickets/{id}/check-in",
         "post",
@@ -298,7 +321,16 @@ def openapi() -> dict[str, Any]:
             op["parameters"] = [
                 {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
             ]
-        if path.startswith("/tickets") and method in ("get", "post") and "photo" not in path:
+        if path == "/tickets/{id}/public":
+            op["responses"][str(ok)]["content"] = {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"ticket": {"$ref": "#/components/schemas/PhoneTicket"}},
+                    }
+                }
+            }
+        elif path.startswith("/tickets") and method in ("get", "post") and "photo" not in path:
             op["responses"][str(ok)]["content"] = {
                 "application/json": {
                     "schema": {
@@ -338,7 +370,7 @@ def openapi() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": {"Ticket": _TICKET, "Error": _ERROR},
+            "schemas": {"Ticket": _TICKET, "PhoneTicket": _PHONE_TICKET, "Error": _ERROR},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

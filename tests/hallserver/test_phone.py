@@ -1,0 +1,44 @@
+"""The citizen's phone page, in a real headless Chromium against a real hall server."""
+
+from __future__ import annotations
+
+import json
+
+from tests.support.server import HallServerProcess
+
+
+def test_the_phone_page_follows_the_ticket_until_it_is_called(hall_server, page) -> None:  # type: ignore[no-untyped-def]
+    server: HallServerProcess = hall_server
+    status, body = server.request(
+        "POST",
+        "/tickets",
+        {"service": "K", "id_number": "11010519491231002X", "name": "欧阳娜娜"},
+        device="kiosk-1",
+    )
+    assert status == 201
+    ticket = body["ticket"]
+    for _ in range(4):  # four more behind: the page's ticket is first in line
+        server.request("POST", "/tickets", {"service": "K"}, device="kiosk-1")
+    status, public = server.request("GET", f"/tickets/{ticket['id']}/public")
+    assert status == 200 and public["ticket"]["ahead"] == 0
+    assert "欧阳" not in json.dumps(public) and "holder" not in public["ticket"]
+    assert server.request("GET", "/tickets/nope/public")[0] == 404
+
+    page.add_init_script(  # the test phone counts its buzzes
+        "navigator.vibrate = (p) => { (window.buzzes = window.buzzes || []).push(p); return 1; };"
+    )
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(f"{server.url}/t/{ticket['id']}")
+    page.wait_for_selector("#state:has-text('前面还有 0 人')")
+    assert page.inner_text("#number") == ticket["number"]
+    assert "欧阳" not in page.content() and "1101" not in page.content()
+    assert page.evaluate("window.buzzes.length") == 1  # three or fewer ahead: the phone buzzes
+
+    server.sign_in("9")
+    server.request("POST", "/windows/9/call-next", device="caller-9")
+    page.wait_for_selector("#state.called", timeout=15_000)
+    assert page.inner_text("#state").startswith("请到 9号窗口")
+    assert page.evaluate("window.buzzes.length") == 2  # called: it buzzes again
+    page.screenshot(path=str(server.db.parent / "phone.png"))
+
+    assert server.request("GET", "/t/nope")[0] == 404
