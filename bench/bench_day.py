@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import aiohttp
-from hallkit import HallServerProcess, running_hall
+from hallkit import HallServerProcess, api_post, running_hall
 
 MIX = {
     "A": 4,
@@ -88,15 +88,10 @@ class Day:
         self, s: aiohttp.ClientSession, path: str, token: str, body: dict | None = None
     ) -> tuple[int, dict]:
         self.requests += 1
-        async with s.post(
-            self.server.url + "/api/v1" + path,
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-        ) as r:
-            data = await r.json()
-            if r.status >= 300:
-                self.errors[data["error"]["code"]] += 1
-            return r.status, data
+        status, data = await api_post(s, self.server, path, token, body)
+        if status >= 300:
+            self.errors[data["error"]["code"]] += 1
+        return status, data
 
     async def issue(self, s: aiohttp.ClientSession, i: int) -> None:
         service = self.rng.choices(list(MIX), weights=list(MIX.values()))[0]

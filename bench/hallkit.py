@@ -11,9 +11,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import aiohttp
+
 from tests.support.server import SAMPLE, HallServerProcess
 
-__all__ = ["SAMPLE", "HallServerProcess", "big_hall", "pct", "running_hall", "summary"]
+__all__ = ["SAMPLE", "HallServerProcess", "api_post", "big_hall", "pct", "running_hall", "summary"]
 
 
 def big_hall(path: Path, windows: int = 60) -> Path:
@@ -77,3 +79,13 @@ def summary(name: str, values_ms: list[float]) -> str:
         f"p99={pct(values_ms, 99):.1f} ms max={max(values_ms):.1f} ms "
         f"mean={statistics.fmean(values_ms):.1f} ms"
     )
+
+
+async def api_post(
+    s: aiohttp.ClientSession, server: HallServerProcess, path: str, token: str, body: object = None
+) -> tuple[int, dict]:
+    """POST to the hall's API as a device: (status, JSON answer)."""
+    async with s.post(
+        server.url + "/api/v1" + path, json=body, headers={"Authorization": f"Bearer {token}"}
+    ) as r:
+        return r.status, await r.json()
