@@ -7,12 +7,14 @@ same `choose` rule the hall uses (window queue first, then priority class, then 
 with the run limit on priority calls), each call keeps the window for the time a call of that
 service has kept a window lately (call → finish, no-show or transfer, learned per service from
 the recent calls) plus the time a clerk takes to call again. A busy window is free after the
-expected rest of its current call, from a lognormal fitted to those recent calls.
+expected rest of its current call, from a lognormal fitted to those recent calls; windows with
+the same services finish in the expected order statistics of those rests.
 
 One replay gives every waiting ticket its call time and every window the time it runs out of
 work, so a new ticket's wait is the earliest of those among the windows serving its service. A
 new normal ticket is the last of the hall in the calling order, so it extends the replay without
-recomputing it; anything else that moves the hall recomputes it when an estimate is next asked.
+recomputing it; a check-in, a transfer or a priority ticket recomputes it at the next question,
+and calls, finishes and pauses at most once every `refresh_s` (a second of hall time).
 """
 
 from __future__ import annotations

@@ -200,3 +200,14 @@ def test_the_day_figures_say_how_honest_the_estimates_were():
     ]  # fmt: skip
     figures = day_stats(rows)
     assert (figures["estimate_error_s"], figures["estimate_bias_s"]) == (150, 50)
+
+
+def test_a_database_from_before_gains_the_told_wait_column(tmp_path):
+    from hallserver.store import Store
+
+    store = Store(tmp_path / "hall.db")
+    store.conn.execute("ALTER TABLE tickets DROP COLUMN estimated_wait_s")  # as hallq 0.1 made it
+    store.close()
+    store = Store(tmp_path / "hall.db")
+    assert "estimated_wait_s" in store.db.table("tickets").columns_dict
+    store.close()
