@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
+import hallqlog
 from terminal.app import TerminalConfigError, connect_to_hall, start_application, terminal_arguments
 from terminal.link import Result, ServerLink
 from terminal.theme import app_theme
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    hallqlog.configure()
     args = build_parser().parse_args(argv)
     try:
         app = start_application(args)

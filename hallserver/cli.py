@@ -16,6 +16,8 @@ from typing import TextIO
 
 from aiohttp import web
 
+import hallqlog
+
 from .app import make_app
 from .config import ConfigError, load_config
 from .discovery import Advert
@@ -97,9 +99,7 @@ def _tool_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    hallqlog.configure()
     try:
         if argv and argv[0] in ("token", "clerk", "stats", "export"):
             return _tool(_tool_parser().parse_args(argv))

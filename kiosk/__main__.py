@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
+import hallqlog
 from devices.camera import SimCamera
 from devices.config import open_camera, open_id_reader, open_printer, open_scanner
 from devices.errors import DeviceError
@@ -156,7 +157,7 @@ class KioskApp:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the kiosk until the admin leaves it (Escape + PIN)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    hallqlog.configure()
     args = terminal_arguments("hallq-kiosk", "kiosk").parse_args(argv)
     try:
         app = start_application(args)
