@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from .i18n import bilingual
-from .link import ServerLink
+from .link import LinkState, ServerLink
 from .theme import Theme, app_theme
 
 MAX_PIN_TRIES = 5
@@ -160,7 +160,9 @@ class StatusOverlay(QWidget):
     """Covers its parent with a full-screen state such as "Reconnecting to the hall server…".
 
     `follow(link)` shows the reconnecting message whenever the link is offline, so stale content
-    is never shown as if it were live. It starts shown ("connecting") until the link is online.
+    is never shown as if it were live, and says so plainly when the server refuses this terminal
+    or shows a certificate other than the pinned one. It starts shown ("connecting") until the
+    link is online.
     """
 
     def __init__(self, parent: QWidget, theme: Theme | None = None) -> None:
@@ -207,15 +209,28 @@ class StatusOverlay(QWidget):
         self.show_message("服务器连接中断，正在重连…", "Reconnecting to the hall server…")
 
     def follow(self, link: ServerLink) -> None:
-        """Hide while `link` is online; show the reconnecting state while it is not."""
-        link.online_changed.connect(self._on_online)
+        """Hide while `link` is online; show why it is not while it is not."""
+        link.state_changed.connect(self.show_state)
         if link.online:
             self.hide()
 
-    def _on_online(self, online: bool) -> None:
-        if online:
+    def show_state(self, state: str) -> None:
+        """The screen for a LinkState value (hidden when online)."""
+        if state == LinkState.ONLINE:
             self.hide()
-        else:
+        elif state == LinkState.TOKEN_REFUSED:
+            self.show_message(
+                "本终端未获大厅服务器授权",
+                "The hall server refuses this terminal",
+                "请联系管理员重新配对 · Ask the administrator to pair it again",
+            )
+        elif state == LinkState.CERTIFICATE_CHANGED:
+            self.show_message(
+                "大厅服务器证书已更改，已拒绝连接",
+                "The hall server's certificate has changed: not connected",
+                "请联系管理员核实并重新配对 · Ask the administrator to check and pair it again",
+            )
+        elif state == LinkState.UNREACHABLE:
             self.show_reconnecting()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

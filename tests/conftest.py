@@ -18,6 +18,12 @@ from tests.support.server import HallServerProcess
 pytest_plugins = ["tests.support.browser"]
 
 
+@pytest.fixture(autouse=True)
+def _terminal_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Terminals keep what they learn (the pinned certificate) in the test's own folder."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def hall_server(tmp_path: Path) -> Iterator[HallServerProcess]:
     """A running sample hall (opening hours ignored), every device paired, a clerk per window."""
