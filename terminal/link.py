@@ -169,11 +169,35 @@ class ServerLink(QObject):
         self._set_state(state, detail)
         self._schedule_reconnect()
 
-    def _unreachable(self, result: Result) -> None:
+    def _failure(self, result: Result) -> tuple[LinkState, str]:
+        """What a failed answer says about the link: the state it puts it in, and why."""
+        if result.status in (401, 403):
+            return LinkState.TOKEN_REFUSED, f"HTTP {result.status} {result.message}"
         if self._refused_fingerprint is not None:
-            self._refuse(LinkState.CERTIFICATE_CHANGED, self._refused_fingerprint)
-        else:
-            self._refuse(LinkState.UNREACHABLE, result.message)
+            return LinkState.CERTIFICATE_CHANGED, self._refused_fingerprint
+        return LinkState.UNREACHABLE, result.message or f"HTTP {result.status}"
+
+    def _unreachable(self, result: Result) -> None:
+        self._refuse(*self._failure(result))
+
+    def identify(self, on_device: Callable[[dict[str, Any]], None]) -> None:
+        """GET /devices/me until the server answers, then `on_device(answer)`.
+
+        Before the link is started (the caller asks which window it serves first): a failure
+        moves the link's state as a lost connection would — one log line per change, shown by
+        an overlay following the link — and is retried.
+        """
+
+        def answered(result: Result) -> None:
+            if result.ok and isinstance(result.body, dict):
+                on_device(result.body)
+                return
+            self._set_state(*self._failure(result))
+            retry_ms = int(min(self._reconnect_max_s, 3.0) * 1000)
+            QTimer.singleShot(retry_ms, self, lambda: self.identify(on_device))
+
+        self._refused_fingerprint = None
+        self.request("GET", "/devices/me", timeout_ms=3000, callback=answered)
 
     def _on_health(self, result: Result) -> None:
         if not self._running:
@@ -188,9 +212,6 @@ class ServerLink(QObject):
 
     def _on_device_checked(self, result: Result) -> None:
         if not self._running:
-            return
-        if result.status in (401, 403):
-            self._refuse(LinkState.TOKEN_REFUSED, f"HTTP {result.status} {result.message}")
             return
         if not result.ok:
             self._unreachable(result)

@@ -194,6 +194,7 @@ class StatusOverlay(QWidget):
         box.addStretch(1)
         parent.installEventFilter(self)
         self.setGeometry(parent.rect())
+        self._was_online = False
         self.show_message("正在连接大厅服务器…", "Connecting to the hall server…")
 
     def show_message(self, zh: str, en: str, detail: str = "") -> None:
@@ -212,11 +213,13 @@ class StatusOverlay(QWidget):
         """Hide while `link` is online; show why it is not while it is not."""
         link.state_changed.connect(self.show_state)
         if link.online:
+            self._was_online = True
             self.hide()
 
     def show_state(self, state: str) -> None:
         """The screen for a LinkState value (hidden when online)."""
         if state == LinkState.ONLINE:
+            self._was_online = True
             self.hide()
         elif state == LinkState.TOKEN_REFUSED:
             self.show_message(
@@ -229,6 +232,10 @@ class StatusOverlay(QWidget):
                 "大厅服务器证书已更改，已拒绝连接",
                 "The hall server's certificate has changed: not connected",
                 "请联系管理员核实并重新配对 · Ask the administrator to check and pair it again",
+            )
+        elif state == LinkState.UNREACHABLE and not self._was_online:
+            self.show_message(
+                "无法连接大厅服务器，正在重试…", "Cannot reach the hall server: retrying…"
             )
         elif state == LinkState.UNREACHABLE:
             self.show_reconnecting()
