@@ -192,7 +192,8 @@ class KioskWindow(FullScreenWindow):
 
     def _build_footer(self, flow: KioskFlow, theme: Theme) -> QWidget:
         bar = QWidget()
-        if flow.screen in (Screen.START, Screen.ISSUING, Screen.PHOTO):
+        # The ticket's own 完成 leads home: 返回 and 首页 there would say the same twice more.
+        if flow.screen in (Screen.START, Screen.ISSUING, Screen.TICKET, Screen.PHOTO):
             if flow.screen is Screen.PHOTO and self.booth is not None:
                 row = QHBoxLayout(bar)
                 row.setContentsMargins(theme.px(40), theme.px(8), theme.px(40), theme.px(16))

@@ -9,6 +9,7 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -130,11 +131,18 @@ class FullScreenWindow(QWidget):
     def show_on_screen(self) -> None:
         """Show full screen (geometry first: without a window manager showFullScreen alone
         leaves a small window), or as a normal window of `screen_size` when windowed."""
+        # Never larger than the screen: without a window manager (the kiosk's xinit session)
+        # nothing cuts a window back that a tall page grew, and its bottom would be off screen.
+        layout = self.layout()
+        if layout is not None:  # else the layout raises the minimum size over the maximum
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         if self.windowed:
+            self.setMaximumSize(*self.screen_size)
             self.resize(*self.screen_size)
             self.show()
             return
         screen = self.screen()
+        self.setMaximumSize(screen.geometry().size())
         self.setGeometry(screen.geometry())
         self.showFullScreen()
 
