@@ -49,15 +49,20 @@ _OPENERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def open_devices(config: KioskConfig) -> tuple[KioskDevices, list[str]]:
+# The names the device watchers report states under (KioskFlow.on_device_state).
+_STATE_NAMES = {"id_reader": "id reader", "scanner": "scanner", "printer": "printer",
+                "camera": "camera"}  # fmt: skip
+
+
+def open_devices(config: KioskConfig) -> tuple[KioskDevices, dict[str, str]]:
     """Open each configured device; one that cannot be opened is left out and reported."""
     opened: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     for kind, spec in config.devices.items():
         try:
             opened[kind] = _OPENERS[kind](spec)
         except (DeviceError, OSError, ValueError) as exc:
-            problems.append(f"{kind}: {exc}")
+            problems[kind] = f"{kind}: {exc}"
             log.warning("cannot open %s (%s): %s", kind, spec, exc)
     return KioskDevices(**opened), problems
 
@@ -142,8 +147,8 @@ class KioskApp:
             on_state=flow.on_device_state,
             parent=self.window,
         )
-        for problem in self.problems:
-            flow.report_device(False, problem)
+        for kind, problem in self.problems.items():  # shown on the start screen from the first
+            flow.on_device_state(_STATE_NAMES[kind], False, problem)
 
     def stop(self) -> None:
         """Stop speaking and the device threads, and release the devices."""

@@ -178,6 +178,8 @@ class KioskFlow(QObject):
         self.can_retry = False
         self.reader_down = False
         self.scanner_down = False
+        self.printer_down = False  # missing, or its last ticket failed (paper out, cover open)
+        self.camera_down = False
         self._printer_degraded = False
         self._pending: tuple[dict[str, Any], str] | None = None
         self._idle = QTimer(self)
@@ -469,6 +471,7 @@ class KioskFlow(QObject):
         if degraded == self._printer_degraded:
             return
         self._printer_degraded = degraded
+        self.printer_down = degraded
         self.report_device(not degraded, problem or "printer: ok")
 
     def report_device(self, usable: bool, detail: str) -> None:
@@ -484,6 +487,10 @@ class KioskFlow(QObject):
             self.reader_down = not usable
         elif name == "scanner":
             self.scanner_down = not usable
+        elif name == "printer":
+            self.printer_down = not usable
+        elif name == "camera":
+            self.camera_down = not usable
         self.report_device(usable, detail)
         self.changed.emit()
 

@@ -171,6 +171,11 @@ READER_DOWN = Text(
     "The ID card reader is unavailable; you can still choose a matter",
 )
 SCANNER_DOWN = Text("扫码器暂不可用", "The code scanner is unavailable")
+PRINTER_DOWN = Text(
+    "打印机暂不可用，取号后请用手机拍下屏幕上的号码和二维码",
+    "The printer is unavailable: photograph your number and QR code on screen",
+)
+CAMERA_DOWN = Text("自助拍照暂不可用", "Self-service photos are unavailable")
 GUIDE_START = Text(
     "您好，请刷身份证，或在屏幕上选择要办理的业务。",
     "Hello. Swipe your ID card or choose a matter.",

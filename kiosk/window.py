@@ -67,7 +67,7 @@ class KioskWindow(FullScreenWindow):
         self.devices = KioskDevices()
         self.link: ServerLink | None = None
         self.booth: PhotoBooth | None = None
-        self._look: tuple[object, ...] = (None, None, None, None)
+        self._look: tuple[object, ...] = ()
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
@@ -130,7 +130,8 @@ class KioskWindow(FullScreenWindow):
         theme = self.theme
         # Restyling the window and rebuilding the header re-polishes every widget: only when
         # what they show changed (most taps change the page alone).
-        look = (flow.lang, flow.elder, flow.reader_down, flow.scanner_down)
+        down = (flow.reader_down, flow.scanner_down, flow.printer_down, flow.camera_down)
+        look = (flow.lang, flow.elder, *down)
         if look != self._look:
             if look[:2] != self._look[:2]:
                 self.setStyleSheet(theme.stylesheet())
@@ -178,14 +179,22 @@ class KioskWindow(FullScreenWindow):
             notes.append(T.READER_DOWN)
         if flow.scanner_down:
             notes.append(T.SCANNER_DOWN)
+        if flow.printer_down:
+            notes.append(T.PRINTER_DOWN)
+        if flow.camera_down:
+            notes.append(T.CAMERA_DOWN)
         banner = QWidget()
         if not notes:
             banner.setFixedHeight(0)
             return banner
+        # Near-black on amber, both languages: white or grey on amber cannot be read.
+        ink = "#1a1a1a"
         banner.setStyleSheet(f"background: {theme.palette.warn};")
         box = QVBoxLayout(banner)
         for note in notes:
-            label = bilingual_label(note, flow.lang, theme, 28, bold=True, colour="#ffffff")
+            label = bilingual_label(
+                note, flow.lang, theme, 28, bold=True, colour=ink, secondary_colour=ink
+            )
             label.setObjectName("device-banner")
             box.addWidget(label)
         return banner
