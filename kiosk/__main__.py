@@ -33,6 +33,7 @@ from .catalogue import Catalogue
 from .config import KioskConfig, kiosk_config
 from .flow import KioskFlow
 from .hardware import KioskDevices, watch
+from .hours import OpeningHours
 from .printing import TicketPrinting
 from .sim_panel import SimPanel
 from .window import KioskWindow
@@ -133,6 +134,7 @@ class KioskApp:
             voice=self.voice,
             settings=self.config.settings,
             has_camera=self.devices.camera is not None,
+            hours=OpeningHours.from_hall(hall),
             parent=self.window,
         )
         flow.lang = self.args.lang

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ from terminal.formatting import wait_minutes
 
 from . import texts as T
 from .catalogue import Area, Catalogue, Matter
+from .hours import OpeningHours
 from .printing import TicketPrinting, service_title, ticket_layout
 from .qrcodes import AppointmentCode, TicketCode, parse_scan
 from .texts import Text
@@ -147,6 +148,8 @@ class KioskFlow(QObject):
         settings: KioskSettings | None = None,
         has_camera: bool = False,
         today: Callable[[], date] = date.today,
+        hours: OpeningHours | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -158,6 +161,13 @@ class KioskFlow(QObject):
         self.settings = settings or KioskSettings()
         self.has_camera = has_camera
         self._today = today
+        self.hours = hours
+        self._clock = clock
+        self._was_closed = self.closed
+        # Opening and closing time pass while the start screen shows: look every half minute.
+        self._hours_timer = QTimer(self, interval=30_000)
+        self._hours_timer.timeout.connect(self._check_hours)
+        self._hours_timer.start()
         self.lang = "zh"
         self.elder = False
         self.screen = Screen.START
@@ -187,6 +197,18 @@ class KioskFlow(QObject):
         self._idle.timeout.connect(self._on_idle)
 
     # ----- what views read -------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """Outside the hours tickets are issued in: the start screen says so and offers none."""
+        return self.hours is not None and not self.hours.issuing(self._clock())
+
+    def _check_hours(self) -> None:
+        closed = self.closed
+        if closed != self._was_closed:
+            self._was_closed = closed
+            if self.screen is Screen.START:
+                self.changed.emit()
+
     @property
     def has_card(self) -> bool:
         """True while a swiped card waits to be used for a ticket."""
@@ -339,6 +361,8 @@ class KioskFlow(QObject):
             return
         if self.screen in (Screen.TICKET, Screen.REPRINT, Screen.STATUS, Screen.MESSAGE):
             self.home()
+        if self.closed:
+            return  # the start screen already says tickets are issued in opening hours only
         self._card = card
         self.holder_name = card.masked_name()
         self.holder_id = card.masked_id()

@@ -48,9 +48,24 @@ def start_page(flow: KioskFlow, theme: Theme, landscape: bool) -> QWidget:
         box.addWidget(
             bilingual_label(greeting, lang, theme, 52, bold=True, colour=theme.palette.accent)
         )
-    else:
+    elif not flow.closed:
         box.addWidget(bilingual_label(T.WELCOME, lang, theme, 56, bold=True))
         box.addWidget(bilingual_label(T.START_HINT, lang, theme, 30, colour=theme.palette.muted))
+    hours = flow.hours.text() if flow.hours is not None else None
+    if flow.closed:
+        # Refused on the first screen, not after card, service and matter.
+        box.addStretch(1)
+        closed = bilingual_label(T.HALL_CLOSED, lang, theme, 56, bold=True)
+        closed.setObjectName("closed")
+        box.addWidget(closed)
+        if hours is not None:
+            box.addWidget(bilingual_label(hours, lang, theme, 40, colour=theme.palette.muted))
+        box.addStretch(1)
+        return page
+    if hours is not None:
+        hours_label = bilingual_label(hours, lang, theme, 26, colour=theme.palette.muted)
+        hours_label.setObjectName("hours")
+        box.addWidget(hours_label)
     areas = [
         BigButton(
             Text(f"{a.code}  {a.name}", f"{a.code}  {a.name_en}"),
