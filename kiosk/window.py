@@ -45,6 +45,9 @@ class ActivityFilter(QObject):
         return False
 
 
+BANNER_AMBER = "#ffc940"
+
+
 class KioskWindow(FullScreenWindow):
     """Shows the flow; until ``attach`` the overlay says it is connecting to the hall."""
 
@@ -187,9 +190,10 @@ class KioskWindow(FullScreenWindow):
         if not notes:
             banner.setFixedHeight(0)
             return banner
-        # Near-black on amber, both languages: white or grey on amber cannot be read.
-        ink = "#1a1a1a"
-        banner.setStyleSheet(f"background: {theme.palette.warn};")
+        # Near-black on light amber, both languages (over 10:1): white or grey on the palette's
+        # dark amber could not be read from a step away.
+        ink = theme.palette.text
+        banner.setStyleSheet(f"background: {BANNER_AMBER};")
         box = QVBoxLayout(banner)
         for note in notes:
             label = bilingual_label(

@@ -177,7 +177,7 @@ class ServerLink(QObject):
             return LinkState.CERTIFICATE_CHANGED, self._refused_fingerprint
         return LinkState.UNREACHABLE, result.message or f"HTTP {result.status}"
 
-    def _unreachable(self, result: Result) -> None:
+    def _failed(self, result: Result) -> None:
         self._refuse(*self._failure(result))
 
     def identify(self, on_device: Callable[[dict[str, Any]], None]) -> None:
@@ -203,7 +203,7 @@ class ServerLink(QObject):
         if not self._running:
             return
         if not result.ok or not isinstance(result.body, dict):
-            self._unreachable(result)
+            self._failed(result)
             return
         self._health_seq = int(result.body.get("seq", 0))
         # /health asks for no token: check it before the event stream, so a refused token is
@@ -214,7 +214,7 @@ class ServerLink(QObject):
         if not self._running:
             return
         if not result.ok:
-            self._unreachable(result)
+            self._failed(result)
             return
         server_seq = self._health_seq
         if not self._positioned:
@@ -313,7 +313,7 @@ class ServerLink(QObject):
         self._ping_timer.stop()
         self._drop_socket()
         self._replaying = False
-        self._unreachable(Result(0, None, "network", reason))
+        self._failed(Result(0, None, "network", reason))
 
     # ----- TLS: the pinned certificate only ----------------------------------------------------
     def _admits(self, errors: list[QSslError]) -> bool:

@@ -6,25 +6,11 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from hallq.processes import Child, start_child, wait_for
 from hallq.terminals import RemoteError, RemoteTerminal
 from tests.support.server import ROOT, HallServerProcess
-
-
-@pytest.fixture
-def tls_server(tmp_path: Path) -> Iterator[HallServerProcess]:
-    server = HallServerProcess(db=tmp_path / "hall.db", tls=True)
-    server.pair_all()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 def _start(app: str, folder: Path, *options: str) -> tuple[Child, RemoteTerminal]:
@@ -53,11 +39,11 @@ def _log(child: Child) -> str:
 
 
 def test_the_kiosk_with_a_replaced_token_says_so_on_screen_and_in_its_log(
-    tls_server: HallServerProcess, tmp_path: Path
+    tls_hall_server: HallServerProcess, tmp_path: Path
 ) -> None:
-    stale = tls_server.tokens["kiosk-1"]
-    tls_server.pair_all()  # pairing again replaces every token: the kiosk's is now refused
-    child, remote = _start("kiosk", tmp_path, "--server", tls_server.url, "--token", stale)
+    stale = tls_hall_server.tokens["kiosk-1"]
+    tls_hall_server.pair_all()  # pairing again replaces every token: the kiosk's is now refused
+    child, remote = _start("kiosk", tmp_path, "--server", tls_hall_server.url, "--token", stale)
     try:
         refusal = "本终端未获大厅服务器授权"
         wait_for(lambda: refusal in _screen(remote), 60, "for the refusal screen", child=child)

@@ -302,6 +302,7 @@ def test_a_printer_that_cannot_be_opened_is_shown_on_the_start_screen(
         assert banner is not None
         assert "打印机暂不可用" in banner.text() and "printer is unavailable" in banner.text()
         # Readable on amber: both languages near-black, neither white nor the muted grey.
-        assert banner.text().count("color:#1a1a1a") == 2 and "#ffffff" not in banner.text()
+        ink = f"color:{window.theme.palette.text}"
+        assert banner.text().count(ink) == 2 and "#ffffff" not in banner.text()
     finally:
         app.stop()

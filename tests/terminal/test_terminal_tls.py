@@ -7,7 +7,6 @@ import logging
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,17 +19,6 @@ from terminal.link import LinkState, ServerLink
 from terminal.pinning import CertificatePin
 from terminal.screens import FullScreenWindow, StatusOverlay
 from tests.support.server import HallServerProcess
-
-
-@pytest.fixture
-def tls_server(tmp_path: Path) -> Iterator[HallServerProcess]:
-    server = HallServerProcess(db=tmp_path / "hall.db", tls=True)
-    server.pair_all()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 def _link(url: str, token: str, pin: CertificatePin | None = None) -> ServerLink:
@@ -50,39 +38,45 @@ def _wait_state(qtbot: QtBot, link: ServerLink, state: LinkState) -> None:
     qtbot.waitUntil(lambda: link.state == state, timeout=20000)
 
 
-def test_the_pinned_certificate_is_accepted(qtbot: QtBot, tls_server: HallServerProcess) -> None:
-    assert tls_server.url.startswith("https://")
+def test_the_pinned_certificate_is_accepted(
+    qtbot: QtBot, tls_hall_server: HallServerProcess
+) -> None:
+    assert tls_hall_server.url.startswith("https://")
     link = _link(
-        tls_server.url, tls_server.tokens["display-hall"], CertificatePin(tls_server.fingerprint)
+        tls_hall_server.url,
+        tls_hall_server.tokens["display-hall"],
+        CertificatePin(tls_hall_server.fingerprint),
     )
     seen: list[int] = []
     link.event_received.connect(lambda e: seen.append(e["seq"]))
     with qtbot.waitSignal(link.resynced, timeout=15000):
         link.start()
     assert link.state == LinkState.ONLINE
-    status, _ = tls_server.request("POST", "/tickets", {"service": "A"}, device="kiosk-1")
+    status, _ = tls_hall_server.request("POST", "/tickets", {"service": "A"}, device="kiosk-1")
     assert status == 201
     qtbot.waitUntil(lambda: len(seen) == 1, timeout=10000)  # the event stream is wss://
     link.stop()
 
 
 def test_a_changed_certificate_is_refused_with_a_clear_screen(
-    qtbot: QtBot, tls_server: HallServerProcess, caplog: pytest.LogCaptureFixture
+    qtbot: QtBot, tls_hall_server: HallServerProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
-    link = _link(tls_server.url, tls_server.tokens["display-hall"])  # learns at first contact
+    link = _link(
+        tls_hall_server.url, tls_hall_server.tokens["display-hall"]
+    )  # learns at first contact
     overlay = _screen(qtbot, link)
     with qtbot.waitSignal(link.resynced, timeout=15000):
         link.start()
-    first = tls_server.fingerprint
+    first = tls_hall_server.fingerprint
     assert link.pin.fingerprint == first
 
     # The server comes back with another certificate (reinstalled, or a stranger in its place).
-    tls_server.kill()
-    for path in certificate_paths(tls_server.db):
+    tls_hall_server.kill()
+    for path in certificate_paths(tls_hall_server.db):
         path.unlink()
     with caplog.at_level(logging.INFO, logger="hallq.link"):
-        tls_server.start(tls_server.port)
-        assert tls_server.fingerprint != first
+        tls_hall_server.start(tls_hall_server.port)
+        assert tls_hall_server.fingerprint != first
         _wait_state(qtbot, link, LinkState.CERTIFICATE_CHANGED)
     assert not link.online
     assert overlay.isVisible()
@@ -90,7 +84,7 @@ def test_a_changed_certificate_is_refused_with_a_clear_screen(
     assert overlay.secondary.text() == "The hall server's certificate has changed: not connected"
     refusals = [r for r in caplog.records if "another TLS certificate" in r.getMessage()]
     assert len(refusals) == 1 and refusals[0].levelno == logging.ERROR
-    assert tls_server.fingerprint in refusals[0].getMessage()
+    assert tls_hall_server.fingerprint in refusals[0].getMessage()
     assert link.pin.fingerprint == first  # the pin never follows the server by itself
     link.stop()
 
@@ -155,9 +149,9 @@ def test_no_tls_serves_plain_http_which_a_pinned_terminal_refuses(
 
 
 def test_a_replaced_token_is_refused_with_a_clear_screen_and_one_log_line(
-    qtbot: QtBot, tls_server: HallServerProcess, caplog: pytest.LogCaptureFixture
+    qtbot: QtBot, tls_hall_server: HallServerProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
-    link = _link(tls_server.url, "a-token-replaced-since")
+    link = _link(tls_hall_server.url, "a-token-replaced-since")
     overlay = _screen(qtbot, link)
     states: list[str] = []
     link.state_changed.connect(states.append)
