@@ -54,14 +54,25 @@ def under_journald(stream: TextIO) -> bool:
     return expected == f"{st.st_dev}:{st.st_ino}"
 
 
-def configure(default_level: int = logging.INFO, stream: TextIO | None = None) -> None:
-    """Route every logger to `stream` (stderr) in the one format; $HALLQ_LOG_LEVEL overrides
-    the level (DEBUG, INFO, WARNING, ERROR)."""
-    stream = stream if stream is not None else sys.stderr
-    handler = logging.StreamHandler(stream)
+class _StandardError(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (a test harness swaps it)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
+def configure(default_level: int = logging.INFO) -> None:
+    """Route every logger to standard error in the one format; $HALLQ_LOG_LEVEL overrides the
+    level (DEBUG, INFO, WARNING, ERROR)."""
+    handler = _StandardError()
     handler.addFilter(PersonalDataFilter())
     handler.setFormatter(
-        logging.Formatter(JOURNAL_FORMAT if under_journald(stream) else PLAIN_FORMAT)
+        logging.Formatter(JOURNAL_FORMAT if under_journald(sys.stderr) else PLAIN_FORMAT)
     )
     level = os.environ.get(LEVEL_VARIABLE, "").upper()
     logging.basicConfig(

@@ -46,6 +46,7 @@ class ActivityFilter(QObject):
 
 
 BANNER_AMBER = "#ffc940"
+_NO_BANNER = (Screen.TICKET, Screen.PHOTO)
 
 
 class KioskWindow(FullScreenWindow):
@@ -133,8 +134,9 @@ class KioskWindow(FullScreenWindow):
         theme = self.theme
         # Restyling the window and rebuilding the header re-polishes every widget: only when
         # what they show changed (most taps change the page alone).
+        # The ticket page says itself what the printer did, and nothing else matters there.
         down = (flow.reader_down, flow.scanner_down, flow.printer_down, flow.camera_down)
-        look = (flow.lang, flow.elder, *down)
+        look = (flow.lang, flow.elder, *down, flow.screen in _NO_BANNER)
         if look != self._look:
             if look[:2] != self._look[:2]:
                 self.setStyleSheet(theme.stylesheet())
@@ -177,15 +179,14 @@ class KioskWindow(FullScreenWindow):
         return bar
 
     def _build_banner(self, flow: KioskFlow, theme: Theme) -> QWidget:
-        notes = []
-        if flow.reader_down:
-            notes.append(T.READER_DOWN)
-        if flow.scanner_down:
-            notes.append(T.SCANNER_DOWN)
-        if flow.printer_down:
-            notes.append(T.PRINTER_DOWN)
-        if flow.camera_down:
-            notes.append(T.CAMERA_DOWN)
+        states = (
+            (flow.reader_down, T.READER_DOWN),
+            (flow.scanner_down, T.SCANNER_DOWN),
+            (flow.printer_down, T.PRINTER_DOWN),
+            (flow.camera_down, T.CAMERA_DOWN),
+        )
+        shown = flow.screen not in _NO_BANNER
+        notes = [note for down, note in states if down and shown]
         banner = QWidget()
         if not notes:
             banner.setFixedHeight(0)
