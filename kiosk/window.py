@@ -45,7 +45,7 @@ class ActivityFilter(QObject):
         return False
 
 
-BANNER_AMBER = "#ffc940"
+BANNER_AMBER, BANNER_INK = "#ffc940", "#111827"  # over 10:1, whatever the palette
 _NO_BANNER = (Screen.TICKET, Screen.PHOTO)
 
 
@@ -193,7 +193,7 @@ class KioskWindow(FullScreenWindow):
             return banner
         # Near-black on light amber, both languages (over 10:1): white or grey on the palette's
         # dark amber could not be read from a step away.
-        ink = theme.palette.text
+        ink = BANNER_INK
         banner.setStyleSheet(f"background: {BANNER_AMBER};")
         box = QVBoxLayout(banner)
         for note in notes:

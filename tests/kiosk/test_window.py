@@ -21,7 +21,7 @@ from kiosk.config import kiosk_config
 from kiosk.flow import Screen
 from kiosk.hardware import CardWatcher
 from kiosk.photo import BoothState
-from kiosk.window import KioskWindow
+from kiosk.window import BANNER_INK, KioskWindow
 from terminal.link import ServerLink
 from terminal.voice import VoiceConfig
 from tests.support.server import HallServerProcess
@@ -302,7 +302,6 @@ def test_a_printer_that_cannot_be_opened_is_shown_on_the_start_screen(
         assert banner is not None
         assert "打印机暂不可用" in banner.text() and "printer is unavailable" in banner.text()
         # Readable on amber: both languages near-black, neither white nor the muted grey.
-        ink = f"color:{window.theme.palette.text}"
-        assert banner.text().count(ink) == 2 and "#ffffff" not in banner.text()
+        assert banner.text().count(f"color:{BANNER_INK}") == 2 and "#ffffff" not in banner.text()
     finally:
         app.stop()
