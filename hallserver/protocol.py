@@ -40,6 +40,7 @@ EVENT_TYPES = frozenset(
 )
 
 # 好差评 (GB/T 39734): five levels; ★1–2 is 差评 and needs at least one reason.
+BAD_REVIEW_MAX_SCORE = 2
 EVALUATION_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 EVALUATION_REASONS = {
     "attitude": "态度",
@@ -48,6 +49,12 @@ EVALUATION_REASONS = {
     "environment": "环境",
     "other": "其他",
 }
+
+
+def is_bad_review(score: int) -> bool:
+    """★1–2: 差评, which needs a reason and raises a 电子监察 alert."""
+    return score <= BAD_REVIEW_MAX_SCORE
+
 
 # The WebSocket close code the server uses for a client that lags too far behind.
 WS_CLOSE_TOO_SLOW = 4000
