@@ -76,6 +76,21 @@ class DayFigures:
             bad=sum(1 for s in scores if is_bad_review(s)),
         )
 
+    @classmethod
+    def from_stats(cls, stats: Mapping[str, Any]) -> DayFigures:
+        """The figures of a GET /stats answer (it gives no count of 差评)."""
+        evaluations = int(stats.get("evaluations") or 0)
+        return cls(
+            issued=int(stats.get("issued") or 0),
+            served=int(stats.get("served") or 0),
+            no_show=int(stats.get("no_show") or 0),
+            waiting=int(stats.get("waiting") or 0),
+            avg_wait_s=stats.get("avg_wait_s"),
+            avg_service_s=stats.get("avg_service_s"),
+            evaluations=evaluations,
+            satisfied=round((stats.get("satisfaction_rate") or 0) * evaluations),
+        )
+
     def agrees_with(self, stats: Mapping[str, Any]) -> bool:
         """True when GET /stats (or one of its by_window / by_service entries) says the same."""
         mine = {f.name: getattr(self, f.name) for f in fields(self)} | {

@@ -92,7 +92,10 @@ class HallInfo:
             },
             windows={
                 w["id"]: Window(
-                    w["id"], w.get("name") or w["id"], w.get("kind") or "", tuple(w["services"])
+                    w["id"],
+                    w.get("name") or w["id"],
+                    w.get("kind") or "",
+                    tuple(w.get("services") or ()),
                 )
                 for w in body.get("windows", [])
             },
