@@ -180,7 +180,7 @@ class CitizenView(QWidget):
 
     def refresh(self) -> None:
         m, flow = self.model, self.model.flow
-        self.window_name.setText(flow.window_name or f"{flow.window_id}号窗口")
+        self.window_name.setText(flow.name)
         if flow.clerk:
             self.avatar.setText(flow.clerk_name[:1] or "员")
             self.avatar.show()

@@ -12,17 +12,17 @@ import datetime as dt
 import json
 import logging
 import os
-import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from hallserver.protocol import Thresholds
+from terminal.figures import DayBook, DayFigures
+from terminal.hall import HallInfo
 from terminal.link import Result, ServerLink
 
-from .desk import LABELS, Action, DayCounts, WindowDesk
+from .desk import LABELS, Action, WindowDesk
 from .targets import TransferTarget, build_targets
 
 log = logging.getLogger("hallq.caller")
@@ -58,27 +58,26 @@ def error_text(result: Result) -> tuple[str, str]:
 
 
 class CountsFile:
-    """Today's figures kept on this terminal, so a restart goes on counting from its seq."""
+    """Today's tickets kept on this terminal, so a restart goes on counting from its seq."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
 
-    def load(self) -> DayCounts:
+    def load(self, book: DayBook) -> None:
         if self.path is None or not self.path.exists():
-            return DayCounts()
+            return
         try:
-            return DayCounts.from_json(json.loads(self.path.read_text()))
-        except (OSError, ValueError, TypeError):
+            book.load_json(json.loads(self.path.read_text()))
+        except (OSError, ValueError, TypeError, KeyError):
             log.warning("ignoring unreadable counts file %s", self.path)
-            return DayCounts()
 
-    def save(self, counts: DayCounts) -> None:
+    def save(self, book: DayBook) -> None:
         if self.path is None:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(counts.to_json()))
+            tmp.write_text(json.dumps(book.to_json(), ensure_ascii=False))
             os.replace(tmp, self.path)
         except OSError as exc:
             log.warning("could not save counts: %s", exc)
@@ -103,20 +102,18 @@ class CallerViewModel(QObject):
         super().__init__(parent)
         self.link = link
         self.desk = WindowDesk(window_id)
-        self.hall: dict[str, Any] = {}
-        self.thresholds = Thresholds()
-        self.tz: dt.tzinfo = dt.UTC
+        self.hall = HallInfo.from_json({})  # until GET /hall answers
         self.queues: dict[str, dict[str, Any]] = {}
         self.targets: list[TransferTarget] = []
         self.in_flight: str | None = None
         self.ready = False
         self._counts_file = counts_file or CountsFile(None)
-        self.counts = self._counts_file.load()
+        self.book = DayBook(self.hall)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh.timeout.connect(self._fetch_figures)
         self._save = QTimer(self, singleShot=True, interval=1000)
-        self._save.timeout.connect(lambda: self._counts_file.save(self.counts))
+        self._save.timeout.connect(lambda: self._counts_file.save(self.book))
         link.event_received.connect(self._on_event)
         link.resynced.connect(self._fetch_snapshot)
         link.online_changed.connect(self._on_online)
@@ -124,7 +121,7 @@ class CallerViewModel(QObject):
     # ----- start-up and snapshots --------------------------------------------------------------
     @property
     def window_id(self) -> str:
-        return self.desk.window_id
+        return self.desk.id
 
     @property
     def online(self) -> bool:
@@ -142,21 +139,26 @@ class CallerViewModel(QObject):
             log.info("hall not loaded (%s); retrying", result.message)
             QTimer.singleShot(LOAD_RETRY_MS, self, self.start)
             return
-        self.hall = result.body
-        self.thresholds = Thresholds.from_hall(self.hall)
-        self.tz = zoneinfo.ZoneInfo(self.hall.get("timezone") or "UTC")
-        for w in self.hall.get("windows", []):
-            if w["id"] == self.window_id:
-                self.desk.name, self.desk.services = w["name"], tuple(w["services"])
+        self.hall = HallInfo.from_json(result.body)
+        own = self.hall.windows.get(self.window_id)
+        if own is not None:
+            self.desk.name, self.desk.services = own.name, own.services
         self.targets = build_targets(self.hall, self.window_id)
-        today = self.today()
-        if self.counts.day != today.isoformat():
-            self.counts.reset(today)
-        self.link.start(self.counts.last_seq or None)
+        self.book = DayBook(self.hall)
+        self._counts_file.load(self.book)
+        self.link.start(self.book.last_seq or None)
         self.changed.emit()
 
     def today(self) -> dt.date:
-        return self.now().astimezone(self.tz).date()
+        return self.hall.day_of(self.now())
+
+    def figures(self) -> DayFigures:
+        """Today's figures of this window, as GET /stats counts them (by_window)."""
+        return self.book.figures(self.today(), self.window_id)
+
+    def transferred_out(self) -> int:
+        """Today's tickets this window transferred away."""
+        return self.book.transferred_from(self.today(), self.window_id)
 
     def _on_online(self, online: bool) -> None:
         if not online:
@@ -198,7 +200,7 @@ class CallerViewModel(QObject):
 
     def _on_event(self, event: dict[str, Any]) -> None:
         moved = self.desk.apply_event(event)
-        if self.counts.count(event, self.window_id, self.today(), self.tz):
+        if self.book.count(event):
             moved = True
         if not self._save.isActive():  # the seq moved on: persist it (at most once a second)
             self._save.start()
@@ -210,15 +212,9 @@ class CallerViewModel(QObject):
     def flush(self) -> None:
         """Write today's figures now (on shutdown) instead of within the next second."""
         self._save.stop()
-        self._counts_file.save(self.counts)
+        self._counts_file.save(self.book)
 
     # ----- what the screen shows ---------------------------------------------------------------
-    def service_name(self, code: str) -> tuple[str, str]:
-        for s in self.hall.get("services", []):
-            if s["code"] == code:
-                return s["name"], s.get("name_en", "")
-        return code, code
-
     def window_queues(self) -> list[dict[str, Any]]:
         """Queue figures of the services this window calls, in the window's order."""
         return [self.queues[s] for s in self.desk.services if s in self.queues]

@@ -17,7 +17,7 @@ from typing import Any
 from hallserver.protocol import is_bad_review
 
 from .hall import HallInfo
-from .windows import event_ticket, parse_time, seconds_between
+from .windows import event_ticket, parse_time, seconds_between, waiting_since
 
 _OPEN = ("called", "serving")
 
@@ -126,9 +126,7 @@ class DayBook:
         self._forget_before(self.hall.day_of(at))
         line = self._line(kind, ticket, at)
         if kind == "ticket.called" and not line.called_before:
-            issued, slot = parse_time(ticket.get("issued_at")), parse_time(ticket.get("slot_start"))
-            since = max(issued, slot) if issued and slot else issued
-            line.wait_s = seconds_between(since, at)
+            line.wait_s = seconds_between(waiting_since(ticket), at)
             line.called_before = True
         if kind == "ticket.finished":
             line.service_s += int((event.get("data") or {}).get("service_s") or 0)

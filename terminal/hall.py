@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hallserver.protocol import Thresholds
 
+from .formatting import window_name
+
 log = logging.getLogger("hallq.terminal")
 
 # The hall config's default (GB/T 39734): 满意率 counts ★3–★5; GET /hall says what the hall uses.
@@ -93,7 +95,7 @@ class HallInfo:
             windows={
                 w["id"]: Window(
                     w["id"],
-                    w.get("name") or w["id"],
+                    w.get("name") or "",
                     w.get("kind") or "",
                     tuple(w.get("services") or ()),
                 )
@@ -119,7 +121,7 @@ class HallInfo:
     # ----- names -------------------------------------------------------------------------------
     def window_name(self, window_id: str) -> str:
         window = self.windows.get(window_id)
-        return window.name if window else f"{window_id}号窗口"
+        return window_name(window_id, window.name if window else "")
 
     def service_name(self, code: str) -> tuple[str, str]:
         """(Chinese, English) name of a service; the code itself for an unknown one."""

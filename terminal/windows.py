@@ -38,6 +38,23 @@ def seconds_between(start: dt.datetime | None, end: dt.datetime | None) -> int |
     return max(0, int((end - start).total_seconds()))
 
 
+def waiting_since(ticket: Mapping[str, Any]) -> dt.datetime | None:
+    """Where a citizen's wait starts, as the server counts it: the later of issue and slot."""
+    issued, slot = parse_time(ticket.get("issued_at")), parse_time(ticket.get("slot_start"))
+    return max(issued, slot) if issued and slot else issued
+
+
+def waited_s(ticket: Mapping[str, Any]) -> int | None:
+    """How long the citizen at a window waited for its (latest) call."""
+    return seconds_between(waiting_since(ticket), parse_time(ticket.get("called_at")))
+
+
+def handling_s(ticket: Mapping[str, Any], now: dt.datetime) -> int | None:
+    """Handling time so far: from the start, else from the call (as the server counts it)."""
+    began = parse_time(ticket.get("started_at")) or parse_time(ticket.get("called_at"))
+    return seconds_between(began, now)
+
+
 def event_ticket(event: Mapping[str, Any]) -> Ticket | None:
     """The ticket object an event carries, if any."""
     ticket = (event.get("data") or {}).get("ticket")
