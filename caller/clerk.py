@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal.figures import DayBook, DayFigures
 from terminal.hall import HallInfo
+from terminal.i18n import Text
 from terminal.link import Result, ServerLink
 
 from .desk import LABELS, Action, WindowDesk
@@ -28,33 +29,39 @@ from .targets import TransferTarget, build_targets
 log = logging.getLogger("hallq.caller")
 
 # What the clerk reads when the server says no (zh, en), by the API's error code.
-ERRORS: dict[str, tuple[str, str]] = {
-    "no_clerk": ("本窗口尚未登录", "No clerk is signed in at this window"),
-    "window_paused": ("窗口已暂停，请先恢复", "The window is paused: resume first"),
-    "busy": ("请先办结当前业务", "Finish the current ticket first"),
-    "no_current_ticket": ("当前没有业务", "There is no current ticket"),
-    "already_started": ("已开始办理，不能重呼或过号", "Already being served"),
-    "not_paused": ("窗口未暂停", "The window is not paused"),
-    "invalid_credentials": ("工号或密码错误", "Wrong clerk id or PIN"),
-    "rate_limited": ("错误次数过多，请一分钟后再试", "Too many wrong PINs: wait a minute"),
-    "clerk_busy": ("该工号已在其他窗口登录", "This clerk is signed in at another window"),
-    "same_window": ("不能转到本窗口", "Cannot transfer to this window"),
-    "unknown_window": ("没有这个窗口", "No such window"),
-    "unknown_service": ("没有这项业务", "No such service"),
-    "forbidden": ("本机无权操作该窗口", "This terminal may not act for that window"),
-    "unauthorized": ("本机令牌无效，请联系管理员", "This terminal's token is not valid"),
-    "network": ("网络中断，结果未确认，正在核对", "Network error: checking with the server"),
-    "timeout": ("服务器无应答，结果未确认，正在核对", "No answer: checking with the server"),
+ERRORS: dict[str, Text] = {
+    "no_clerk": Text("本窗口尚未登录"),
+    "window_paused": Text("窗口已暂停，请先恢复"),
+    "busy": Text("请先办结当前业务"),
+    "no_current_ticket": Text("当前没有业务"),
+    "already_started": Text("已开始办理，不能重呼或过号"),
+    "not_paused": Text("窗口未暂停"),
+    "invalid_credentials": Text("工号或密码错误"),
+    "rate_limited": Text("错误次数过多，请一分钟后再试"),
+    "clerk_busy": Text("该工号已在其他窗口登录"),
+    "same_window": Text("不能转到本窗口"),
+    "unknown_window": Text("没有这个窗口"),
+    "unknown_service": Text("没有这项业务"),
+    "forbidden": Text("本机无权操作该窗口"),
+    "unauthorized": Text("本机令牌无效，请联系管理员"),
+    "network": Text("网络中断，结果未确认，正在核对"),
+    "timeout": Text("服务器无应答，结果未确认，正在核对"),
 }
-OFFLINE = ("服务器连接中断，正在重连…", "Reconnecting to the hall server…")
-NOTHING_WAITING = ("暂无等候群众", "Nobody is waiting")
+OFFLINE = Text("服务器连接中断，正在重连…")
+NOTHING_WAITING = Text("暂无等候群众")
 REFRESH_DELAY_MS = 300  # queue figures: one GET per burst of events, not one per event
 LOAD_RETRY_MS = 2000
 
 
-def error_text(result: Result) -> tuple[str, str]:
+FAILED = Text("操作失败")
+
+
+def error_text(result: Result) -> Text:
     code = result.error_code or ""
-    return ERRORS.get(code, (result.message or code or "操作失败", result.message or "Failed"))
+    if code in ERRORS:
+        return ERRORS[code]
+    said = result.message or code
+    return Text(said, result.message or FAILED.en) if said else FAILED
 
 
 class CountsFile:
@@ -154,7 +161,7 @@ class CallerViewModel(QObject):
 
     def figures(self) -> DayFigures:
         """Today's figures of this window, as GET /stats counts them (by_window)."""
-        return self.book.figures(self.today(), self.window_id)
+        return self.book.figures(self.today(), window=self.window_id)
 
     def transferred_out(self) -> int:
         """Today's tickets this window transferred away."""
@@ -233,11 +240,12 @@ class CallerViewModel(QObject):
         if self.in_flight is not None:
             return False
         if not self.usable:
-            self.notice.emit("error", *OFFLINE)
+            self.notice.emit("error", OFFLINE.zh, OFFLINE.en)
             return False
         if not self.desk.allows(action):
             label = LABELS[action]
-            self.notice.emit("info", f"现在不能{label.zh}", f"{label.en} is not possible now")
+            not_now = Text("现在不能{action}").format(action=label.text)
+            self.notice.emit("info", not_now.zh, not_now.en)
             return False
         self.in_flight = action.value
         self.changed.emit()
@@ -260,13 +268,13 @@ class CallerViewModel(QObject):
         if result.ok:
             self.desk.apply_answer(action, result.body)
             if action is Action.CALL_NEXT and result.body.get("ticket") is None:
-                self.notice.emit("info", *NOTHING_WAITING)
+                self.notice.emit("info", NOTHING_WAITING.zh, NOTHING_WAITING.en)
         else:
             if result.error_code == "busy" and isinstance(result.body, dict):
                 ticket = result.body.get("ticket")
                 if isinstance(ticket, dict):
                     self.desk.current = ticket
-            self.notice.emit("error", *error_text(result))
+            self.notice.emit("error", *error_text(result).both("zh"))
             # The screen may be behind the server (or the answer was lost): ask it.
             self.link.request("GET", "/windows", callback=self._on_windows_snapshot)
         self.changed.emit()  # repaint first: `answered` means the answer is on screen
@@ -303,6 +311,6 @@ class CallerViewModel(QObject):
             self.desk.session_answer(result.body, signing_in=signing_in)
             self.ready = True
         else:
-            self.notice.emit("error", *error_text(result))
+            self.notice.emit("error", *error_text(result).both("zh"))
         self.changed.emit()
         self.answered.emit("session", result.ok)

@@ -269,7 +269,9 @@ class DeskPage(QWidget):
         for i, action in enumerate(ORDER):
             label = LABELS[action]
             # The page keeps the focus, so every key reaches it and Space never re-presses.
-            button = big_button(theme, f"{label.key}  {label.zh}\n{label.en}", 30, height=120)
+            button = big_button(
+                theme, f"{label.key}  {label.text.zh}\n{label.text.en}", 30, height=120
+            )
             button.clicked.connect(lambda _checked=False, a=action: view.press(a))
             keys.addWidget(button, 0, i)
             self.buttons[action] = button
@@ -310,9 +312,9 @@ class PausePage(QWidget):
         box.addWidget(Text(theme, 48, text="暂停原因 · Why pause?", bold=True))
         grid = QGridLayout()
         grid.setSpacing(theme.px(16))
-        for i, (zh, en) in enumerate(PAUSE_REASONS):
-            button = big_button(theme, f"{i + 1}  {zh}\n{en}", 36, height=140)
-            button.clicked.connect(lambda _c=False, r=zh: view.pause(r))
+        for i, reason in enumerate(PAUSE_REASONS):
+            button = big_button(theme, f"{i + 1}  {reason.zh}\n{reason.en}", 36, height=140)
+            button.clicked.connect(lambda _c=False, r=reason.zh: view.pause(r))
             grid.addWidget(button, i // 3, i % 3)
         box.addLayout(grid)
         box.addStretch(1)
@@ -325,7 +327,7 @@ class PausePage(QWidget):
         if event.key() == Qt.Key.Key_Escape:
             self.view.back_to_desk()
         elif n is not None and 1 <= n <= len(PAUSE_REASONS) and not event.isAutoRepeat():
-            self.view.pause(PAUSE_REASONS[n - 1][0])
+            self.view.pause(PAUSE_REASONS[n - 1].zh)
         else:
             super().keyPressEvent(event)
 
@@ -528,7 +530,7 @@ class CallerView(QWidget):
             self.link.paint(p.ok)
             self.offline.hide()
         else:
-            self.link.setText("● " + " ".join(OFFLINE))
+            self.link.setText("● " + " ".join(OFFLINE.both("zh")))
             self.link.paint(p.alarm)
             self.offline.show()
         self.sign_out.setVisible(desk.signed_in)

@@ -46,7 +46,7 @@ class CompactCallerView(QWidget):
             label = LABELS[action]
             button = big_button(
                 theme,
-                f"{label.key} {label.zh}",
+                f"{label.key} {label.text.zh}",
                 20,
                 height=40,
                 extra="QPushButton { padding: 0 6px; }",
@@ -106,7 +106,7 @@ class CompactCallerView(QWidget):
             parts.append(f"{t.get('matter') or m.hall.service_name(t['service'])[0]}")
             parts.append(f"已等候 {duration_text(waited)}")
         if not m.online:
-            parts = [" ".join(OFFLINE[:1])]
+            parts = [OFFLINE.zh]
             colour = self.theme.palette.alarm
         elif not desk.signed_in:
             parts.append("未登录 · 请在主窗口登录")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from terminal.i18n import Text
 from terminal.windows import ENDS_AT_WINDOW, OPENS_AT_WINDOW, WindowState
 
 
@@ -37,20 +38,19 @@ class Action(StrEnum):
 class ActionLabel:
     """How an action is named on its button and which function key triggers it."""
 
-    zh: str
-    en: str
+    text: Text
     key: str  # F1 … F8; the numeric keypad digit of the same number does the same
 
 
 LABELS: dict[Action, ActionLabel] = {
-    Action.CALL_NEXT: ActionLabel("叫号", "Call next", "F1"),
-    Action.RECALL: ActionLabel("重呼", "Recall", "F2"),
-    Action.START: ActionLabel("开始办理", "Start", "F3"),
-    Action.FINISH: ActionLabel("办结", "Finish", "F4"),
-    Action.NO_SHOW: ActionLabel("过号", "No-show", "F5"),
-    Action.TRANSFER: ActionLabel("转移", "Transfer", "F6"),
-    Action.PAUSE: ActionLabel("暂停", "Pause", "F7"),
-    Action.RESUME: ActionLabel("恢复", "Resume", "F8"),
+    Action.CALL_NEXT: ActionLabel(Text("叫号"), "F1"),
+    Action.RECALL: ActionLabel(Text("重呼"), "F2"),
+    Action.START: ActionLabel(Text("开始办理"), "F3"),
+    Action.FINISH: ActionLabel(Text("办结"), "F4"),
+    Action.NO_SHOW: ActionLabel(Text("过号"), "F5"),
+    Action.TRANSFER: ActionLabel(Text("转移"), "F6"),
+    Action.PAUSE: ActionLabel(Text("暂停"), "F7"),
+    Action.RESUME: ActionLabel(Text("恢复"), "F8"),
 }
 ORDER: tuple[Action, ...] = tuple(LABELS)
 

@@ -14,23 +14,24 @@ from typing import Any
 
 from hallserver.protocol import is_bad_review
 from terminal.formatting import window_name
+from terminal.i18n import Text
 from terminal.windows import Ticket, WindowState, event_ticket
 
 # GB/T 39734: the five levels, best first as the buttons are laid out.
-LEVELS: tuple[tuple[int, str, str], ...] = (
-    (5, "非常满意", "Very satisfied"),
-    (4, "满意", "Satisfied"),
-    (3, "基本满意", "Fairly satisfied"),
-    (2, "不满意", "Dissatisfied"),
-    (1, "非常不满意", "Very dissatisfied"),
+LEVELS: tuple[tuple[int, Text], ...] = (
+    (5, Text("非常满意")),
+    (4, Text("满意")),
+    (3, Text("基本满意")),
+    (2, Text("不满意")),
+    (1, Text("非常不满意")),
 )
 # 差评 reasons: API codes with their labels.
-REASONS: tuple[tuple[str, str, str], ...] = (
-    ("attitude", "态度", "Attitude"),
-    ("efficiency", "效率", "Efficiency"),
-    ("one_time_notice", "一次告知", "Not told all at once"),
-    ("environment", "环境", "Environment"),
-    ("other", "其他", "Other"),
+REASONS: tuple[tuple[str, Text], ...] = (
+    ("attitude", Text("态度")),
+    ("efficiency", Text("效率")),
+    ("one_time_notice", Text("一次告知")),
+    ("environment", Text("环境")),
+    ("other", Text("其他")),
 )
 
 

@@ -12,15 +12,16 @@ from functools import lru_cache
 from pypinyin import Style, lazy_pinyin
 
 from terminal.hall import HallInfo
+from terminal.i18n import Text
 
 # Why a window pauses; the first is what a clerk picks most.
-PAUSE_REASONS: tuple[tuple[str, str], ...] = (
-    ("临时离开", "Away briefly"),
-    ("午间休息", "Lunch break"),
-    ("业务培训", "Training"),
-    ("开会", "Meeting"),
-    ("系统故障", "System fault"),
-    ("其他", "Other"),
+PAUSE_REASONS: tuple[Text, ...] = (
+    Text("临时离开"),
+    Text("午间休息"),
+    Text("业务培训"),
+    Text("开会"),
+    Text("系统故障"),
+    Text("其他"),
 )
 
 

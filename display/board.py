@@ -18,7 +18,14 @@ from typing import Any
 from hallserver.protocol import Thresholds
 from terminal.figures import DayBook, DayFigures
 from terminal.hall import HallInfo, Service
-from terminal.windows import ENDS_AT_WINDOW, WindowState, parse_time, seconds_between
+from terminal.windows import (
+    ENDS_AT_WINDOW,
+    WindowState,
+    handling_s,
+    parse_time,
+    seconds_between,
+    waited_s,
+)
 
 FRESH_S = 15  # a call stays highlighted this long after it was made
 ANNOUNCE_MAX_AGE_S = 60  # an older call (replayed after an outage) is shown but never spoken
@@ -316,10 +323,8 @@ class SupervisionBoard:
         rows = []
         for w in self.windows.values():
             ticket = w.current or {}
-            called = parse_time(ticket.get("called_at"))
-            began = parse_time(ticket.get("started_at")) or called
-            waited = seconds_between(parse_time(ticket.get("issued_at")), called)
-            handling = seconds_between(began, now) if ticket else None
+            waited = waited_s(ticket)
+            handling = handling_s(ticket, now)
             paused = seconds_between(w.paused_at, now) if w.status == "paused" else None
             rows.append(
                 WindowRow(

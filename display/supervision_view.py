@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from terminal.formatting import duration_text
 from terminal.theme import Theme
 
 from .board import Alert, SupervisionBoard, WindowRow
 from .controller import DisplayController
-from .widgets import Header, duration_text, label
+from .widgets import Header, label
 
 STATUS_TEXT = {"open": "开放 Open", "paused": "暂停 Paused", "closed": "关闭 Closed"}
 MAX_ALERT_ROWS = 3  # what fits beside the queues on 1080 lines; the count shows the rest

@@ -10,11 +10,11 @@ appointment slot to the ticket's first call; handling time adds up over every wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from hallserver.protocol import is_bad_review
+from hallserver.protocol import day_figures, is_bad_review
 
 from .hall import HallInfo
 from .windows import event_ticket, parse_time, seconds_between, waiting_since
@@ -41,7 +41,7 @@ class TicketLine:
 
 @dataclass(frozen=True)
 class DayFigures:
-    """A day's figures for the hall, a window or a service (GET /stats's fields)."""
+    """A day's figures for the hall, a window or a service: GET /stats's fields, and 差评."""
 
     issued: int = 0
     served: int = 0
@@ -50,57 +50,25 @@ class DayFigures:
     avg_wait_s: int | None = None
     avg_service_s: int | None = None
     evaluations: int = 0
-    satisfied: int = 0
-    bad: int = 0  # 差评 (★1–2)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        """满意率: satisfied ratings over all ratings, to four places as the server gives it."""
-        return round(self.satisfied / self.evaluations, 4) if self.evaluations else None
+    satisfaction_rate: float | None = None
+    bad: int | None = None  # 差评 (★1–2); None where GET /stats gave the figures
 
     @classmethod
-    def count(cls, lines: Iterable[TicketLine], satisfied: Callable[[int], bool]) -> DayFigures:
-        lines = list(lines)
-        waits = [t.wait_s for t in lines if t.wait_s is not None]
-        served = [t.service_s for t in lines if t.status == "done"]
-        scores = [t.score for t in lines if t.score is not None]
-        return cls(
-            issued=len(lines),
-            served=len(served),
-            no_show=sum(1 for t in lines if t.status == "no_show"),
-            waiting=sum(1 for t in lines if t.status == "waiting"),
-            avg_wait_s=_average(waits),
-            avg_service_s=_average(served),
-            evaluations=len(scores),
-            satisfied=sum(1 for s in scores if satisfied(s)),
-            bad=sum(1 for s in scores if is_bad_review(s)),
-        )
+    def count(cls, lines: Iterable[TicketLine], satisfied_min_score: int) -> DayFigures:
+        """The figures of these tickets, as the server counts them."""
+        rows = [vars(t) for t in lines]
+        bad = sum(1 for r in rows if r["score"] is not None and is_bad_review(r["score"]))
+        return cls(**day_figures(rows, satisfied_min_score), bad=bad)
 
     @classmethod
     def from_stats(cls, stats: Mapping[str, Any]) -> DayFigures:
-        """The figures of a GET /stats answer (it gives no count of 差评)."""
-        evaluations = int(stats.get("evaluations") or 0)
-        return cls(
-            issued=int(stats.get("issued") or 0),
-            served=int(stats.get("served") or 0),
-            no_show=int(stats.get("no_show") or 0),
-            waiting=int(stats.get("waiting") or 0),
-            avg_wait_s=stats.get("avg_wait_s"),
-            avg_service_s=stats.get("avg_service_s"),
-            evaluations=evaluations,
-            satisfied=round((stats.get("satisfaction_rate") or 0) * evaluations),
-        )
+        """The figures of a GET /stats answer (or one of its by_window / by_service entries)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in stats.items() if k in known})
 
     def agrees_with(self, stats: Mapping[str, Any]) -> bool:
         """True when GET /stats (or one of its by_window / by_service entries) says the same."""
-        mine = {f.name: getattr(self, f.name) for f in fields(self)} | {
-            "satisfaction_rate": self.satisfaction_rate
-        }
-        return all(stats.get(k) == v for k, v in mine.items() if k in stats)
-
-
-def _average(values: list[int]) -> int | None:
-    return round(sum(values) / len(values)) if values else None
+        return replace(DayFigures.from_stats(stats), bad=self.bad) == self
 
 
 class DayBook:
@@ -168,20 +136,19 @@ class DayBook:
         self.day = key
         self.lines = {k: t for k, t in self.lines.items() if t.day >= key or t.status in _OPEN}
 
-    def figures(self, day: dt.date, window: str | None = None) -> DayFigures:
-        """The day's figures for the hall, or for one window (by_window of GET /stats)."""
+    def figures(
+        self, day: dt.date, *, window: str | None = None, service: str | None = None
+    ) -> DayFigures:
+        """The day's figures for the hall, one window or one service (GET /stats's by_window,
+        by_service)."""
         key = day.isoformat()
         return DayFigures.count(
-            (t for t in self.lines.values() if t.day == key and window in (None, t.window)),
-            self.hall.satisfied,
-        )
-
-    def service_figures(self, day: dt.date, service: str) -> DayFigures:
-        """The day's figures of one service (by_service of GET /stats)."""
-        key = day.isoformat()
-        return DayFigures.count(
-            (t for t in self.lines.values() if t.day == key and t.service == service),
-            self.hall.satisfied,
+            (
+                t
+                for t in self.lines.values()
+                if t.day == key and window in (None, t.window) and service in (None, t.service)
+            ),
+            self.hall.satisfied_min_score,
         )
 
     def transferred_from(self, day: dt.date, window: str) -> int:

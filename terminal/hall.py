@@ -53,7 +53,6 @@ class Window:
 
     id: str
     name: str
-    kind: str = ""
     services: tuple[str, ...] = ()
 
 
@@ -71,7 +70,6 @@ class HallInfo:
     thresholds: Thresholds
     satisfied_min_score: int = DEFAULT_SATISFIED_MIN_SCORE
     green_age: int | None = None
-    max_recalls: int | None = None
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> HallInfo:
@@ -96,7 +94,6 @@ class HallInfo:
                 w["id"]: Window(
                     w["id"],
                     w.get("name") or "",
-                    w.get("kind") or "",
                     tuple(w.get("services") or ()),
                 )
                 for w in body.get("windows", [])
@@ -106,7 +103,6 @@ class HallInfo:
                 policy.get("satisfied_min_score") or DEFAULT_SATISFIED_MIN_SCORE
             ),
             green_age=policy.get("green_age"),
-            max_recalls=policy.get("max_recalls"),
         )
 
     # ----- time --------------------------------------------------------------------------------
@@ -127,8 +123,3 @@ class HallInfo:
         """(Chinese, English) name of a service; the code itself for an unknown one."""
         service = self.services.get(code)
         return (service.name, service.name_en) if service else (code, code)
-
-    # ----- ratings -----------------------------------------------------------------------------
-    def satisfied(self, score: int) -> bool:
-        """满意: the rating counts towards 满意率 in this hall."""
-        return score >= self.satisfied_min_score

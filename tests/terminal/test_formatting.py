@@ -1,6 +1,13 @@
 """The one rule for waits on paper, screen and voice; times running at a window; names."""
 
-from terminal.formatting import duration_text, wait_minutes, wait_text, window_name
+from terminal.formatting import (
+    duration_text,
+    spoken_ticket,
+    wait_minutes,
+    wait_text,
+    window_name,
+    window_number,
+)
 
 
 def test_wait_is_rounded_up_so_no_one_is_told_too_little() -> None:
@@ -25,3 +32,13 @@ def test_durations_read_as_a_clock() -> None:
 def test_a_window_without_a_name_is_named_by_its_number() -> None:
     assert window_name("7") == "7号窗口"
     assert window_name("7", "司法公证窗口") == "司法公证窗口"
+
+
+def test_ticket_numbers_are_spoken_one_character_at_a_time() -> None:
+    assert spoken_ticket("A012") == "A 零 一 二"
+    assert spoken_ticket("A012", "en") == "A 0 1 2"
+    assert [window_number(n) for n in ("3号窗口", "7号窗口 司法公证", "服务台")] == [
+        "3",
+        "7",
+        "服务台",
+    ]

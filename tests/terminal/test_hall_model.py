@@ -188,9 +188,9 @@ async def a_day(db: Path, commands: list[tuple[Any, ...]], satisfied_min_score: 
         _, stats = await hall.call("GET", f"/stats?date={day.isoformat()}", "manager-1")
         assert book.figures(day).agrees_with(stats), (book.figures(day), stats)
         for window, figures in stats["by_window"].items():
-            assert book.figures(day, window).agrees_with(figures), window
+            assert book.figures(day, window=window).agrees_with(figures), window
         for service, figures in stats["by_service"].items():
-            assert book.service_figures(day, service).agrees_with(figures), service
+            assert book.figures(day, service=service).agrees_with(figures), service
     finally:
         await hall.client.close()
 
@@ -230,11 +230,13 @@ def test_model_agrees_with_the_server(
 
 def test_figures_compare_every_stats_field() -> None:
     """A figure that differs is found (agrees_with is not vacuous)."""
-    stats = {"issued": 2, "served": 1, "avg_wait_s": 60, "satisfaction_rate": 0.5}
-    same = DayFigures(issued=2, served=1, avg_wait_s=60, evaluations=2, satisfied=1)
+    stats = {"date": "2026-11-23", "issued": 2, "served": 1, "avg_wait_s": 60, "evaluations": 2}
+    stats |= {"satisfaction_rate": 0.5}
+    same = DayFigures(issued=2, served=1, avg_wait_s=60, evaluations=2, satisfaction_rate=0.5)
     assert same.agrees_with(stats)
+    assert replace(same, bad=1).agrees_with(stats)  # GET /stats does not count 差评
     assert not replace(same, avg_wait_s=61).agrees_with(stats)
-    assert not replace(same, satisfied=2).agrees_with(stats)
+    assert not replace(same, satisfaction_rate=1.0).agrees_with(stats)
 
 
 def test_wait_counts_from_the_appointment_slot_when_it_is_later() -> None:
