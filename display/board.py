@@ -19,7 +19,6 @@ from hallserver.protocol import Thresholds
 from terminal.figures import DayBook, DayFigures
 from terminal.hall import HallInfo, Service
 from terminal.windows import (
-    ENDS_AT_WINDOW,
     WindowState,
     handling_s,
     parse_time,
@@ -98,73 +97,64 @@ class CallBoard:
         self.hall = hall
         self.services = frozenset(services)
         self.now = now
-        self.current: dict[str, Call] = {}  # window id → the call there
+        self.windows: dict[str, WindowState] = {wid: WindowState(wid) for wid in hall.windows}
         self.recent: deque[Call] = deque(maxlen=RECENT_CALLS)
         self.queues: dict[str, QueueLine] = {}
 
     def shows(self, service: str) -> bool:
         return not self.services or service in self.services
 
+    def _call(self, window: str, ticket: Mapping[str, Any] | None) -> Call | None:
+        """The call a window's current ticket makes on this board (None: nothing shown)."""
+        if not ticket or ticket.get("status") not in ("called", "serving"):
+            return None
+        if not self.shows(str(ticket.get("service", ""))):
+            return None
+        called = parse_time(ticket.get("called_at"))
+        if called is None:
+            return None
+        return Call(
+            ticket_id=str(ticket.get("id", "")),
+            number=str(ticket.get("number", "")),
+            service=str(ticket.get("service", "")),
+            window=window,
+            window_name=self.hall.window_name(window),
+            at=called,
+            recall=bool(ticket.get("recalls")),
+        )
+
+    @property
+    def current(self) -> dict[str, Call]:
+        """Window id → the call there."""
+        calls = {wid: self._call(wid, w.current) for wid, w in self.windows.items()}
+        return {wid: call for wid, call in calls.items() if call is not None}
+
     def apply(self, event: Mapping[str, Any]) -> Call | None:
         """Update from one event; the Call when the event is a call or recall shown here."""
-        kind = event.get("type", "")
-        data = event.get("data") or {}
-        ticket = data.get("ticket") or {}
-        if kind in ("ticket.called", "ticket.recalled"):
-            if not self.shows(ticket.get("service", "")):
-                return None
-            window = str(data.get("window") or ticket.get("window") or "")
-            call = Call(
-                ticket_id=ticket.get("id", ""),
-                number=ticket.get("number", ""),
-                service=ticket.get("service", ""),
-                window=window,
-                window_name=self.hall.window_name(window),
-                at=parse_time(ticket.get("called_at")) or parse_time(event.get("at")) or self.now(),
-                recall=kind == "ticket.recalled",
-            )
-            self.current[window] = call
-            # A recall moves the number back to the top of the recent list instead of doubling it.
-            for old in [c for c in self.recent if c.ticket_id == call.ticket_id]:
-                self.recent.remove(old)
-            self.recent.appendleft(call)
-            return call
-        if kind in ENDS_AT_WINDOW:
-            self._end(ticket.get("id", ""))
-        elif kind == "window.closed":
-            self.current.pop(str(data.get("window", "")), None)
-        return None
+        window = str((event.get("data") or {}).get("window") or "")
+        state = self.windows.setdefault(window, WindowState(window)) if window else None
+        if state is None or not state.apply(event):
+            return None
+        if event.get("type") not in ("ticket.called", "ticket.recalled"):
+            return None
+        call = self._call(window, state.current)
+        if call is not None:
+            self._remember(call)
+        return call
 
-    def _end(self, ticket_id: str) -> None:
-        for window, call in list(self.current.items()):
-            if call.ticket_id == ticket_id:
-                del self.current[window]
+    def _remember(self, call: Call) -> None:
+        # A recall moves the number back to the top of the recent list instead of doubling it.
+        for old in [c for c in self.recent if c.ticket_id == call.ticket_id]:
+            self.recent.remove(old)
+        self.recent.appendleft(call)
 
     def load_windows(self, windows: Iterable[Mapping[str, Any]]) -> None:
         """Rebuild the calls at the windows from GET /windows (after a reconnect)."""
-        current: dict[str, Call] = {}
         for w in windows:
-            ticket = w.get("current")
-            if not ticket or ticket.get("status") not in ("called", "serving"):
-                continue
-            if not self.shows(ticket.get("service", "")):
-                continue
-            called = parse_time(ticket.get("called_at"))
-            if called is None:
-                continue
-            window = str(w.get("id", ""))
-            current[window] = Call(
-                ticket["id"],
-                ticket["number"],
-                ticket["service"],
-                window,
-                self.hall.window_name(window),
-                called,
-                bool(ticket.get("recalls")),
-            )
-        self.current = current
+            wid = str(w.get("id", ""))
+            self.windows.setdefault(wid, WindowState(wid)).load(w)
         known = {c.ticket_id for c in self.recent}
-        for call in sorted(current.values(), key=lambda c: c.at):
+        for call in sorted(self.current.values(), key=lambda c: c.at):
             if call.ticket_id not in known:
                 self.recent.appendleft(call)
 

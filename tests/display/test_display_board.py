@@ -97,7 +97,7 @@ def test_recall_moves_the_number_up_without_doubling_it() -> None:
         event(
             3,
             "ticket.recalled",
-            ticket=ticket("A001", called=T0 + dt.timedelta(seconds=30)),
+            ticket=ticket("A001", called=T0 + dt.timedelta(seconds=30), recalls=1),
             window="1",
         )
     )
