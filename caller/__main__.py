@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 import hallqlog
 from terminal.app import TerminalConfigError, connect_to_hall, start_application, terminal_arguments
+from terminal.i18n import Text
 from terminal.link import ServerLink
 from terminal.screens import FullScreenWindow, StatusOverlay
 from terminal.theme import app_theme
@@ -77,9 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                 device.get("role"),
             )
             waiting_overlay.show_message(
-                "本终端的令牌不属于叫号器",
-                "This terminal's token is not a window caller's",
-                "请联系管理员重新配对 · Ask the administrator to pair it again",
+                Text("本终端的令牌不属于叫号器"),
+                "请联系管理员重新配对 · Ask the administrator to pair this terminal again",
             )
             return
         device_id = str(device["id"])

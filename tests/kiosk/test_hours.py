@@ -18,6 +18,7 @@ from kiosk.hours import OpeningHours
 from kiosk.printing import TicketPrinting
 from kiosk.views import start_page
 from terminal.fonts import register_fonts
+from terminal.hall import HallInfo
 from terminal.link import ServerLink
 from terminal.theme import Theme
 from tests.support.server import HallServerProcess
@@ -53,7 +54,7 @@ def _flow(server: HallServerProcess, now: dt.datetime) -> KioskFlow:
     _, hall = server.request("GET", "/hall")
     return KioskFlow(
         ServerLink(server.url, server.tokens["kiosk-1"], QCoreApplication.instance()),
-        Catalogue.from_hall(hall),
+        Catalogue.from_hall(HallInfo.from_json(hall)),
         green_age=70,
         printing=TicketPrinting(SimTicketPrinter()),
         hours=HOURS,
