@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import aiohttp
 from hallkit import CLERK_PIN, clerk_for, pct, running_hall, summary
 
-SERVICES = "ABCDEFGHJKLM"
-WINDOWS = [str(i) for i in range(1, 9)]  # the big hall's first 8 windows serve every service
+SERVICES = "ABCDEFG"  # the services of the comprehensive windows below
+WINDOWS = ["1", "2", "3", "9", "10", "11", "17", "18"]  # comprehensive windows of big_hall()
 CLIENTS = 32
 
 
@@ -126,7 +126,7 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=3_000)
     ap.add_argument("--calls", type=int, default=2_000)
     args = ap.parse_args()
-    with running_hall(windows=8) as server:
+    with running_hall(windows=18) as server:
         asyncio.run(run(server.url, server.tokens, args))
 
 
