@@ -113,12 +113,6 @@ class ServiceQueue:
     def __len__(self) -> int:
         return len(self.normal) + len(self.transfer) + len(self.green) + len(self.appointments)
 
-    def __iter__(self) -> Iterator[Ticket]:
-        yield from self.transfer
-        yield from self.green
-        yield from self.appointments
-        yield from self.normal
-
     def _lane(self, ticket: Ticket) -> SortedKeyList:
         if ticket.lane is Lane.TRANSFER:
             return self.transfer
