@@ -168,16 +168,13 @@ class ServiceQueue:
     def ranked_before(self, mine: Rank, now: dt.datetime, grace_s: int) -> int:
         """Tickets outside the normal line that rank before `mine`."""
         klass, key = mine[0], mine[1:]
-        transfers = len(self.transfer) if klass > TRANSFER else self.transfer.bisect_key_left(key)
-        greens = (
-            len(self.green)
-            if klass > PRIORITY
-            else self.green.bisect_key_left(key)
-            if klass == PRIORITY
-            else 0
-        )
-        timed = sum(1 for t in self.appointments if rank(t, now, grace_s) < mine)
-        return transfers + greens + timed
+        if klass == TRANSFER:
+            fixed = self.transfer.bisect_key_left(key)
+        elif klass == PRIORITY:
+            fixed = len(self.transfer) + self.green.bisect_key_left(key)
+        else:
+            fixed = len(self.transfer) + len(self.green)
+        return fixed + sum(1 for t in self.appointments if rank(t, now, grace_s) < mine)
 
     def line_before(self, mine: Rank, now: dt.datetime, grace_s: int) -> int:
         """Normal-line tickets called before a ticket that waits like them: those ahead of the
