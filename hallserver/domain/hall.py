@@ -20,7 +20,7 @@ from .errors import BadRequest, Conflict, NotFound, Unprocessable
 from .evaluation import check_evaluation
 from .queue import Line, ServiceQueue, ahead_of, choose, ticket_class
 from .settings import HallSettings
-from .supervision import Crossing, Supervisor
+from .supervision import Supervisor
 from .tickets import (
     OPEN_STATUSES,
     Appointment,
@@ -32,7 +32,7 @@ from .tickets import (
     WindowState,
     number_text,
 )
-from .views import ticket_view
+from .views import alert_view, ticket_view
 
 
 @dataclass
@@ -708,22 +708,7 @@ class Hall:
             ],
         )
         for c in crossings:
-            self._emit("hall.alert", now, **self._alert(c, now))
-
-    def _alert(self, c: Crossing, now: dt.datetime) -> dict[str, object]:
-        alert: dict[str, object] = {
-            "kind": c.kind,
-            "level": c.level,
-            "subject": c.subject,
-            "seconds": c.seconds,
-        }
-        if c.window is not None:
-            alert["window"] = c.window
-        if c.kind == "pause":
-            alert["reason"] = c.reason
-        else:
-            alert["ticket"] = ticket_view(self, self.tickets[c.subject], now)
-        return alert
+            self._emit("hall.alert", now, **alert_view(self, c, now))
 
     def waiting(self) -> Iterator[Ticket]:
         """Every waiting ticket, in the order they were issued."""

@@ -1,5 +1,5 @@
-"""The API's JSON objects (API.md) — ticket, window, queue, appointment, hall — built in this one
-place for the HTTP answers and the events alike.
+"""The API's JSON objects (API.md) — ticket, window, queue, appointment, alert, hall — built in
+this one place for the HTTP answers and the events alike.
 
 A view reads the hall through `LiveHall`, the few questions it asks of the live state (how many
 are ahead, how long that takes), so this module does not depend on the `Hall` class.
@@ -13,6 +13,7 @@ from typing import Protocol
 
 from .queue import ServiceQueue
 from .settings import HallSettings
+from .supervision import Crossing
 from .tickets import Appointment, Status, Ticket, WindowState
 
 
@@ -121,6 +122,23 @@ def appointment_view(hall: LiveHall, a: Appointment, now: dt.datetime) -> dict[s
         "ticket": a.ticket,
         "valid": hall.appointment_valid(a, now),
     }
+
+
+def alert_view(hall: LiveHall, c: Crossing, now: dt.datetime) -> dict[str, object]:
+    """A 电子监察 `hall.alert`: the threshold crossed, and the ticket or the window it is about."""
+    alert: dict[str, object] = {
+        "kind": c.kind,
+        "level": c.level,
+        "subject": c.subject,
+        "seconds": c.seconds,
+    }
+    if c.window is not None:
+        alert["window"] = c.window
+    if c.kind == "pause":
+        alert["reason"] = c.reason
+    else:
+        alert["ticket"] = ticket_view(hall, hall.tickets[c.subject], now)
+    return alert
 
 
 def hall_view(s: HallSettings) -> dict[str, object]:
