@@ -327,3 +327,23 @@ def test_the_domain_speaks_the_wire_contract():
     w.paused = True
     seen.add(w.status)
     assert seen == set(protocol.WINDOW_STATUSES)
+
+
+def test_the_supervisor_reads_plain_times_and_reports_each_crossing_once():
+    from hallserver.domain.settings import Thresholds
+    from hallserver.domain.supervision import Crossing, Supervisor
+
+    sup, clock = Supervisor(Thresholds(wait_yellow_s=10, wait_red_s=20)), Clock()
+    issued, paused = clock.now, clock.now
+
+    def check(seconds: int) -> list[Crossing]:
+        now = clock.now + dt.timedelta(seconds=seconds)
+        return sup.check(now, waits=[("t1", issued)], handling=[], pauses=[("3", paused, "会议")])
+
+    assert check(5) == []
+    assert check(10) == [Crossing("wait", "yellow", "t1", 10)]
+    assert check(15) == []
+    assert check(25) == [Crossing("wait", "red", "t1", 25)]
+    sup.forget_ticket("t1")  # it waits again (transferred, checked in): reported anew
+    assert check(26) == [Crossing("wait", "red", "t1", 26)]
+    assert check(900) == [Crossing("pause", "yellow", "3", 900, "3", "会议")]
