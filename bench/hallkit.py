@@ -13,9 +13,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 
-from tests.support.server import SAMPLE, HallServerProcess
+from tests.support.server import CLERK_PIN, SAMPLE, HallServerProcess, clerk_for
 
-__all__ = ["SAMPLE", "HallServerProcess", "api_post", "big_hall", "pct", "running_hall", "summary"]
+__all__ = [
+    "CLERK_PIN",
+    "SAMPLE",
+    "HallServerProcess",
+    "api_post",
+    "big_hall",
+    "clerk_for",
+    "pct",
+    "running_hall",
+    "summary",
+]
 
 
 def big_hall(path: Path, windows: int = 60) -> Path:

@@ -16,13 +16,14 @@ from string import Template
 
 from .domain.hall import Hall
 from .domain.tickets import Status, Ticket
+from .domain.views import ticket_view
 
 TICKET_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def phone_view(hall: Hall, t: Ticket, now: dt.datetime) -> dict[str, object]:
     """What the phone page may show of a ticket: nothing that names the citizen."""
-    full = hall.view(t, now)
+    full = ticket_view(hall, t, now)
     service = hall.settings.service(t.service)
     window = hall.settings.window(t.window) if t.window else None
     return {

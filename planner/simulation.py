@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from hallserver.domain.queue import NORMAL, PRIORITY, ServiceQueue, choose, ticket_class
+from hallserver.domain.queue import NORMAL, PRIORITY, Line, ServiceQueue, choose, ticket_class
 from hallserver.domain.settings import Policy, Window
 from hallserver.domain.tickets import Channel, Lane, Ticket
 
@@ -88,6 +88,7 @@ def simulate_day(
         code: [w for w in windows if code in w.services] for code in services
     }
     idle: dict[str, simpy.Event] = {}
+    no_line = Line()  # no ticket is ever sent to one window in the simulation
     waits = [float("nan")] * len(day)
     at_s, call_s, priority = day.at_s.tolist(), day.call_s.tolist(), day.priority.tolist()
     state = {"arriving": True}
@@ -106,7 +107,7 @@ def simulate_day(
                 channel=Channel.GREEN if green else Channel.NORMAL,
                 lane=Lane.PRIORITY if green else Lane.NORMAL,
             )
-            (queues[code].priority if green else queues[code].normal).append(t)
+            queues[code].join(t)
             for w in serving[code]:
                 if w.id in idle and rota.is_open(w.id, env.now):
                     idle.pop(w.id).succeed()
@@ -128,7 +129,7 @@ def simulate_day(
                 continue
             now = _DAY + dt.timedelta(seconds=env.now)
             t = choose(
-                [],
+                no_line,
                 mine,
                 now,
                 grace_s=policy.appointment_grace_s,

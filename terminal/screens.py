@@ -9,17 +9,19 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from .i18n import bilingual
-from .link import ServerLink
+from .i18n import Text
+from .link import LinkState, ServerLink
 from .theme import Theme, app_theme
 
 MAX_PIN_TRIES = 5
+_PAIR_AGAIN = "请联系管理员重新配对 · Ask the administrator to pair this terminal again"
 
 
 class AdminPinPrompt(QWidget):
@@ -39,7 +41,7 @@ class AdminPinPrompt(QWidget):
             f"AdminPinPrompt {{ background: {p.surface}; border: 4px solid "
             f"{p.accent}; border-radius: {theme.px(16)}px; }}"
         )
-        zh, en = bilingual("管理员密码", "Admin PIN")
+        zh, en = Text("管理员密码").both()
         self.title = QLabel(f"{zh}\n{en}")
         self.title.setFont(theme.font(theme.title_px, bold=True))
         self.entry = QLineEdit()
@@ -47,10 +49,10 @@ class AdminPinPrompt(QWidget):
         self.entry.returnPressed.connect(self._check)
         self.status = QLabel("")
         self.status.setStyleSheet(f"color: {p.alarm};")
-        ok = QPushButton(" / ".join(bilingual("确定", "OK")))
+        ok = QPushButton(" / ".join(Text("确定").both()))
         ok.setProperty("primary", True)
         ok.clicked.connect(self._check)
-        cancel = QPushButton(" / ".join(bilingual("返回", "Back")))
+        cancel = QPushButton(" / ".join(Text("返回").both()))
         cancel.clicked.connect(self.dismiss)
         buttons = QHBoxLayout()
         buttons.addWidget(cancel)
@@ -78,7 +80,7 @@ class AdminPinPrompt(QWidget):
 
     def _check(self) -> None:
         if self._tries >= MAX_PIN_TRIES:
-            self.status.setText(" / ".join(bilingual("尝试次数过多", "Too many tries")))
+            self.status.setText(" / ".join(Text("尝试次数过多").both()))
             return
         if hmac.compare_digest(self.entry.text().encode(), self._pin.encode()):
             self._tries = 0
@@ -87,7 +89,7 @@ class AdminPinPrompt(QWidget):
             return
         self._tries += 1
         self.entry.clear()
-        self.status.setText(" / ".join(bilingual("密码不正确", "Wrong PIN")))
+        self.status.setText(" / ".join(Text("密码不正确").both()))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
@@ -130,11 +132,18 @@ class FullScreenWindow(QWidget):
     def show_on_screen(self) -> None:
         """Show full screen (geometry first: without a window manager showFullScreen alone
         leaves a small window), or as a normal window of `screen_size` when windowed."""
+        # Never larger than the screen: without a window manager (the kiosk's xinit session)
+        # nothing cuts a window back that a tall page grew, and its bottom would be off screen.
+        layout = self.layout()
+        if layout is not None:  # else the layout raises the minimum size over the maximum
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         if self.windowed:
+            self.setMaximumSize(*self.screen_size)
             self.resize(*self.screen_size)
             self.show()
             return
         screen = self.screen()
+        self.setMaximumSize(screen.geometry().size())
         self.setGeometry(screen.geometry())
         self.showFullScreen()
 
@@ -160,7 +169,9 @@ class StatusOverlay(QWidget):
     """Covers its parent with a full-screen state such as "Reconnecting to the hall server…".
 
     `follow(link)` shows the reconnecting message whenever the link is offline, so stale content
-    is never shown as if it were live. It starts shown ("connecting") until the link is online.
+    is never shown as if it were live, and says so plainly when the server refuses this terminal
+    or shows a certificate other than the pinned one. It starts shown ("connecting") until the
+    link is online.
     """
 
     def __init__(self, parent: QWidget, theme: Theme | None = None) -> None:
@@ -192,10 +203,11 @@ class StatusOverlay(QWidget):
         box.addStretch(1)
         parent.installEventFilter(self)
         self.setGeometry(parent.rect())
-        self.show_message("正在连接大厅服务器…", "Connecting to the hall server…")
+        self._was_online = False
+        self.show_message(Text("正在连接大厅服务器…"))
 
-    def show_message(self, zh: str, en: str, detail: str = "") -> None:
-        first, second = bilingual(zh, en)
+    def show_message(self, text: Text, detail: str = "") -> None:
+        first, second = text.both()
         self.primary.setText(first)
         self.secondary.setText(second)
         self.detail.setText(detail)
@@ -204,18 +216,27 @@ class StatusOverlay(QWidget):
         self.raise_()
 
     def show_reconnecting(self) -> None:
-        self.show_message("服务器连接中断，正在重连…", "Reconnecting to the hall server…")
+        self.show_message(Text("服务器连接中断，正在重连…"))
 
     def follow(self, link: ServerLink) -> None:
-        """Hide while `link` is online; show the reconnecting state while it is not."""
-        link.online_changed.connect(self._on_online)
+        """Hide while `link` is online; show why it is not while it is not."""
+        link.state_changed.connect(self.show_state)
         if link.online:
+            self._was_online = True
             self.hide()
 
-    def _on_online(self, online: bool) -> None:
-        if online:
+    def show_state(self, state: str) -> None:
+        """The screen for a LinkState value (hidden when online)."""
+        if state == LinkState.ONLINE:
+            self._was_online = True
             self.hide()
-        else:
+        elif state == LinkState.TOKEN_REFUSED:
+            self.show_message(Text("本终端未获大厅服务器授权"), _PAIR_AGAIN)
+        elif state == LinkState.CERTIFICATE_CHANGED:
+            self.show_message(Text("大厅服务器证书已更改，已拒绝连接"), _PAIR_AGAIN)
+        elif state == LinkState.UNREACHABLE and not self._was_online:
+            self.show_message(Text("无法连接大厅服务器，正在重试…"))
+        elif state == LinkState.UNREACHABLE:
             self.show_reconnecting()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

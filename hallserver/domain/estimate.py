@@ -24,16 +24,38 @@ import heapq
 import math
 import statistics
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from .queue import NORMAL, PRIORITY, ServiceQueue, choose, ticket_class
-from .settings import Window
-from .tickets import Lane, Status, Ticket
+from .queue import NORMAL, PRIORITY, Line, ServiceQueue, choose, ticket_class
+from .settings import HallSettings, Window
+from .tickets import Lane, Status, Ticket, WindowState
 
-if TYPE_CHECKING:
-    from .hall import Hall
+
+class LiveState(Protocol):
+    """What the estimator reads of the live hall (`Hall` answers all of it)."""
+
+    @property
+    def settings(self) -> HallSettings: ...
+
+    @property
+    def tickets(self) -> Mapping[str, Ticket]: ...
+
+    @property
+    def windows(self) -> Mapping[str, WindowState]: ...
+
+    @property
+    def queues(self) -> Mapping[str, ServiceQueue]: ...
+
+    @property
+    def window_queues(self) -> Mapping[str, Line]: ...
+
+    @property
+    def handling(self) -> Mapping[str, float]: ...
+
+    def waiting(self) -> Iterable[Ticket]: ...
+
 
 RECENT_CALLS = 50  # calls a service's window time is learned from: recent enough for the hour
 STALE_AFTER_S = 30.0  # a replay older than this is redone: busy windows may have run over
@@ -100,7 +122,7 @@ class Replay:
 class WaitEstimator:
     """Learns how long calls keep the windows and answers the wait of any waiting ticket."""
 
-    def __init__(self, hall: Hall) -> None:
+    def __init__(self, hall: LiveState) -> None:
         self.hall = hall
         self.window_time: dict[str, _Learned] = {}  # per service: call → window free again
         self.turnaround = _Learned()  # window free → its next call, while someone waited
@@ -188,11 +210,8 @@ class WaitEstimator:
         hall = self.hall
         policy = hall.settings.policy
         grace = policy.appointment_grace_s
-        queues = {
-            code: ServiceQueue(normal=list(q.normal), priority=list(q.priority))
-            for code, q in hall.queues.items()
-        }
-        window_queues = {w: list(q) for w, q in hall.window_queues.items()}
+        queues = {code: _copy(q) for code, q in hall.queues.items()}
+        window_queues = {w: _copy_line(q) for w, q in hall.window_queues.items()}
         r = Replay(at=now)
         r.newest = max((t.order for t in hall.waiting()), default=0)
         runs: dict[str, int] = {}
@@ -207,7 +226,7 @@ class WaitEstimator:
             at_s, i, w = heapq.heappop(free)
             at = now + dt.timedelta(seconds=at_s)
             t = choose(
-                window_queues.get(w, []),
+                window_queues.get(w, _NO_LINE),
                 [queues[s] for s in r.serves[w] if s in queues],
                 at,
                 grace_s=grace,
@@ -285,6 +304,27 @@ class WaitEstimator:
             for k, w in enumerate(sorted(group, key=lambda w: (rests[w], w))):
                 out[w] = order[k]
         return out
+
+
+def _copy(q: ServiceQueue) -> ServiceQueue:
+    """A queue to play forward: the same tickets in the same order, in lanes of its own."""
+    out = ServiceQueue()
+    for t in q.normal:
+        out.join(t)
+    for lane in (q.transfer, q.green, q.appointments):
+        for t in lane:
+            out.join(t)
+    return out
+
+
+def _copy_line(line: Line) -> Line:
+    out = Line()
+    for t in line:
+        out.append(t)
+    return out
+
+
+_NO_LINE = Line()
 
 
 def _rest_quantiles(mean: float, var: float, elapsed: float) -> list[float]:

@@ -213,6 +213,12 @@ def test_supervision_colours_alerts_and_acknowledgement(
     # Seconds-long thresholds: the handling time turns the card red within a few seconds.
     qtbot.waitUntil(lambda: view.cards["2"].level == "red", timeout=10000)
     qtbot.waitUntil(lambda: view.queue_rows["B"][0].text() == "1", timeout=5000)
+    # Each header over its own column, in both languages, aligned as its figures are.
+    headers = view.queue_headers
+    assert [h.text() for h in headers] == ["队列 Queue", "等候 Waiting", "最长等待 Longest"]
+    for header, figure in zip(headers[1:], view.queue_rows["B"], strict=True):
+        assert header.alignment() == figure.alignment()
+        assert header.alignment() & Qt.AlignmentFlag.AlignRight
 
     qtbot.waitUntil(lambda: len(view.alert_rows) >= 2, timeout=10000)
     view.show()
@@ -229,7 +235,7 @@ def test_supervision_colours_alerts_and_acknowledgement(
     qtbot.waitUntil(lambda: seq not in [r.alert.seq for r in view.alert_rows], timeout=5000)
 
     # A display may read the day's figures from /stats.
-    qtbot.waitUntil(lambda: display.controller.watch.figures.source == "stats", timeout=10000)
+    qtbot.waitUntil(lambda: display.controller.watch.figures.since is None, timeout=10000)
     qtbot.waitUntil(lambda: view.figures["issued"].text() == "2", timeout=10000)
 
 
@@ -241,9 +247,9 @@ def test_supervision_counts_from_events_where_stats_are_refused(
     displays.append(display)
     qtbot.waitUntil(lambda: not display.controller.stats_available, timeout=10000)
     issue(hall_server, "A", "B")
-    figures = display.controller.watch
-    qtbot.waitUntil(lambda: figures.figures.issued == 2, timeout=10000)
-    assert figures.figures.source == "events"
+    board = display.controller.watch
+    qtbot.waitUntil(lambda: board.figures.figures.issued == 2, timeout=10000)
+    assert board.figures.since is not None  # counted from the events since the display started
 
 
 def test_supervision_with_the_manager_token_reads_the_days_stats(
@@ -252,6 +258,6 @@ def test_supervision_with_the_manager_token_reads_the_days_stats(
     issue(hall_server, "A", "B", "C")  # before the display starts: still counted
     display = Display(qtbot, hall_server, "manager-1", supervision=True)
     displays.append(display)
-    figures = display.controller.watch
-    qtbot.waitUntil(lambda: figures.figures.source == "stats", timeout=10000)
-    assert figures.figures.issued == 3
+    board = display.controller.watch
+    qtbot.waitUntil(lambda: board.figures.since is None, timeout=10000)  # the whole day
+    assert board.figures.figures.issued == 3

@@ -13,6 +13,7 @@ import pytest
 from hallserver.domain.estimate import residual_s
 from hallserver.domain.hall import Hall, IssueRequest
 from hallserver.domain.stats import day_stats
+from hallserver.domain.views import queues_view, ticket_view
 from tests.hallserver.domainkit import Clock, issue, make_hall, sample_settings
 
 # The sample hall: windows 1, 2 serve A B F G; 3 serves B F G; A takes 900 s, B 600 s.
@@ -24,7 +25,7 @@ def open_windows(hall: Hall, clock: Clock, *ids: str) -> None:
 
 
 def told(hall: Hall, clock: Clock, ticket: str) -> int | None:
-    return hall.view(hall.ticket(ticket), clock.now)["estimated_wait_s"]  # type: ignore[return-value]
+    return ticket_view(hall, hall.ticket(ticket), clock.now)["estimated_wait_s"]  # type: ignore[return-value]
 
 
 def test_one_service_two_idle_windows_call_in_pairs():
@@ -35,7 +36,7 @@ def test_one_service_two_idle_windows_call_in_pairs():
     assert [hall.ticket(t).estimated_wait_s for t in tickets] == [0, 0, 900 - 2, 900 - 3, 1800 - 4]
     # The same answers asked again now, and the wall's figure for the next A ticket.
     assert [told(hall, clock, t) for t in tickets] == [0, 0, 900 - 4, 900 - 4, 1800 - 4]
-    queues = {q["service"]: q for q in hall.queue_view(clock.now)}
+    queues = {q["service"]: q for q in queues_view(hall, clock.now)}
     assert queues["A"]["estimated_wait_s"] == 1800 - 4
 
 
@@ -48,7 +49,7 @@ def test_comprehensive_windows_share_the_line_across_services():
     # not after 1 ahead × 900 ÷ 2 windows = 450 s.
     assert [told(hall, clock, t) for t in (b1, a1, b2)] == [0, 0, 0]
     assert told(hall, clock, a2) == 600 - 3
-    queues = {q["service"]: q for q in hall.queue_view(clock.now)}
+    queues = {q["service"]: q for q in queues_view(hall, clock.now)}
     # A new A ticket: window 2 is out of work first, at 900 s (window 1 serves A2 until 1500 s).
     assert queues["A"]["estimated_wait_s"] == 900 - 3
     # A new B ticket: window 3 is out of work at 600 s.
@@ -135,7 +136,7 @@ def test_extending_the_replay_for_new_tickets_equals_replaying_from_scratch():
             free = [w for w in ("1", "3", "4", "6") if not hall.windows[w].current]
             if free:
                 hall.call_next(rng.choice(free), clock.now)
-    waiting = [t for t in tickets if hall.ticket(t).is_waiting]
+    waiting = [t for t in tickets if hall.ticket(t).status == "waiting"]
     answers = [told(hall, clock, t) for t in waiting]
     extended = hall.estimator.current(clock.now)
     fresh = hall.estimator.replay(extended.at)
