@@ -96,13 +96,6 @@ def day_figures(tickets: Iterable[Mapping[str, Any]], satisfied_min_score: int) 
     served = [r for r in rows if r["status"] == "done"]
     scores = [r["score"] for r in rows if r["score"] is not None]
     satisfied = sum(1 for s in scores if s >= satisfied_min_score)
-    # How honest the wait told at issue (`estimated_wait_s` of the stored ticket) was, over the
-    # tickets called: mean |told − real| and mean told − real (> 0: told too long).
-    told = [
-        r["estimated_wait_s"] - r["wait_s"]
-        for r in rows
-        if r["wait_s"] is not None and r.get("estimated_wait_s") is not None
-    ]
     return {
         "issued": len(rows),
         "served": len(served),
@@ -110,8 +103,6 @@ def day_figures(tickets: Iterable[Mapping[str, Any]], satisfied_min_score: int) 
         "waiting": sum(1 for r in rows if r["status"] == "waiting"),
         "avg_wait_s": _average(waits),
         "avg_service_s": _average([r["service_s"] for r in served]),
-        "estimate_error_s": _average([abs(d) for d in told]),
-        "estimate_bias_s": _average(told),
         "evaluations": len(scores),
         "satisfaction_rate": round(satisfied / len(scores), 4) if scores else None,
     }
