@@ -20,6 +20,7 @@ from .app import make_app
 from .config import ConfigError, load_config
 from .discovery import Advert
 from .domain.stats import day_stats
+from .ownership import DatabaseLock, OwnershipError
 from .security import IdHasher, new_token, pin_hash, token_hash
 from .service import HallService
 from .store import Store, StoreError
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in ("token", "clerk", "stats", "export"):
             return _tool(_tool_parser().parse_args(argv))
         return _serve(_serve_parser().parse_args(argv))
-    except (ConfigError, StoreError) as e:
+    except (ConfigError, StoreError, OwnershipError) as e:
         print(f"hallq-server: {e}", file=sys.stderr)
         return EXIT_USAGE if isinstance(e, ConfigError) else EXIT_FAIL
 
@@ -187,11 +188,16 @@ def _write_csv(out: TextIO, columns: list[str], rows: list[dict[str, object]]) -
 def _serve(args: argparse.Namespace) -> int:
     settings = load_config(args.config)
     store = _open_store(args.db, synchronous=args.synchronous)
-    store.check_writable()
-    service = HallService(
-        settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
-    )
-    return asyncio.run(_run(service, args))
+    lock = DatabaseLock(Path(args.db))
+    lock.acquire()
+    try:
+        store.check_writable()
+        service = HallService(
+            settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
+        )
+        return asyncio.run(_run(service, args))
+    finally:
+        lock.release()
 
 
 async def _run(service: HallService, args: argparse.Namespace) -> int:
