@@ -95,8 +95,12 @@ class HallService:
         self.on_failure: Callable[[BaseException], None] = lambda e: None
         self._pending: list[tuple[Changes, list[str], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._tokens: dict[str, str] = {}
-        self._data_version = -1
+        # Tokens are looked up in the database on every request, on a connection and thread of
+        # their own: a token minted or revoked by `hallq-server token` counts from its commit on.
+        self._tokens = store.reader()
+        self._token_thread = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="hallq-tokens"
+        )
         self.last_seen: dict[str, dt.datetime] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.pin_failures: dict[str, list[float]] = {}
@@ -118,7 +122,6 @@ class HallService:
         state = await self.db(self.store.load, today)
         self.hall.restore(**state)
         self.committed_seq = self.hall.seq
-        await self.reload_tokens()
         self._tasks.append(asyncio.create_task(self._ticker()))
         await self.run(lambda: self.hall.tick(self.now()))
 
@@ -130,7 +133,9 @@ class HallService:
             await asyncio.gather(self._flusher, return_exceptions=True)
         self.writer.shutdown(wait=True)
         self._reader.shutdown(wait=True)
+        self._token_thread.shutdown(wait=True)
         self.reads.close()
+        self._tokens.close()
 
     # ----- commands ----------------------------------------------------------------------------
     async def run(self, command: Callable[[], T]) -> T:
@@ -181,13 +186,12 @@ class HallService:
                     done.set_result(None)
 
     async def _ticker(self) -> None:
-        """Once a second: day roll-over, supervision alerts, tokens issued by the CLI."""
+        """Once a second: day roll-over, supervision alerts; hourly: old photos."""
         last_purge = 0.0
         while True:
             await asyncio.sleep(1.0)
             try:
                 await self.run(lambda: self.hall.tick(self.now()))
-                await self._tokens_changed()
                 if time.monotonic() - last_purge > 3600:
                     last_purge = time.monotonic()
                     keep = dt.timedelta(days=self.settings.policy.photo_retention_days)
@@ -198,22 +202,10 @@ class HallService:
                 log.exception("periodic check failed")
 
     # ----- devices -----------------------------------------------------------------------------
-    async def reload_tokens(self) -> None:
-        self._tokens = await self.db(self.store.tokens)
-
-    async def _tokens_changed(self) -> bool:
-        """Reload tokens when another process (`hallq-server token`) wrote to the database."""
-        version = await self.db(self.store.data_version)
-        if version == self._data_version:
-            return False
-        self._data_version = version
-        await self.reload_tokens()
-        return True
-
     async def device_for(self, digest: str) -> Device | None:
-        device_id = self._tokens.get(digest)
-        if device_id is None and await self._tokens_changed():
-            device_id = self._tokens.get(digest)  # a token issued by the CLI a moment ago
+        device_id = await asyncio.get_running_loop().run_in_executor(
+            self._token_thread, self._tokens.device_of_token, digest
+        )
         if device_id is None:
             return None
         device = self.settings.device(device_id)

@@ -466,21 +466,12 @@ class Store:
                 (device, digest),
             )
 
-    def tokens(self) -> dict[str, str]:
-        """token hash → device id."""
-        return {
-            r[0]: r[1]
-            for r in self.conn.execute(
-                "SELECT token_hash, id FROM devices WHERE token_hash IS NOT NULL"
-            )
-        }
+    def device_of_token(self, digest: str) -> str | None:
+        row = self.conn.execute("SELECT id FROM devices WHERE token_hash = ?", (digest,)).fetchone()
+        return row[0] if row else None
 
     def device_rows(self) -> dict[str, sqlite3.Row]:
         return {r["id"]: r for r in self.conn.execute("SELECT * FROM devices")}
-
-    def data_version(self) -> int:
-        """Changes when another connection (the `token` command) commits."""
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def set_clerk(self, clerk: str, name: str, digest: str) -> None:
         with self.transaction() as c:

@@ -1,0 +1,79 @@
+"""What a hall's IT meets: tokens minted and revoked while the server runs, PIN guessing, one
+server per database, stopping on SIGTERM, WebSockets that leave or never read, a full disk."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+from hallserver.security import new_token, token_hash
+from hallserver.store import Store
+from tests.support.server import ROOT, SAMPLE, HallServerProcess, clerk_for
+
+KIOSKS = ("kiosk-1", "kiosk-2")
+
+
+def _serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hallserver.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+
+
+def _mint(db: Path, device: str) -> str:
+    """A token written by another process, as `hallq-server token` does."""
+    token = new_token()
+    store = Store(db)
+    store.set_token(device, token_hash(token))
+    store.close()
+    return token
+
+
+async def _get_many(url: str, token: str, n: int) -> list[int]:
+    async with aiohttp.ClientSession() as s:
+
+        async def one() -> int:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with s.get(f"{url}/api/v1/queues", headers=headers) as r:
+                await r.read()
+                return r.status
+
+        return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
+def test_fresh_tokens_work_at_once_under_concurrency(hall_server: HallServerProcess) -> None:
+    """20 tokens minted while the server runs, each met by 16 concurrent first requests."""
+    statuses: list[int] = []
+    for i in range(20):
+        token = _mint(hall_server.db, KIOSKS[i % 2])
+        statuses += asyncio.run(_get_many(hall_server.url, token, 16))
+    assert statuses == [200] * 320
+
+
+def test_a_revoked_token_is_refused_on_its_next_request(hall_server: HallServerProcess) -> None:
+    for _ in range(5):
+        old = hall_server.tokens["kiosk-1"]
+        assert asyncio.run(_get_many(hall_server.url, old, 4)) == [200] * 4
+        hall_server.tokens["kiosk-1"] = _mint(hall_server.db, "kiosk-1")
+        assert asyncio.run(_get_many(hall_server.url, old, 4)) == [401] * 4
+        assert hall_server.request("GET", "/queues", device="kiosk-1")[0] == 200
+
+
+def test_a_second_server_on_the_same_database_exits_with_one_line(
+    hall_server: HallServerProcess,
+) -> None:
+    r = _serve(
+        "--config", str(SAMPLE), "--db", str(hall_server.db), "--port", "0", "--no-zeroconf"
+    )
+    assert r.returncode == 1 and r.stdout == "", r.stdout
+    assert r.stderr.count("\n") == 1 and "already served by hallq-server pid" in r.stderr
+    assert str(hall_server.db) in r.stderr
+    assert hall_server.request("GET", "/health")[0] == 200
