@@ -19,7 +19,7 @@ from .domain.settings import Device
 from .domain.tickets import Appointment, Ticket
 from .openapi import openapi
 from .protocol import API_PREFIX, WS_CLOSE_TOO_SLOW
-from .security import pin_matches, token_hash
+from .security import token_hash
 from .service import HallService, Subscriber
 
 log = logging.getLogger("hallq.api")
@@ -440,17 +440,16 @@ async def sign_in(request: web.Request) -> web.Response:
     body = await _body(request)
     clerk_id = _field(body, "clerk", str, required=True, max_len=64)
     pin = _field(body, "pin", str, required=True, max_len=64)
-    if svc.pin_locked(window):
+    attempt = await svc.sign_ins.begin(window)
+    if attempt is None:
         raise RateLimited("too many wrong PINs; wait a minute")
     clerk = await svc.read(svc.reads.clerk, clerk_id)
-    ok = clerk is not None and await asyncio.get_running_loop().run_in_executor(
-        None, pin_matches, pin, clerk["pin_hash"]
-    )
-    if not ok or clerk is None:
-        svc.pin_failed(window)
+    stored = clerk["pin_hash"] if clerk is not None else None
+    if not await svc.sign_ins.check(window, attempt, pin, stored) or clerk is None:
         raise Forbidden("wrong clerk id or PIN", code="invalid_credentials")
+    name = clerk["name"]
     now = svc.now()
-    w = await svc.run(lambda: svc.hall.sign_in(window, clerk_id, clerk["name"], now))
+    w = await svc.run(lambda: svc.hall.sign_in(window, clerk_id, name, now))
     return _ok({"window": svc.hall.window_view(w, svc.now())})
 
 

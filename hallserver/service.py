@@ -18,6 +18,7 @@ from .domain.errors import HallError
 from .domain.hall import Changes, Hall
 from .domain.settings import Device, HallSettings
 from .security import IdHasher
+from .signin import SignInGuard
 from .store import Store, event_body
 
 log = logging.getLogger("hallq.server")
@@ -103,7 +104,7 @@ class HallService:
         )
         self.last_seen: dict[str, dt.datetime] = {}
         self.buckets: dict[str, TokenBucket] = {}
-        self.pin_failures: dict[str, list[float]] = {}
+        self.sign_ins = SignInGuard(store, self.db)
         self._tasks: list[asyncio.Task[None]] = []
 
     def now(self) -> dt.datetime:
@@ -122,6 +123,7 @@ class HallService:
         state = await self.db(self.store.load, today)
         self.hall.restore(**state)
         self.committed_seq = self.hall.seq
+        await self.sign_ins.load()
         self._tasks.append(asyncio.create_task(self._ticker()))
         await self.run(lambda: self.hall.tick(self.now()))
 
@@ -134,6 +136,7 @@ class HallService:
         self.writer.shutdown(wait=True)
         self._reader.shutdown(wait=True)
         self._token_thread.shutdown(wait=True)
+        self.sign_ins.close()
         self.reads.close()
         self._tokens.close()
 
@@ -220,12 +223,3 @@ class HallService:
                 self.settings.policy.kiosk_tickets_per_minute
             )
         return bucket.take()
-
-    def pin_locked(self, window: str) -> bool:
-        """Five wrong PINs within a minute lock a window's sign-in for that minute."""
-        recent = [t for t in self.pin_failures.get(window, []) if time.monotonic() - t < 60]
-        self.pin_failures[window] = recent
-        return len(recent) >= 5
-
-    def pin_failed(self, window: str) -> None:
-        self.pin_failures.setdefault(window, []).append(time.monotonic())

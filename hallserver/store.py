@@ -258,6 +258,8 @@ class Store:
                 db.table("devices").create_index(["token_hash"], unique=True)
             if "clerks" not in db.table_names():
                 db.table("clerks").create({"id": str, "name": str, "pin_hash": str}, pk="id")
+            if "pin_attempts" not in db.table_names():
+                db.table("pin_attempts").create({"window": str, "at": float})
             if "photos" not in db.table_names():
                 db.table("photos").create(
                     {"ticket": str, "taken_at": str, "jpeg": bytes}, pk="ticket"
@@ -479,6 +481,20 @@ class Store:
 
     def clerk(self, clerk: str) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM clerks WHERE id = ?", (clerk,)).fetchone()
+
+    # ----- sign-in attempts (hallserver.signin) -----------------------------------------------
+    def add_pin_attempt(self, window: str, at: float) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO pin_attempts VALUES (?, ?)", (window, at))
+
+    def drop_pin_attempt(self, window: str, at: float) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM pin_attempts WHERE window = ? AND at = ?", (window, at))
+
+    def pin_attempts_since(self, since: float) -> list[tuple[str, float]]:
+        with self.transaction() as c:
+            c.execute("DELETE FROM pin_attempts WHERE at < ?", (since,))
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT window, at FROM pin_attempts")]
 
     # ----- photos ------------------------------------------------------------------------------
     def put_photo(self, ticket: str, jpeg: bytes, at: dt.datetime) -> None:

@@ -70,10 +70,36 @@ def test_a_revoked_token_is_refused_on_its_next_request(hall_server: HallServerP
 def test_a_second_server_on_the_same_database_exits_with_one_line(
     hall_server: HallServerProcess,
 ) -> None:
-    r = _serve(
-        "--config", str(SAMPLE), "--db", str(hall_server.db), "--port", "0", "--no-zeroconf"
-    )
+    r = _serve("--config", str(SAMPLE), "--db", str(hall_server.db), "--port", "0", "--no-zeroconf")
     assert r.returncode == 1 and r.stdout == "", r.stdout
     assert r.stderr.count("\n") == 1 and "already served by hallq-server pid" in r.stderr
     assert str(hall_server.db) in r.stderr
     assert hall_server.request("GET", "/health")[0] == 200
+
+
+async def _sign_in_burst(url: str, token: str, pins: list[str]) -> list[int]:
+    async with aiohttp.ClientSession() as s:
+
+        async def one(pin: str) -> int:
+            async with s.post(
+                f"{url}/api/v1/windows/3/session",
+                json={"clerk": clerk_for("3"), "pin": pin},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as r:
+                await r.read()
+                return r.status
+
+        return list(await asyncio.gather(*(one(p) for p in pins)))
+
+
+def test_pin_guessing_at_once_is_locked_out_and_the_lock_survives_a_restart(
+    hall_server: HallServerProcess,
+) -> None:
+    token = hall_server.tokens["caller-3"]
+    wrong = asyncio.run(_sign_in_burst(hall_server.url, token, [f"{n:04d}" for n in range(60)]))
+    assert wrong.count(403) == 5 and wrong.count(429) == 55
+    assert asyncio.run(_sign_in_burst(hall_server.url, token, ["1234"])) == [429]
+    hall_server.restart(hard=True)
+    assert asyncio.run(_sign_in_burst(hall_server.url, token, ["1234"])) == [429]
+    # Another window is not locked by window 3's guesses.
+    hall_server.sign_in("4")
