@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from identity import id_number_is_valid, mask_name
 
@@ -27,6 +27,7 @@ log = logging.getLogger("hallq.api")
 JSON_LIMIT = 64 * 1024
 PHOTO_LIMIT = 2 * 1024 * 1024
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
+SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets", set)
 DEVICE_KEY = "hallq.device"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -530,17 +531,22 @@ async def events(request: web.Request) -> web.StreamResponse:
         raise BadRequest("since must be an integer", code="invalid_field") from None
     if since is not None and since < 0:
         raise BadRequest("since must not be negative", code="invalid_field")
-    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096)
+    # No per-message deflate: one event is sent to hundreds of screens, compressing it for
+    # each would cost more than the bytes it saves on a LAN. `timeout` bounds a close.
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096, compress=False, timeout=2.0)
     await ws.prepare(request)
+    request.app[SOCKETS].add(ws)
     sub = Subscriber()
     svc.subscribers.add(sub)
     upto = svc.committed_seq
     sender = asyncio.create_task(_send(svc, ws, sub, upto if since is None else since, upto))
+    sub.on_overflow = sender.cancel
     try:
         async for msg in ws:
             if msg.type == WSMsgType.ERROR:
                 break
     finally:
+        request.app[SOCKETS].discard(ws)
         svc.subscribers.discard(sub)
         sender.cancel()
         await asyncio.gather(sender, return_exceptions=True)
@@ -552,7 +558,6 @@ async def _send(
 ) -> None:
     """Replay what the client missed from the log, then the live events past that point."""
     sent = since
-    overflow = asyncio.ensure_future(sub.overflowed.wait())
     try:
         while sent < upto:
             rows = await svc.read(svc.reads.events_after, sent, upto)
@@ -562,27 +567,37 @@ async def _send(
                 await ws.send_str(body)
                 sent = seq
         while True:
-            get = asyncio.ensure_future(sub.queue.get())
-            await asyncio.wait({get, overflow}, return_when=asyncio.FIRST_COMPLETED)
-            if overflow.done():
-                get.cancel()
-                await ws.close(code=WS_CLOSE_TOO_SLOW, message=b"too slow: reconnect with since")
-                return
-            seq, body = get.result()
-            if seq > sent:
-                await ws.send_str(body)
-                sent = seq
+            for seq, body in await sub.take():
+                if seq > sent:
+                    await ws.send_str(body)
+                    sent = seq
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
-        overflow.cancel()
+        if sub.overflowed:
+            code, why = WS_CLOSE_TOO_SLOW, b"too slow: reconnect with since"
+        else:
+            code, why = WSCloseCode.OK, b""
         if not ws.closed:
-            await ws.close()
+            await ws.close(code=code, message=why)
+
+
+async def _going_away(app: web.Application) -> None:
+    """On stop, every WebSocket is told the server goes away (1001); terminals reconnect."""
+    sockets = app[SOCKETS]
+    closing = [
+        asyncio.ensure_future(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping"))
+        for ws in tuple(sockets)
+    ]
+    if closing:
+        await asyncio.wait(closing, timeout=0.5)  # a client that never answers is not awaited
 
 
 def make_app(service: HallService) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=PHOTO_LIMIT + 1024)
     app[SERVICE] = service
+    app[SOCKETS] = set()
+    app.on_shutdown.append(_going_away)
     app.add_routes(routes)
 
     async def lifecycle(app: web.Application) -> Any:

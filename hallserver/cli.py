@@ -201,7 +201,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _run(service: HallService, args: argparse.Namespace) -> int:
-    app_runner = web.AppRunner(make_app(service), access_log=None, handle_signals=False)
+    # Requests still running 0.5 s into a stop are cancelled: SIGTERM ends the server in < 2 s.
+    app_runner = web.AppRunner(
+        make_app(service), access_log=None, handle_signals=False, shutdown_timeout=0.5
+    )
     await app_runner.setup()
     site = web.TCPSite(app_runner, args.host, args.port, reuse_address=True)
     try:
@@ -238,7 +241,10 @@ async def _run(service: HallService, args: argparse.Namespace) -> int:
     if advert is not None:
         advertising.cancel()
         await asyncio.gather(advertising, return_exceptions=True)
-        await advert.stop()
+        try:
+            await asyncio.wait_for(advert.stop(), 0.5)  # the goodbye is a courtesy
+        except TimeoutError:
+            log.warning("zeroconf advert not withdrawn in time; it expires by itself")
     await app_runner.cleanup()
     return exit_code
 

@@ -10,6 +10,7 @@ import logging
 import secrets
 import time
 import zoneinfo
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ from .store import Store, event_body
 log = logging.getLogger("hallq.server")
 T = TypeVar("T")
 
-SUBSCRIBER_BACKLOG = 20_000  # events a slow WebSocket may lag behind before it is dropped
+SUBSCRIBER_BACKLOG = 2_000  # events a WebSocket may lag behind before it is closed (too slow)
 
 
 class StoreFailure(HallError):
@@ -34,20 +35,33 @@ class StoreFailure(HallError):
 
 @dataclass(eq=False)
 class Subscriber:
-    """One WebSocket client's outbox; overflowing it drops the client (it reconnects with since)."""
+    """One WebSocket client's outbox. Overflowing it closes the client as too slow: it
+    reconnects with `since` and replays from the log, while the hall never waits for it."""
 
-    queue: asyncio.Queue[tuple[int, str]] = field(
-        default_factory=lambda: asyncio.Queue(SUBSCRIBER_BACKLOG)
-    )
-    overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+    backlog: deque[tuple[int, str]] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    overflowed: bool = False
+    on_overflow: Callable[[], object] = lambda: None
 
     def push(self, seq: int, body: str) -> None:
-        if self.overflowed.is_set():
+        if self.overflowed:
             return
-        try:
-            self.queue.put_nowait((seq, body))
-        except asyncio.QueueFull:
-            self.overflowed.set()
+        if len(self.backlog) >= SUBSCRIBER_BACKLOG:
+            self.overflowed = True
+            self.backlog.clear()
+            self.on_overflow()
+            return
+        self.backlog.append((seq, body))
+        self.wake.set()
+
+    async def take(self) -> list[tuple[int, str]]:
+        """Everything pushed since the last take (waits while there is nothing)."""
+        while not self.backlog:
+            self.wake.clear()
+            await self.wake.wait()
+        items = list(self.backlog)
+        self.backlog.clear()
+        return items
 
 
 class TokenBucket:

@@ -103,3 +103,31 @@ def test_pin_guessing_at_once_is_locked_out_and_the_lock_survives_a_restart(
     assert asyncio.run(_sign_in_burst(hall_server.url, token, ["1234"])) == [429]
     # Another window is not locked by window 3's guesses.
     hall_server.sign_in("4")
+
+
+def test_sigterm_stops_within_two_seconds_with_50_websockets_open(
+    hall_server: HallServerProcess,
+) -> None:
+    async def scenario() -> tuple[float, list[int | None]]:
+        token = hall_server.tokens["display-hall"]
+        async with aiohttp.ClientSession() as s:
+            sockets = [
+                await s.ws_connect(
+                    f"{hall_server.url}/api/v1/events",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                for _ in range(50)
+            ]
+            closed = [asyncio.create_task(ws.receive(timeout=10)) for ws in sockets]
+            assert hall_server.proc is not None
+            started = time.monotonic()
+            hall_server.proc.terminate()
+            code = await asyncio.to_thread(hall_server.proc.wait, 15)
+            took = time.monotonic() - started
+            assert code == 0
+            await asyncio.gather(*closed)
+            return took, [ws.close_code for ws in sockets]
+
+    took, codes = asyncio.run(scenario())
+    assert codes == [1001] * 50  # going away: the terminals reconnect to the restarted server
+    assert took < 2.0, f"took {took:.1f} s"
