@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ log = logging.getLogger("hallq.api")
 
 JSON_LIMIT = 64 * 1024
 PHOTO_LIMIT = 2 * 1024 * 1024
+WS_KERNEL_BUFFER = 64 * 1024
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
 SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets", set)
 DEVICE_KEY = "hallq.device"
@@ -535,6 +537,9 @@ async def events(request: web.Request) -> web.StreamResponse:
     # each would cost more than the bytes it saves on a LAN. `timeout` bounds a close.
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096, compress=False, timeout=2.0)
     await ws.prepare(request)
+    sock = request.transport.get_extra_info("socket") if request.transport else None
+    if sock is not None:  # a reader that stalls holds 64 KiB of the kernel, not megabytes
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_KERNEL_BUFFER)
     request.app[SOCKETS].add(ws)
     sub = Subscriber()
     svc.subscribers.add(sub)

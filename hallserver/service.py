@@ -25,7 +25,7 @@ from .store import Store, event_body
 log = logging.getLogger("hallq.server")
 T = TypeVar("T")
 
-SUBSCRIBER_BACKLOG = 2_000  # events a WebSocket may lag behind before it is closed (too slow)
+SUBSCRIBER_BACKLOG = 1_000  # events a WebSocket may lag behind before it is closed (too slow)
 
 
 class StoreFailure(HallError):

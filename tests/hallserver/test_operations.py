@@ -4,6 +4,9 @@ server per database, stopping on SIGTERM, WebSockets that leave or never read, a
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -131,3 +134,60 @@ def test_sigterm_stops_within_two_seconds_with_50_websockets_open(
     took, codes = asyncio.run(scenario())
     assert codes == [1001] * 50  # going away: the terminals reconnect to the restarted server
     assert took < 2.0, f"took {took:.1f} s"
+
+
+def test_websockets_that_come_and_go_leak_no_task(hall_server: HallServerProcess) -> None:
+    async def come_and_go() -> None:
+        token = hall_server.tokens["display-hall"]
+        async with aiohttp.ClientSession() as s:
+            for _ in range(100):
+                ws = await s.ws_connect(
+                    f"{hall_server.url}/api/v1/events",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                await ws.close()
+
+    asyncio.run(come_and_go())
+    hall_server.sign_in("1")  # events after the goodbyes: nobody left to send them to
+    assert hall_server.proc is not None and hall_server.proc.stderr is not None
+    hall_server.proc.terminate()
+    assert hall_server.proc.wait(10) == 0
+    assert "Task was destroyed but it is pending" not in hall_server.proc.stderr.read()
+
+
+def test_a_reader_too_slow_is_closed_with_its_own_code(hall_server: HallServerProcess) -> None:
+    """A client that stops reading is closed with 4000 once 1,000 events wait for it; when it
+    reads again it finds that close frame (not a dropped connection, 1006)."""
+    lazy = socket.socket()
+    lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    lazy.connect(("127.0.0.1", hall_server.port))
+    lazy.sendall(
+        (
+            f"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}"
+            f"\r\nSec-WebSocket-Version: 13\r\n"
+            f"Authorization: Bearer {hall_server.tokens['display-hall']}\r\n\r\n"
+        ).encode()
+    )
+
+    async def flood() -> None:
+        headers = {"Authorization": f"Bearer {hall_server.tokens['manager-1']}"}
+        async with aiohttp.ClientSession(headers=headers) as s:
+
+            async def post(i: int) -> None:
+                async with s.post(
+                    f"{hall_server.url}/api/v1/devices/me/status",
+                    json={"state": "ok", "detail": f"{i:04d}" + "x" * 400},
+                ) as r:
+                    assert r.status == 200
+
+            for start in range(0, 2_400, 16):
+                await asyncio.gather(*(post(i) for i in range(start, start + 16)))
+
+    asyncio.run(flood())
+    lazy.settimeout(10)
+    received = b""
+    while chunk := lazy.recv(1 << 20):
+        received += chunk
+    lazy.close()
+    assert b"\x88\x20\x0f\xa0too slow: reconnect with since" in received
