@@ -94,7 +94,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        return _error(e.status, _HTTP_CODES.get(e.status, "http_error"), e.reason)
+        answer = _error(e.status, _HTTP_CODES.get(e.status, "http_error"), e.reason)
+        if "Allow" in e.headers:  # 405 names the methods the route has (RFC 9110)
+            answer.headers["Allow"] = e.headers["Allow"]
+        return answer
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
@@ -146,11 +149,13 @@ async def _body(request: web.Request) -> dict[str, Any]:
 def _field(
     body: dict[str, Any], key: str, kind: type, *, required: bool = False, max_len: int = 200
 ) -> Any:
-    value = body.get(key)
-    if value is None:
+    if key not in body:
         if required:
             raise BadRequest(f"{key} is required", code="missing_field")
         return None
+    value = body[key]
+    if value is None:  # the contract has no nullable field: leave a field out instead
+        raise BadRequest(f"{key} must be {kind.__name__}, not null", code="invalid_field")
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise BadRequest(f"{key} must be {kind.__name__}", code="invalid_field")
     if isinstance(value, str) and len(value) > max_len:

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from .app import make_app
 from .config import ConfigError, load_config
+from .connections import quiet_malformed_requests
 from .discovery import Advert
 from .domain.stats import day_stats
 from .ownership import DatabaseLock, OwnershipError
@@ -201,6 +202,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _run(service: HallService, args: argparse.Namespace) -> int:
+    quiet_malformed_requests()
     # Requests still running 0.5 s into a stop are cancelled: SIGTERM ends the server in < 2 s.
     app_runner = web.AppRunner(
         make_app(service), access_log=None, handle_signals=False, shutdown_timeout=0.5

@@ -54,6 +54,8 @@ _ERROR = {
 _S = {"type": "string"}
 _BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("/tickets", "post"): {
+        "description": "service, or an appointment code (its service)",
+        "anyOf": [{"required": ["service"]}, {"required": ["appointment"]}],
         "properties": {
             "service": _S,
             "matter": _S,
@@ -97,10 +99,12 @@ _BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/windows/{w}/transfer", "post"): {
         "description": "exactly one of service or window",
+        "oneOf": [{"required": ["service"]}, {"required": ["window"]}],
         "properties": {"service": _S, "window": _S},
     },
     ("/windows/{w}/pause", "post"): {"properties": {"reason": _S}},
 }
+_OPTIONAL_BODIES = {("/windows/{w}/pause", "post")}  # a pause without a reason
 
 # path, method, roles, summary, success status, error codes
 _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
@@ -310,7 +314,11 @@ def openapi() -> dict[str, Any]:
         body = _BODIES.get((path, method))
         if body is not None:
             schema = {"type": "object", **body}
-            op["requestBody"] = {"content": {"application/json": {"schema": schema}}}
+            op["requestBody"] = {
+                "required": (path, method) not in _OPTIONAL_BODIES,
+                "content": {"application/json": {"schema": schema}},
+            }
+            errors = sorted({*errors, 400, 413})  # not JSON, a field of the wrong type, too big
         if path == "/tickets/{id}/photo" and method == "put":
             op["requestBody"] = {
                 "content": {

@@ -10,9 +10,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from hallserver.security import new_token, token_hash
 from hallserver.store import Store
@@ -191,3 +194,39 @@ def test_a_reader_too_slow_is_closed_with_its_own_code(hall_server: HallServerPr
         received += chunk
     lazy.close()
     assert b"\x88\x20\x0f\xa0too slow: reconnect with since" in received
+
+
+def test_spec_drift_allow_null_required_bodies(hall_server: HallServerProcess) -> None:
+    status, body = hall_server.request("PATCH", "/tickets", {}, device="manager-1")
+    assert status == 405 and body["error"]["code"] == "method_not_allowed"
+    req = urllib.request.Request(hall_server.url + "/api/v1/tickets", method="PATCH")
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(req, timeout=10)
+    assert "POST" in answer.value.headers.get("Allow", "")
+    status, body = hall_server.request(
+        "POST", "/tickets", {"service": "A", "matter": None}, device="manager-1"
+    )
+    assert (status, body["error"]["code"]) == (400, "invalid_field")
+    assert "null" in body["error"]["message"]
+    _, spec = hall_server.request("GET", "/openapi.json")
+    paths = {p.removeprefix("/api/v1"): ops for p, ops in spec["paths"].items()}
+    assert paths["/tickets"]["post"]["requestBody"]["required"] is True
+    assert paths["/windows/{w}/session"]["post"]["requestBody"]["required"] is True
+    assert paths["/windows/{w}/pause"]["post"]["requestBody"]["required"] is False
+    assert "400" in paths["/windows/{w}/pause"]["post"]["responses"]
+
+
+def test_a_malformed_request_is_one_warning_line(hall_server: HallServerProcess) -> None:
+    for garbage in (
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -3\r\n\r\n",
+    ):
+        with socket.create_connection(("127.0.0.1", hall_server.port)) as raw:
+            raw.sendall(garbage)
+            assert raw.recv(4096).split(b"\r\n")[0].endswith(b" 400 Bad Request")
+    assert hall_server.proc is not None and hall_server.proc.stderr is not None
+    hall_server.proc.terminate()
+    assert hall_server.proc.wait(10) == 0
+    log = hall_server.proc.stderr.read()
+    assert "Traceback" not in log and "ERROR" not in log, log
+    assert log.count("WARNING aiohttp.server: malformed HTTP request from 127.0.0.1") == 2, log
