@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from .backup import BackupError, backup, restore
@@ -20,6 +21,7 @@ from .hall import DEMO_TERMINALS, SAMPLE_HALL, HallStartError, LocalHall
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hallq", description=__doc__.split("\n")[0])
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     sub = p.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run a hall server and terminals on this machine")
     demo.add_argument("--scenario", choices=SCENARIOS, help="drive the hall: citizens and clerks")

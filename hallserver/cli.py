@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 import zoneinfo
+from importlib.metadata import version
 from pathlib import Path
 from typing import TextIO
 
@@ -42,8 +43,23 @@ def _port(text: str) -> int:
     return int(text)
 
 
+TOOLS = {
+    "token": "print a fresh bearer token for a device (replaces its old one)",
+    "clerk": "manage clerks (clerk add)",
+    "stats": "a day's figures as JSON",
+    "export": "a day's tickets as CSV (no personal data)",
+}
+
+
 def _serve_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="hallq-server", description="Run the hall server.")
+    tools = "\n".join(f"  hallq-server {name:<7} {what}" for name, what in TOOLS.items())
+    p = _Parser(
+        prog="hallq-server",
+        description="Run the hall server.",
+        epilog=f"subcommands (hallq-server SUBCOMMAND --help):\n{tools}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     p.add_argument("--config", required=True, help="hall config (TOML)")
     p.add_argument("--db", required=True, help="SQLite database (created on first start)")
     p.add_argument("--host", default="127.0.0.1")
@@ -72,12 +88,13 @@ def _serve_parser() -> argparse.ArgumentParser:
 
 def _tool_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hallq-server", description="Hall server tools.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     sub = p.add_subparsers(dest="tool", required=True)
-    t = sub.add_parser("token", help="print a fresh bearer token for a device")
+    t = sub.add_parser("token", help=TOOLS["token"])
     t.add_argument("--config", required=True)
     t.add_argument("--db", required=True)
     t.add_argument("--device", required=True)
-    clerk = sub.add_parser("clerk", help="manage clerks").add_subparsers(
+    clerk = sub.add_parser("clerk", help=TOOLS["clerk"]).add_subparsers(
         dest="action", required=True
     )
     add = clerk.add_parser("add", help="create or update a clerk")
@@ -85,11 +102,11 @@ def _tool_parser() -> argparse.ArgumentParser:
     add.add_argument("--id", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--pin", required=True)
-    st = sub.add_parser("stats", help="a day's figures as JSON")
+    st = sub.add_parser("stats", help=TOOLS["stats"])
     st.add_argument("--config", required=True)
     st.add_argument("--db", required=True)
     st.add_argument("--date", help="YYYY-MM-DD (default: today)")
-    ex = sub.add_parser("export", help="a day's tickets as CSV (no personal data)")
+    ex = sub.add_parser("export", help=TOOLS["export"])
     ex.add_argument("--config", required=True)
     ex.add_argument("--db", required=True)
     ex.add_argument("--date", help="YYYY-MM-DD (default: today)")
@@ -103,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        if argv and argv[0] in ("token", "clerk", "stats", "export"):
+        if argv and argv[0] in TOOLS:
             return _tool(_tool_parser().parse_args(argv))
         return _serve(_serve_parser().parse_args(argv))
     except (ConfigError, StoreError, OwnershipError) as e:

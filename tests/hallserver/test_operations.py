@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from importlib.metadata import version
 from pathlib import Path
 
 import aiohttp
@@ -230,3 +231,32 @@ def test_a_malformed_request_is_one_warning_line(hall_server: HallServerProcess)
     log = hall_server.proc.stderr.read()
     assert "Traceback" not in log and "ERROR" not in log, log
     assert log.count("WARNING aiohttp.server: malformed HTTP request from 127.0.0.1") == 2, log
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("hallserver.cli", "hallq-server"),
+        ("devices.cli", "hallq-devices"),
+        ("hallq.cli", "hallq"),
+        ("kiosk", "hallq-kiosk"),
+        ("caller", "hallq-caller"),
+        ("display", "hallq-display"),
+    ],
+)
+def test_every_command_tells_its_version(module: str, name: str) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", module, "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0 and r.stdout.strip() == f"{name} {version('hallq')}", r.stderr
+
+
+def test_server_help_lists_its_subcommands() -> None:
+    r = _serve("--help")
+    assert r.returncode == 0
+    for tool in ("token", "clerk", "stats", "export"):
+        assert f"hallq-server {tool}" in r.stdout
