@@ -8,6 +8,7 @@ import concurrent.futures
 import datetime as dt
 import logging
 import secrets
+import sqlite3
 import time
 import zoneinfo
 from collections import deque
@@ -31,6 +32,21 @@ SUBSCRIBER_BACKLOG = 1_000  # events a WebSocket may lag behind before it is clo
 class StoreFailure(HallError):
     status = 503
     code = "store_failed"
+
+
+class DiskFull(HallError):
+    """The database's disk is full: nothing is taken until space returns (no exit, no loss)."""
+
+    status = 503
+    code = "disk_full"
+
+
+def _disk_full(e: BaseException, store: Store) -> bool:
+    code = getattr(e, "sqlite_errorcode", None) if isinstance(e, sqlite3.Error) else None
+    if code == sqlite3.SQLITE_FULL:
+        return True
+    # An I/O error on a disk without space is the same trouble (the WAL could not grow).
+    return code == sqlite3.SQLITE_IOERR and not store.has_room()
 
 
 @dataclass(eq=False)
@@ -98,9 +114,9 @@ class HallService:
         self.tz = zoneinfo.ZoneInfo(settings.timezone)
         self.clock = clock or (lambda: dt.datetime.now(self.tz))
         self.ignore_hours = ignore_hours
-        self.hall = Hall(
-            settings, tz=self.tz, hash_id=id_hasher, new_id=lambda: secrets.token_urlsafe(12)
-        )
+        self._hash_id = id_hasher
+        self.hall = self._new_hall()
+        self._reloading = False
         self.writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hallq-store")
         self.reads = store.reader()
         self._reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hallq-read")
@@ -120,6 +136,14 @@ class HallService:
         self.buckets: dict[str, TokenBucket] = {}
         self.sign_ins = SignInGuard(store, self.db)
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _new_hall(self) -> Hall:
+        return Hall(
+            self.settings,
+            tz=self.tz,
+            hash_id=self._hash_id,
+            new_id=lambda: secrets.token_urlsafe(12),
+        )
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -159,6 +183,8 @@ class HallService:
         """Apply a domain command; answer only once what it changed is on disk."""
         if self.failed is not None:
             raise StoreFailure("the hall database failed; the server is stopping")
+        if self._reloading:
+            raise DiskFull("the hall database's disk is full; try again when space is freed")
         error: HallError | None = None
         result: T | None = None
         try:
@@ -185,7 +211,10 @@ class HallService:
             batch, self._pending = self._pending, []
             try:
                 await self.db(self.store.write, [(c, b) for c, b, _ in batch], self.hall.day)
-            except Exception as e:  # the disk said no: nothing more can be promised
+            except Exception as e:
+                if _disk_full(e, self.store) and await self._forget_unwritten(batch, e):
+                    continue
+                # Any other refusal: nothing more can be promised, the server stops.
                 log.critical("database write failed: %s", e)
                 self.failed = e
                 for _, _, done in batch + self._pending:
@@ -202,6 +231,33 @@ class HallService:
                 if not done.done():
                     done.set_result(None)
 
+    async def _forget_unwritten(
+        self, batch: list[tuple[Changes, list[str], asyncio.Future[None]]], e: BaseException
+    ) -> bool:
+        """The disk is full: refuse every command not yet on disk and go back to what is.
+
+        The commands of `batch` and those queued behind it changed the hall in memory only;
+        their clients get 503 disk_full. The hall is rebuilt from the database (as at a
+        restart), so memory, disk and the event log agree again; the next command tries the
+        disk again and succeeds once space is back. False when the database cannot even be
+        read back: then the server stops as for any other failure.
+        """
+        self._reloading = True
+        log.error("database disk full (%s): commands refused until space is freed", e)
+        for _, _, done in batch + self._pending:
+            if not done.done():
+                done.set_exception(DiskFull("the hall database's disk is full; nothing was taken"))
+        self._pending = []
+        try:
+            state = await self.db(self.store.load, self.now().date())
+        except Exception:
+            return False
+        hall = self._new_hall()
+        hall.restore(**state)
+        self.hall = hall
+        self._reloading = False
+        return True
+
     async def _ticker(self) -> None:
         """Once a second: day roll-over, supervision alerts; hourly: old photos."""
         last_purge = 0.0
@@ -215,6 +271,8 @@ class HallService:
                     await self.db(self.store.purge_photos, self.now() - keep)
             except StoreFailure:
                 return
+            except DiskFull:
+                continue  # said once when it happened; the tick is tried again
             except Exception:
                 log.exception("periodic check failed")
 

@@ -260,3 +260,117 @@ def test_server_help_lists_its_subcommands() -> None:
     assert r.returncode == 0
     for tool in ("token", "clerk", "stats", "export"):
         assert f"hallq-server {tool}" in r.stdout
+
+
+class SmallDisk:
+    """A hall server whose database lives on an 8 MiB tmpfs of its own mount namespace; the
+    test fills and frees that disk from inside the namespace (nsenter)."""
+
+    def __init__(self, tmp_path: Path, size: str = "8m") -> None:
+        self.seed = HallServerProcess(db=tmp_path / "seed" / "hall.db")
+        self.seed.db.parent.mkdir()
+        self.seed.pair_all()
+        self.disk = tmp_path / "disk"
+        self.disk.mkdir()
+        self.size = size
+
+    def start(self, *, full: bool = False) -> subprocess.Popen[str]:
+        fill = f" && (cat /dev/zero > {self.disk}/filler 2>/dev/null; true)" if full else ""
+        script = (
+            f"mount -t tmpfs -o size={self.size} tmpfs {self.disk} && cp {self.seed.db} "
+            f"{self.disk}/{fill} && exec {sys.executable} -m hallserver.cli "
+            f"--config {SAMPLE} --db {self.disk}/hall.db --host 127.0.0.1 --port 0 "
+            "--no-zeroconf --ignore-hours"
+        )
+        return subprocess.Popen(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+
+    def inside(self, pid: int, command: str) -> str:
+        r = subprocess.run(
+            ["nsenter", "-t", str(pid), "-m", "sh", "-c", command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return r.stdout
+
+
+def test_disk_full_answers_503_loses_nothing_and_recovers(tmp_path: Path) -> None:
+    small = SmallDisk(tmp_path)
+    proc = small.start()
+    assert proc.stdout is not None and proc.stderr is not None
+    server = HallServerProcess(db=small.disk / "hall.db", tokens=small.seed.tokens, proc=proc)
+    try:
+        server.url = proc.stdout.readline().split()[-1]
+        acknowledged: list[str] = []
+
+        def issue() -> tuple[int, dict[str, object]]:
+            status, body = server.request("POST", "/tickets", {"service": "A"}, device="manager-1")
+            if status == 201:
+                acknowledged.append(body["ticket"]["id"])
+            return status, body
+
+        for _ in range(5):
+            assert issue()[0] == 201
+        small.inside(proc.pid, f"cat /dev/zero > {small.disk}/filler")
+        answers = [issue() for _ in range(40)]
+        refused = [body for status, body in answers if status == 503]
+        assert refused, [s for s, _ in answers]
+        assert {b["error"]["code"] for b in refused} == {"disk_full"}  # type: ignore[index]
+        assert all(status in (201, 503) for status, _ in answers)
+        assert proc.poll() is None and server.request("GET", "/health")[0] == 200
+
+        small.inside(proc.pid, f"rm {small.disk}/filler")
+        assert issue()[0] == 201  # recovered by itself, no restart
+        stored = small.inside(
+            proc.pid,
+            f"{sys.executable} -c \"import sqlite3; c = sqlite3.connect('{small.disk}/hall.db');"
+            "print(' '.join(r[0] for r in c.execute('SELECT id FROM tickets')))\"",
+        ).split()
+        assert set(acknowledged) <= set(stored) and len(stored) == len(acknowledged)
+        _, queues = server.request("GET", "/queues", device="manager-1")
+        waiting = next(q for q in queues["queues"] if q["service"] == "A")["waiting"]
+        assert waiting == len(acknowledged)
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_start_on_a_full_disk_is_refused_with_one_line(tmp_path: Path) -> None:
+    small = SmallDisk(tmp_path)
+    proc = small.start(full=True)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and out == "", (out, err)
+    assert err.count("\n") == 1 and "the disk is full" in err, err
+
+
+def test_a_database_in_a_read_only_folder_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    HallServerProcess(db=db).pair_all()
+    for leftover in tmp_path.glob("h.db-*"):
+        leftover.unlink()
+    r = subprocess.run(
+        [
+            "unshare",
+            "-rm",
+            "sh",
+            "-c",
+            f"mount --bind -o ro {tmp_path} {tmp_path} && exec {sys.executable} -m hallserver.cli "
+            f"--config {SAMPLE} --db {db} --port 0 --no-zeroconf",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert f"the folder {tmp_path} is on a read-only file system" in r.stderr
+    assert "not a usable hallq database" not in r.stderr
