@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,8 +29,11 @@ log = logging.getLogger("hallq.api")
 JSON_LIMIT = 64 * 1024
 PHOTO_LIMIT = 2 * 1024 * 1024
 WS_KERNEL_BUFFER = 64 * 1024
+STATUS_DETAIL_LIMIT = 500
+PLAIN_TEXT = re.compile(r"[^<>\x00-\x1f\x7f]*")
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
 SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets", set)
+BODY_TIMEOUT: web.AppKey[float] = web.AppKey("body_timeout", float)
 DEVICE_KEY = "hallq.device"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -52,6 +56,11 @@ class TooLarge(HallError):
 class RateLimited(HallError):
     status = 429
     code = "rate_limited"
+
+
+class RequestTimeout(HallError):
+    status = 408
+    code = "request_timeout"
 
 
 def _error(status: int, code: str, message: str, **details: object) -> web.Response:
@@ -132,7 +141,7 @@ async def _auth(request: web.Request, *roles: str, window: str | None = None) ->
 async def _body(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > JSON_LIMIT:
         raise TooLarge(f"request body over {JSON_LIMIT} bytes")
-    raw = await request.content.read(JSON_LIMIT + 1)
+    raw = await _read(request, JSON_LIMIT + 1)
     if len(raw) > JSON_LIMIT:
         raise TooLarge(f"request body over {JSON_LIMIT} bytes")
     if not raw.strip():
@@ -144,6 +153,19 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object", code="invalid_json")
     return body
+
+
+async def _read(request: web.Request, limit: int) -> bytes:
+    """The whole body (no more than `limit` bytes kept), within the server's request timeout.
+
+    `request.read()`, not `content.read(n)`: the latter answers with the first chunk that
+    arrived, a JSON body cut where the network split it.
+    """
+    try:
+        async with asyncio.timeout(request.app[BODY_TIMEOUT]):
+            return (await request.read())[:limit]
+    except TimeoutError:
+        raise RequestTimeout("the request body did not arrive in time") from None
 
 
 def _field(
@@ -301,7 +323,7 @@ async def put_photo(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > PHOTO_LIMIT:
         raise TooLarge("photo over 2 MB")
     t = await _ticket(svc, request.match_info["id"])
-    jpeg = await request.content.read(PHOTO_LIMIT + 1)
+    jpeg = await _read(request, PHOTO_LIMIT + 1)
     if len(jpeg) > PHOTO_LIMIT:
         raise TooLarge("photo over 2 MB")
     if not jpeg.startswith(b"\xff\xd8\xff"):
@@ -372,7 +394,12 @@ async def device_status(request: web.Request) -> web.Response:
     device = await _auth(request)
     body = await _body(request)
     state = _field(body, "state", str, required=True)
-    detail = _field(body, "detail", str, max_len=500) or ""
+    detail = _field(body, "detail", str, max_len=STATUS_DETAIL_LIMIT) or ""
+    if not PLAIN_TEXT.fullmatch(detail):
+        # Broadcast to every screen, and Qt renders text with tags as rich text.
+        raise BadRequest(
+            "detail must be plain text (no < > and no control characters)", code="invalid_field"
+        )
     now = svc.now()
     await svc.run(lambda: svc.hall.device_status(device.id, state, detail, now))
     return _ok({"device": device.id, "state": state, "detail": detail})
@@ -603,10 +630,11 @@ async def _going_away(app: web.Application) -> None:
         await asyncio.wait(closing, timeout=0.5)  # a client that never answers is not awaited
 
 
-def make_app(service: HallService) -> web.Application:
+def make_app(service: HallService, *, body_timeout: float = 15.0) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=PHOTO_LIMIT + 1024)
     app[SERVICE] = service
     app[SOCKETS] = set()
+    app[BODY_TIMEOUT] = body_timeout
     app.on_shutdown.append(_going_away)
     app.add_routes(routes)
 

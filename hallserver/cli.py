@@ -78,6 +78,14 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="issue tickets outside opening hours (demos, tests, 延时服务)",
     )
     p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="close a connection that sends no complete request headers, or a body, "
+        "within S seconds (idle keep-alive connections too; default 15)",
+    )
+    p.add_argument(
         "--synchronous",
         choices=["FULL", "NORMAL"],
         default="FULL",
@@ -221,8 +229,14 @@ def _serve(args: argparse.Namespace) -> int:
 async def _run(service: HallService, args: argparse.Namespace) -> int:
     quiet_malformed_requests()
     # Requests still running 0.5 s into a stop are cancelled: SIGTERM ends the server in < 2 s.
+    # aiohttp's keep-alive timer runs from the connection's first byte until a request is
+    # whole: it is also the header timeout that closes half-sent requests.
     app_runner = web.AppRunner(
-        make_app(service), access_log=None, handle_signals=False, shutdown_timeout=0.5
+        make_app(service, body_timeout=args.request_timeout),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=0.5,
+        keepalive_timeout=args.request_timeout,
     )
     await app_runner.setup()
     site = web.TCPSite(app_runner, args.host, args.port, reuse_address=True)

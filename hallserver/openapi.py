@@ -91,7 +91,15 @@ _BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/devices/me/status", "post"): {
         "required": ["state"],
-        "properties": {"state": {"enum": ["ok", "degraded", "down"]}, "detail": _S},
+        "properties": {
+            "state": {"enum": ["ok", "degraded", "down"]},
+            "detail": {
+                "type": "string",
+                "maxLength": 500,
+                "pattern": "^[^<>\\x00-\\x1f\\x7f]*$",
+                "description": "plain text, shown on every screen",
+            },
+        },
     },
     ("/windows/{w}/session", "post"): {
         "required": ["clerk", "pin"],
@@ -318,9 +326,12 @@ def openapi() -> dict[str, Any]:
                 "required": (path, method) not in _OPTIONAL_BODIES,
                 "content": {"application/json": {"schema": schema}},
             }
-            errors = sorted({*errors, 400, 413})  # not JSON, a field of the wrong type, too big
+            # not JSON or a field of the wrong type, a body too slow or too big
+            errors = sorted({*errors, 400, 408, 413})
         if path == "/tickets/{id}/photo" and method == "put":
+            errors = sorted({*errors, 408})
             op["requestBody"] = {
+                "required": True,
                 "content": {
                     "image/jpeg": {
                         "schema": {
@@ -329,7 +340,7 @@ def openapi() -> dict[str, Any]:
                             "maxLength": 2 * 1024 * 1024,
                         }
                     }
-                }
+                },
             }
         for status in errors:
             op["responses"][str(status)] = {

@@ -32,7 +32,11 @@ def test_a_service_no_window_serves() -> None:
     [
         ("handling_s = 900", "handling_s = -5", "services[0].handling_s: -5 must be a positive"),
         ("handling_s = 900", "handling_s = 0", "services[0].handling_s: 0 must be a positive"),
-        ('code = "B"', 'code = "A"', "services[1].code: duplicate service code 'A' (also services[0])"),
+        (
+            'code = "B"',
+            'code = "A"',
+            "services[1].code: duplicate service code 'A' (also services[0])",
+        ),
         ('id = "2"\n', 'id = "1"\n', "windows[1].id: duplicate window id '1' (also windows[0])"),
         ('id = "kiosk-2"', 'id = "kiosk-1"', "duplicate device id 'kiosk-1' (also devices[0])"),
     ],

@@ -374,3 +374,39 @@ def test_a_database_in_a_read_only_folder_says_so(tmp_path: Path) -> None:
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert f"the folder {tmp_path} is on a read-only file system" in r.stderr
     assert "not a usable hallq database" not in r.stderr
+
+
+def test_device_status_text_is_bounded_plain_text(hall_server: HallServerProcess) -> None:
+    def status(detail: str) -> tuple[int, object]:
+        return hall_server.request(
+            "POST", "/devices/me/status", {"state": "degraded", "detail": detail}, device="kiosk-1"
+        )
+
+    for markup in ("<b>打印机缺纸</b>", '<img src="x">', "缺纸\x1b[31m", "x" * 501):
+        code, body = status(markup)
+        assert (code, body["error"]["code"]) == (400, "invalid_field"), markup  # type: ignore[index]
+    assert status("打印机缺纸 Paper out (80%)")[0] == 200
+
+
+def test_half_sent_requests_are_closed(tmp_path: Path) -> None:
+    server = HallServerProcess(db=tmp_path / "hall.db", extra_args=["--request-timeout", "1"])
+    server.pair_all()
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port)) as headers_only:
+            headers_only.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow:")
+            headers_only.settimeout(30)
+            assert headers_only.recv(4096) == b""  # closed by the server, no answer
+        with socket.create_connection(("127.0.0.1", server.port)) as half_body:
+            half_body.sendall(
+                b"POST /api/v1/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Authorization: Bearer " + server.tokens["manager-1"].encode() + b"\r\n"
+                b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"service":'
+            )
+            half_body.settimeout(30)
+            answer = half_body.recv(4096)
+            assert answer.split(b"\r\n")[0].endswith(b" 408 Request Timeout"), answer
+            assert b'"request_timeout"' in answer
+        assert server.request("GET", "/health")[0] == 200
+    finally:
+        server.kill()
