@@ -17,7 +17,7 @@ import pytest
 
 from hallq.backup import BackupError, backup, restore
 from hallserver.store import Store
-from tests.support.server import ROOT, HallServerProcess
+from tests.support.server import ROOT, HallServerProcess, run_command
 
 ID_NUMBER = "11010519491231002X"
 NOBODY = 65534
@@ -178,19 +178,6 @@ def test_backup_into_a_read_only_folder_says_so(tmp_path: Path) -> None:
     db = _served_db(tmp_path / "hall")
     shelf = tmp_path / "shelf"
     shelf.mkdir()
-    r = subprocess.run(
-        [
-            "unshare",
-            "-rm",
-            "sh",
-            "-c",
-            f"mount --bind -o ro {shelf} {shelf} && exec {sys.executable} -m hallq.cli "
-            f"backup --db {db} --out {shelf}/b",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+    r = run_command("hallq.cli", "backup", "--db", str(db), "--out", f"{shelf}/b", read_only=shelf)
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert "read-only" in r.stderr and str(shelf) in r.stderr

@@ -20,19 +20,13 @@ import pytest
 
 from hallserver.security import new_token, token_hash
 from hallserver.store import Store
-from tests.support.server import ROOT, SAMPLE, HallServerProcess, clerk_for
+from tests.support.server import ROOT, SAMPLE, HallServerProcess, clerk_for, run_command
 
 KIOSKS = ("kiosk-1", "kiosk-2")
 
 
 def _serve(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hallserver.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=ROOT,
-    )
+    return run_command("hallserver.cli", *args)
 
 
 def _mint(db: Path, device: str) -> str:
@@ -357,19 +351,16 @@ def test_a_database_in_a_read_only_folder_says_so(tmp_path: Path) -> None:
     HallServerProcess(db=db).pair_all()
     for leftover in tmp_path.glob("h.db-*"):
         leftover.unlink()
-    r = subprocess.run(
-        [
-            "unshare",
-            "-rm",
-            "sh",
-            "-c",
-            f"mount --bind -o ro {tmp_path} {tmp_path} && exec {sys.executable} -m hallserver.cli "
-            f"--config {SAMPLE} --db {db} --port 0 --no-zeroconf",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=ROOT,
+    r = run_command(
+        "hallserver.cli",
+        "--config",
+        str(SAMPLE),
+        "--db",
+        str(db),
+        "--port",
+        "0",
+        "--no-zeroconf",
+        read_only=tmp_path,
     )
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert f"the folder {tmp_path} is on a read-only file system" in r.stderr
