@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -401,3 +402,40 @@ def test_half_sent_requests_are_closed(tmp_path: Path) -> None:
         assert server.request("GET", "/health")[0] == 200
     finally:
         server.kill()
+
+
+def test_an_unknown_clerk_costs_the_same_scrypt_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hallserver import signin
+    from hallserver.security import pin_hash
+
+    checked: list[str] = []
+    real = signin.pin_matches
+
+    def counting(pin: str, stored: str) -> bool:
+        checked.append(stored)
+        return real(pin, stored)
+
+    monkeypatch.setattr(signin, "pin_matches", counting)
+    store = Store(tmp_path / "hall.db")
+
+    async def write(fn: Callable[..., object], *args: object) -> object:
+        return fn(*args)
+
+    async def scenario() -> list[bool]:
+        guard = signin.SignInGuard(store, write)
+        known = pin_hash("2468")
+        answers = []
+        for stored, pin in ((None, "0000"), (known, "1111"), (known, "2468")):
+            at = await guard.begin("1")
+            assert at is not None
+            answers.append(await guard.check("1", at, pin, stored))
+        guard.close()
+        return answers
+
+    # "0000" is the decoy's own PIN: an unknown clerk is refused even with it.
+    assert asyncio.run(scenario()) == [False, False, True]
+    assert len(checked) == 3 and checked[0].startswith("scrypt$")
+    # The two failures stay counted (and stored); the right PIN's attempt is forgotten.
+    assert [window for window, _ in store.pin_attempts_since(0)] == ["1", "1"]
