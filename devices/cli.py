@@ -16,6 +16,8 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
+import hallqlog
+
 from .errors import (
     CardReadError,
     DeviceError,
@@ -338,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``hallq-devices``."""
     args = build_parser().parse_args(argv)
+    hallqlog.configure()
     try:
         return int(args.run(args))
     except KeyboardInterrupt:

@@ -275,7 +275,7 @@ class SmallDisk:
             f"mount -t tmpfs -o size={self.size} tmpfs {self.disk} && cp {self.seed.db} "
             f"{self.disk}/{fill} && exec {sys.executable} -m hallserver.cli "
             f"--config {SAMPLE} --db {self.disk}/hall.db --host 127.0.0.1 --port 0 "
-            "--no-zeroconf --ignore-hours"
+            "--no-zeroconf --ignore-hours --no-tls"
         )
         return subprocess.Popen(
             ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
