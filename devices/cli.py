@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
 
 import hallqlog
@@ -265,6 +266,7 @@ def list_devices(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hallq-devices", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     probe = commands.add_parser("probe", help="exercise a real device").add_subparsers(

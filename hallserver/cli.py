@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 import zoneinfo
+from importlib.metadata import version
 from pathlib import Path
 from typing import TextIO
 
@@ -20,8 +21,10 @@ import hallqlog
 
 from .app import make_app
 from .config import ConfigError, load_config
+from .connections import quiet_malformed_requests
 from .discovery import Advert
 from .domain.stats import day_stats
+from .ownership import DatabaseLock, OwnershipError
 from .security import IdHasher, new_token, pin_hash, token_hash
 from .service import HallService
 from .store import Store, StoreError
@@ -43,8 +46,23 @@ def _port(text: str) -> int:
     return int(text)
 
 
+TOOLS = {
+    "token": "print a fresh bearer token for a device (replaces its old one)",
+    "clerk": "manage clerks (clerk add)",
+    "stats": "a day's figures as JSON",
+    "export": "a day's tickets as CSV (no personal data)",
+}
+
+
 def _serve_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="hallq-server", description="Run the hall server.")
+    tools = "\n".join(f"  hallq-server {name:<7} {what}" for name, what in TOOLS.items())
+    p = _Parser(
+        prog="hallq-server",
+        description="Run the hall server.",
+        epilog=f"subcommands (hallq-server SUBCOMMAND --help):\n{tools}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     p.add_argument("--config", required=True, help="hall config (TOML)")
     p.add_argument("--db", required=True, help="SQLite database (created on first start)")
     p.add_argument("--host", default="127.0.0.1")
@@ -63,6 +81,14 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="issue tickets outside opening hours (demos, tests, 延时服务)",
     )
     p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="close a connection that sends no complete request headers, or a body, "
+        "within S seconds (idle keep-alive connections too; default 15)",
+    )
+    p.add_argument(
         "--synchronous",
         choices=["FULL", "NORMAL"],
         default="FULL",
@@ -78,12 +104,13 @@ def _serve_parser() -> argparse.ArgumentParser:
 
 def _tool_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hallq-server", description="Hall server tools.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     sub = p.add_subparsers(dest="tool", required=True)
-    t = sub.add_parser("token", help="print a fresh bearer token for a device")
+    t = sub.add_parser("token", help=TOOLS["token"])
     t.add_argument("--config", required=True)
     t.add_argument("--db", required=True)
     t.add_argument("--device", required=True)
-    clerk = sub.add_parser("clerk", help="manage clerks").add_subparsers(
+    clerk = sub.add_parser("clerk", help=TOOLS["clerk"]).add_subparsers(
         dest="action", required=True
     )
     add = clerk.add_parser("add", help="create or update a clerk")
@@ -91,11 +118,11 @@ def _tool_parser() -> argparse.ArgumentParser:
     add.add_argument("--id", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--pin", required=True)
-    st = sub.add_parser("stats", help="a day's figures as JSON")
+    st = sub.add_parser("stats", help=TOOLS["stats"])
     st.add_argument("--config", required=True)
     st.add_argument("--db", required=True)
     st.add_argument("--date", help="YYYY-MM-DD (default: today)")
-    ex = sub.add_parser("export", help="a day's tickets as CSV (no personal data)")
+    ex = sub.add_parser("export", help=TOOLS["export"])
     ex.add_argument("--config", required=True)
     ex.add_argument("--db", required=True)
     ex.add_argument("--date", help="YYYY-MM-DD (default: today)")
@@ -107,10 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     hallqlog.configure()
     try:
-        if argv and argv[0] in ("token", "clerk", "stats", "export"):
+        if argv and argv[0] in TOOLS:
             return _tool(_tool_parser().parse_args(argv))
         return _serve(_serve_parser().parse_args(argv))
-    except (ConfigError, StoreError, CertificateError) as e:
+    except (ConfigError, StoreError, OwnershipError, CertificateError) as e:
         print(f"hallq-server: {e}", file=sys.stderr)
         return EXIT_USAGE if isinstance(e, ConfigError) else EXIT_FAIL
 
@@ -193,18 +220,33 @@ def _write_csv(out: TextIO, columns: list[str], rows: list[dict[str, object]]) -
 def _serve(args: argparse.Namespace) -> int:
     settings = load_config(args.config)
     store = _open_store(args.db, synchronous=args.synchronous)
-    store.check_writable()
-    service = HallService(
-        settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
-    )
-    certificate = None if args.no_tls else server_certificate(Path(args.db), settings.id)
-    return asyncio.run(_run(service, args, certificate))
+    lock = DatabaseLock(Path(args.db))
+    lock.acquire()
+    try:
+        store.check_writable()
+        service = HallService(
+            settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
+        )
+        certificate = None if args.no_tls else server_certificate(Path(args.db), settings.id)
+        return asyncio.run(_run(service, args, certificate))
+    finally:
+        lock.release()
 
 
 async def _run(
     service: HallService, args: argparse.Namespace, certificate: ServerCertificate | None
 ) -> int:
-    app_runner = web.AppRunner(make_app(service), access_log=None, handle_signals=False)
+    quiet_malformed_requests()
+    # Requests still running 0.5 s into a stop are cancelled: SIGTERM ends the server in < 2 s.
+    # aiohttp's keep-alive timer runs from the connection's first byte until a request is
+    # whole: it is also the header timeout that closes half-sent requests.
+    app_runner = web.AppRunner(
+        make_app(service, body_timeout=args.request_timeout),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=0.5,
+        keepalive_timeout=args.request_timeout,
+    )
     await app_runner.setup()
     site = web.TCPSite(
         app_runner,
@@ -253,7 +295,10 @@ async def _run(
     if advert is not None:
         advertising.cancel()
         await asyncio.gather(advertising, return_exceptions=True)
-        await advert.stop()
+        try:
+            await asyncio.wait_for(advert.stop(), 0.5)  # the goodbye is a courtesy
+        except TimeoutError:
+            log.warning("zeroconf advert not withdrawn in time; it expires by itself")
     await app_runner.cleanup()
     return exit_code
 
