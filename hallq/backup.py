@@ -22,8 +22,12 @@ from pathlib import Path
 
 from hallserver.ownership import holder_of
 from hallserver.security import KEY_BYTES, key_path_for
+from hallserver.tls import certificate_paths
 
 DATABASE, KEY, MANIFEST = "hall.db", "hall.db.key", "manifest.json"
+# The server's TLS certificate and key travel too: restored without them, every terminal that
+# pinned the certificate would refuse the server until it is paired again.
+TLS_FILES = ("hall.db.tls.crt", "hall.db.tls.key")
 FORMAT = "hallq-backup/1"
 
 
@@ -107,6 +111,11 @@ def check(folder: Path) -> None:
                 raise BackupError(f"{path}: missing: the backup is not whole")
             if not isinstance(sums, dict) or sums.get(name) != _sha256(path):
                 raise BackupError(f"{path}: does not match its checksum: the backup is damaged")
+        for name in TLS_FILES:
+            if isinstance(sums, dict) and name in sums:
+                path = folder / name
+                if not path.is_file() or sums[name] != _sha256(path):
+                    raise BackupError(f"{path}: missing or damaged: the backup is not whole")
         if len((folder / KEY).read_bytes()) != KEY_BYTES:
             raise BackupError(f"{folder / KEY}: not an ID-hash key ({KEY_BYTES} bytes)")
     check_database(folder / DATABASE)
@@ -146,7 +155,13 @@ def backup(db: Path, out: Path) -> Path:
                 target.execute("PRAGMA journal_mode = DELETE")
             (partial / KEY).write_bytes(key.read_bytes())
             (partial / KEY).chmod(0o600)
-            sums = {name: _sha256(partial / name) for name in (DATABASE, KEY)}
+            names = [DATABASE, KEY]
+            for name, path in zip(TLS_FILES, certificate_paths(db), strict=True):
+                if path.is_file():  # absent when the server runs --no-tls
+                    (partial / name).write_bytes(path.read_bytes())
+                    (partial / name).chmod(0o600)
+                    names.append(name)
+            sums = {name: _sha256(partial / name) for name in names}
             manifest = {
                 "format": FORMAT,
                 "database": str(db),
@@ -154,7 +169,7 @@ def backup(db: Path, out: Path) -> Path:
                 "sha256": sums,
             }
             (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-            for name in (DATABASE, KEY, MANIFEST):
+            for name in (*names, MANIFEST):
                 _fsync(partial / name)
             check(partial)
             partial.rename(out)
@@ -210,10 +225,24 @@ def restore(source: Path, db: Path) -> None:
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
             staged_db.replace(db)
             staged_key.replace(key)
+            _restore_certificate(source, db, folder)
             _fsync(folder)
         finally:
             staged_db.unlink(missing_ok=True)
             staged_key.unlink(missing_ok=True)
+
+
+def _restore_certificate(source: Path, db: Path, folder: Path) -> None:
+    """The server's TLS pair, when the backup has it: terminals keep trusting the server."""
+    for name, path in zip(TLS_FILES, certificate_paths(db), strict=True):
+        if (source / name).is_file():
+            staged = path.with_name(path.name + ".restoring")
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write((source / name).read_bytes())
+            _fsync(staged)
+            _own_like(staged, folder)
+            staged.replace(path)
 
 
 def _own_like(path: Path, folder: Path) -> None:

@@ -181,3 +181,28 @@ def test_backup_into_a_read_only_folder_says_so(tmp_path: Path) -> None:
     r = run_command("hallq.cli", "backup", "--db", str(db), "--out", f"{shelf}/b", read_only=shelf)
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert "read-only" in r.stderr and str(shelf) in r.stderr
+
+
+def test_backup_carries_the_tls_certificate_so_terminals_keep_their_pin(tmp_path: Path) -> None:
+    folder = tmp_path / "hall"
+    folder.mkdir()
+    server = HallServerProcess(db=folder / "hall.db", tls=True)
+    server.pair_all()
+    server.start()
+    server.stop()
+    taken = backup(server.db, tmp_path / "b" / "one")
+    assert {"hall.db.tls.crt", "hall.db.tls.key"} <= {p.name for p in taken.iterdir()}
+    with open(taken / "hall.db.tls.crt", "r+b") as f:
+        f.seek(40)
+        f.write(b"!")
+    with pytest.raises(BackupError, match="missing or damaged"):
+        restore(taken, tmp_path / "target" / "hall.db")
+
+    taken = backup(server.db, tmp_path / "b" / "two")
+    target = tmp_path / "new-machine" / "hall.db"
+    target.parent.mkdir()
+    restore(taken, target)
+    for suffix in (".tls.crt", ".tls.key"):
+        restored = target.with_name("hall.db" + suffix)
+        assert restored.read_bytes() == folder.joinpath("hall.db" + suffix).read_bytes()
+        assert restored.stat().st_mode & 0o777 == 0o600
