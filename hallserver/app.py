@@ -33,7 +33,6 @@ PLAIN_TEXT = re.compile(r"[^<>\x00-\x1f\x7f]*")
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
 SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets", set)
 BODY_TIMEOUT: web.AppKey[float] = web.AppKey("body_timeout", float)
-DEVICE_KEY = "hallq.device"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -133,7 +132,6 @@ async def _auth(request: web.Request, *roles: str, window: str | None = None) ->
         raise Forbidden(f"a {device.role} may not do this")
     if window is not None and device.role == "caller" and device.window != window:
         raise Forbidden(f"this caller is bound to window {device.window}")
-    request[DEVICE_KEY] = device
     return device
 
 
