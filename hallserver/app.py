@@ -18,7 +18,7 @@ from .domain.hall import IssueRequest
 from .domain.settings import Device
 from .domain.tickets import Appointment, Ticket
 from .openapi import openapi
-from .protocol import API_PREFIX, WS_CLOSE_TOO_SLOW
+from .protocol import API_PREFIX, WS_CLOSE_REVOKED, WS_CLOSE_TOO_SLOW
 from .security import pin_matches, token_hash
 from .service import HallService, Subscriber
 
@@ -28,6 +28,7 @@ JSON_LIMIT = 64 * 1024
 PHOTO_LIMIT = 2 * 1024 * 1024
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
 DEVICE_KEY = "hallq.device"
+TOKEN_KEY = "hallq.token"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -112,9 +113,11 @@ async def _auth(request: web.Request, *roles: str, window: str | None = None) ->
         token = request.query.get("token", "")  # browsers cannot set headers on a WebSocket
     if not token:
         raise Unauthorized("missing bearer token")
-    device = await _service(request).device_for(token_hash(token))
+    digest = token_hash(token)
+    device = await _service(request).device_for(digest)
     if device is None:
         raise Unauthorized("unknown or revoked token")
+    request[TOKEN_KEY] = digest
     if roles and device.role not in roles:
         raise Forbidden(f"a {device.role} may not do this")
     if window is not None and device.role == "caller" and device.window != window:
@@ -533,7 +536,10 @@ async def events(request: web.Request) -> web.StreamResponse:
         raise BadRequest("since must not be negative", code="invalid_field")
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096)
     await ws.prepare(request)
-    sub = Subscriber()
+    sub = Subscriber(
+        token=request[TOKEN_KEY],
+        close=lambda: ws.close(code=WS_CLOSE_REVOKED, message=b"token revoked"),
+    )
     svc.subscribers.add(sub)
     upto = svc.committed_seq
     sender = asyncio.create_task(_send(svc, ws, sub, upto if since is None else since, upto))

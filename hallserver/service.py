@@ -10,7 +10,7 @@ import logging
 import secrets
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -39,6 +39,8 @@ class Subscriber:
         default_factory=lambda: asyncio.Queue(SUBSCRIBER_BACKLOG)
     )
     overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+    token: str = ""  # the hash of the device token it connected with
+    close: Callable[[], Awaitable[object]] | None = None  # ends the connection (token revoked)
 
     def push(self, seq: int, body: str) -> None:
         if self.overflowed.is_set():
@@ -200,6 +202,19 @@ class HallService:
     # ----- devices -----------------------------------------------------------------------------
     async def reload_tokens(self) -> None:
         self._tokens = await self.db(self.store.tokens)
+        await self._close_revoked()
+
+    async def _close_revoked(self) -> None:
+        """Connections made with a token that is no longer valid end at once."""
+        gone = [s for s in self.subscribers if s.token and s.token not in self._tokens]
+        for sub in gone:
+            self.subscribers.discard(sub)
+            if sub.close is not None:
+                await sub.close()
+
+    def online_devices(self) -> set[str]:
+        """Devices with an event stream open now."""
+        return {d for s in self.subscribers if (d := self._tokens.get(s.token)) is not None}
 
     async def _tokens_changed(self) -> bool:
         """Reload tokens when another process (`hallq-server token`) wrote to the database."""
