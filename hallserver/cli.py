@@ -109,7 +109,9 @@ def _tool_parser() -> argparse.ArgumentParser:
     mgr = sub.add_parser("manager", help="manager console accounts").add_subparsers(
         dest="action", required=True
     )
-    madd = mgr.add_parser("add", help="create or update an account; the password is read from stdin")
+    madd = mgr.add_parser(
+        "add", help="create or update an account; the password is read from stdin"
+    )
     madd.add_argument("--db", required=True)
     madd.add_argument("--user", required=True)
     madd.add_argument("--role", choices=sorted(accounts.ROLES), default="admin")

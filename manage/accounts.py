@@ -28,7 +28,7 @@ def may(role: str, action: str) -> bool:
 
 def check_new(name: str, role: str, password: str) -> None:
     if not NAME.match(name):
-        raise AccountError("用户名为 2–32 位字母、数字或 _ . - · Username: 2–32 letters, digits, _ . -")
+        raise AccountError("用户名为 2–32 位字母、数字或 _.- · Username: 2–32 letters, digits, _.-")
     if role not in ROLES:
         raise AccountError("角色须为 admin 或 supervisor · Role must be admin or supervisor")
     if len(password) < PASSWORD_MIN:

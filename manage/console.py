@@ -80,7 +80,9 @@ class Console:
         self.streams: set[asyncio.Event] = set()
         self.tasks: list[asyncio.Task[None]] = []
 
-    def render(self, request: web.Request, name: str, status: int = 200, **ctx: Any) -> web.Response:
+    def render(
+        self, request: web.Request, name: str, status: int = 200, **ctx: Any
+    ) -> web.Response:
         manager = request.get(MANAGER_KEY)
         body = self.env.get_template(name).render(
             hall=self.svc.settings,
@@ -168,12 +170,12 @@ def _require(request: web.Request, action: str) -> dict[str, Any]:
     manager = request[MANAGER_KEY]
     if manager is None or not accounts.may(manager["role"], action):
         raise web.HTTPForbidden(text="无此权限 · Your role may not do this")
-    return manager  # type: ignore[no-any-return]
+    return manager
 
 
 async def _audit(request: web.Request, action: str, subject: str = "", **detail: object) -> None:
     svc = _svc(request)
-    name = request[MANAGER_KEY]["name"] if request[MANAGER_KEY] else detail.pop("name", "")
+    name = request[MANAGER_KEY]["name"]
     now = svc.now()
     await svc.db(lambda: records.audit(svc.store.conn, now, name, action, subject, **detail))
 
@@ -275,7 +277,7 @@ async def _live(request: web.Request) -> dict[str, Any]:
     totals, alerts = await svc.read(read)
     windows = [hall.window_view(w, now) for w in hall.windows.values()]
     for w in windows:
-        t = hall.tickets.get(hall.windows[w["id"]].current or "")
+        t = hall.tickets.get(hall.windows[str(w["id"])].current or "")
         called = t.called_at if t else None
         w["waited_s"] = t.wait_s if t else None
         w["handling_s"] = (
@@ -381,9 +383,13 @@ async def sign_out_clerk(svc: HallService, clerk: str) -> bool:
         if w.clerk == clerk:
             if w.current is not None:
                 return False
-            now = svc.now()
-            await svc.run(lambda w=w: svc.hall.sign_out(w.id, now))
+            await _sign_out(svc, w.id)
     return True
+
+
+async def _sign_out(svc: HallService, window: str) -> None:
+    now = svc.now()
+    await svc.run(lambda: svc.hall.sign_out(window, now))
 
 
 async def _staff_context(request: web.Request) -> dict[str, Any]:
@@ -465,10 +471,15 @@ async def watch_clerks(svc: HallService) -> None:
         await asyncio.sleep(1.0)
         try:
             for w in list(svc.hall.windows.values()):
-                if w.clerk and w.current is None and await svc.read(svc.reads.clerk, w.clerk) is None:
-                    log.info("clerk %s is no longer allowed: signed out of window %s", w.clerk, w.id)
-                    now = svc.now()
-                    await svc.run(lambda w=w: svc.hall.sign_out(w.id, now))
+                if (
+                    w.clerk
+                    and w.current is None
+                    and await svc.read(svc.reads.clerk, w.clerk) is None
+                ):
+                    log.info(
+                        "clerk %s is no longer allowed: signed out of window %s", w.clerk, w.id
+                    )
+                    await _sign_out(svc, w.id)
         except HallError as e:
             log.warning("signing out a clerk failed: %s", e)
 
@@ -547,9 +558,7 @@ async def _report(request: web.Request) -> reports.Report:
     if (until - since).days > 366:
         raise web.HTTPBadRequest(text="至多一年 · At most one year at a time")
     min_score = svc.settings.policy.satisfied_min_score
-    return await svc.read(
-        lambda: reports.build(svc.reads.conn, since, until, min_score=min_score)
-    )
+    return await svc.read(lambda: reports.build(svc.reads.conn, since, until, min_score=min_score))
 
 
 @routes.get(PREFIX + "/reports")
@@ -686,7 +695,15 @@ async def audit_page(request: web.Request) -> web.Response:
         "since": _date(since, dt.date.min).isoformat() if since else "",
         "until": (_date(until, dt.date.max) + dt.timedelta(days=1)).isoformat() if until else "",
     }
-    rows = await svc.read(lambda: records.audit_rows(svc.reads.conn, **filters))
+    rows = await svc.read(
+        lambda: records.audit_rows(
+            svc.reads.conn,
+            manager=filters["manager"],
+            action=filters["action"],
+            since=filters["since"],
+            until=filters["until"],
+        )
+    )
     return _console(request).render(
         request, "audit.html", rows=rows, q={**filters, "since": since, "until": until}
     )
@@ -716,7 +733,12 @@ async def save_account(request: web.Request) -> web.StreamResponse:
     except accounts.AccountError as e:
         rows = await svc.read(records.managers, svc.reads.conn)
         return _console(request).render(
-            request, "accounts.html", 422, managers=rows, error=str(e), now_iso=svc.now().isoformat()
+            request,
+            "accounts.html",
+            422,
+            managers=rows,
+            error=str(e),
+            now_iso=svc.now().isoformat(),
         )
     digest = await asyncio.get_running_loop().run_in_executor(
         None, accounts.password_hash, password
@@ -770,5 +792,3 @@ def make_console(service: HallService) -> web.Application:
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(end_streams)
     return app
-
-

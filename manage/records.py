@@ -136,7 +136,12 @@ def attempt_succeeded(conn: sqlite3.Connection, name: str) -> None:
 
 # ----- sessions ---------------------------------------------------------------------------------
 def open_session(
-    conn: sqlite3.Connection, token_hash: str, name: str, csrf: str, now: dt.datetime, ttl: dt.timedelta
+    conn: sqlite3.Connection,
+    token_hash: str,
+    name: str,
+    csrf: str,
+    now: dt.datetime,
+    ttl: dt.timedelta,
 ) -> None:
     with conn:
         conn.execute("BEGIN IMMEDIATE")

@@ -11,8 +11,6 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook
-
 # Upper bounds (minutes) of the wait and handling distributions' buckets; the last is open.
 BUCKETS_MIN = (5, 10, 15, 20, 30, 45, 60)
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -65,9 +63,7 @@ def _buckets(counts: dict[int, int]) -> list[tuple[str, int]]:
 
 
 def _bucket_sql(column: str) -> str:
-    cases = " ".join(
-        f"WHEN {column} < {high * 60} THEN {i}" for i, high in enumerate(BUCKETS_MIN)
-    )
+    cases = " ".join(f"WHEN {column} < {high * 60} THEN {i}" for i, high in enumerate(BUCKETS_MIN))
     return f"CASE {cases} ELSE {len(BUCKETS_MIN)} END"
 
 
@@ -194,8 +190,10 @@ def tables(report: Report) -> list[tuple[str, list[str], list[list[Any]]]]:
     """The report as named tables (sheet name, header, rows): one source for CSV and XLSX."""
     head = [label for _, label in FIGURE_COLUMNS]
 
-    def part(key: str, label: str, rows: list[dict[str, Any]]) -> tuple[str, list[str], list[list[Any]]]:
-        return (label, [label, *head], [[r[key], *(r[k] for k, _ in FIGURE_COLUMNS)] for r in rows])
+    def part(
+        key: str, label: str, rows: list[dict[str, Any]]
+    ) -> tuple[str, list[str], list[list[Any]]]:
+        return label, [label, *head], [[r[key], *(r[k] for k, _ in FIGURE_COLUMNS)] for r in rows]
 
     return [
         ("合计 Totals", head, [[report.totals[k] for k, _ in FIGURE_COLUMNS]]),
@@ -203,7 +201,11 @@ def tables(report: Report) -> list[tuple[str, list[str], list[list[Any]]]]:
         part("service", "业务 Service", report.by_service),
         part("window", "窗口 Window", report.by_window),
         part("clerk_name", "工作人员 Clerk", report.by_clerk),
-        ("等候分布 Waits", ["分钟 Minutes", "人次 Tickets"], [list(b) for b in report.wait_buckets]),
+        (
+            "等候分布 Waits",
+            ["分钟 Minutes", "人次 Tickets"],
+            [list(b) for b in report.wait_buckets],
+        ),
         (
             "办理分布 Handling",
             ["分钟 Minutes", "人次 Tickets"],
@@ -230,6 +232,8 @@ def to_csv(report: Report) -> str:
 
 
 def to_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook  # a heavy import, needed only when someone exports
+
     book = Workbook()
     book.remove(book.active)
     for title, head, rows in tables(report):

@@ -40,7 +40,9 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_refuses_changes_without_csrf
     page.wait_for_url(console.url + "/")
     cookie = next(c for c in page.context.cookies() if c["name"] == "hallq_console")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
-    answer = page.request.post(console.url + "/staff", form={"id": "x1", "name": "某", "pin": "1234"})
+    answer = page.request.post(
+        console.url + "/staff", form={"id": "x1", "name": "某", "pin": "1234"}
+    )
     assert answer.status == 403  # the session cookie alone changes nothing
 
 
@@ -106,7 +108,7 @@ def test_the_live_view_shows_a_call_without_reloading(admin, console: Console) -
     s.sign_in("4")
     admin.wait_for_selector("#link.open")  # the event stream is connected
     admin.evaluate("window.stillTheSamePage = true")
-    status, body = s.request("POST", "/tickets", {"service": "C"}, device="kiosk-1")
+    _, body = s.request("POST", "/tickets", {"service": "C"}, device="kiosk-1")
     number = body["ticket"]["number"]
     s.request("POST", "/windows/4/call-next", device="caller-4")
     admin.wait_for_function(
@@ -198,7 +200,9 @@ def test_revoking_a_device_refuses_it_and_closes_its_event_stream(admin, console
 
     admin.locator("tr[data-device=display-hall] >> text=配对令牌").click()
     token = admin.locator("#new-token").inner_text().strip()
-    req = urllib.request.Request(s.url + "/api/v1/queues", headers={"Authorization": f"Bearer {token}"})
+    req = urllib.request.Request(
+        s.url + "/api/v1/queues", headers={"Authorization": f"Bearer {token}"}
+    )
     with urllib.request.urlopen(req, timeout=10) as answer:
         assert answer.status == 200
 
@@ -212,9 +216,7 @@ def test_a_supervisor_reads_but_may_not_change_staff_or_devices(page, console: C
     assert "无此权限" in page.content()
     page.goto(console.url + "/")
     csrf = page.locator("input[name=csrf]").first.get_attribute("value")
-    answer = page.request.post(
-        console.url + "/devices/kiosk-1/revoke", form={"csrf": csrf or ""}
-    )
+    answer = page.request.post(console.url + "/devices/kiosk-1/revoke", form={"csrf": csrf or ""})
     assert answer.status == 403
     assert console.server.request("GET", "/queues", device="kiosk-1")[0] == 200
 
