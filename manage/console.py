@@ -155,7 +155,7 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
         if request.path.endswith((".json", "/stream", "/panels")) or request.method == "POST":
             raise web.HTTPUnauthorized(text="请先登录 · Sign in first")
         raise web.HTTPFound(PREFIX + "/login")
-    if manager is not None and request.method == "POST":
+    if manager is not None and request.method == "POST" and not public:
         form = await request.post()
         sent = str(form.get("csrf", "")) or request.headers.get("X-CSRF-Token", "")
         if not secrets.compare_digest(sent, manager["csrf"]):
@@ -266,15 +266,10 @@ async def _live(request: web.Request) -> dict[str, Any]:
     hall, now = svc.hall, svc.now()
     today = now.date()
 
-    def read() -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        conn = svc.reads.conn
-        report = reports.build(
-            conn, today, today, min_score=svc.settings.policy.satisfied_min_score
-        )
-        alerts = records.alerts_since(conn, records.day_seq(conn))
-        return report.totals, alerts
-
-    totals, alerts = await svc.read(read)
+    totals = (await report_of(svc, today, today)).totals
+    alerts = await svc.read(
+        lambda: records.alerts_since(svc.reads.conn, records.day_seq(svc.reads.conn))
+    )
     windows = [hall.window_view(w, now) for w in hall.windows.values()]
     for w in windows:
         t = hall.tickets.get(hall.windows[str(w["id"])].current or "")
@@ -397,16 +392,8 @@ async def _staff_context(request: web.Request) -> dict[str, Any]:
     today = svc.now().date()
     since = _date(request.query.get("since"), today)
     until = _date(request.query.get("until"), today)
-    min_score = svc.settings.policy.satisfied_min_score
-    clerks, figures = await svc.read(
-        lambda: (
-            [dict(r) for r in svc.reads.clerk_rows()],
-            {
-                r["clerk"]: r
-                for r in reports.by_clerk(svc.reads.conn, since, until, min_score=min_score)
-            },
-        )
-    )
+    clerks = [dict(r) for r in await svc.read(svc.reads.clerk_rows)]
+    figures = {r["clerk"]: r for r in (await report_of(svc, since, until)).by_clerk}
     at = {w.clerk: w.id for w in svc.hall.windows.values() if w.clerk}
     return {"clerks": clerks, "figures": figures, "at": at, "since": since, "until": until}
 
@@ -557,8 +544,33 @@ async def _report(request: web.Request) -> reports.Report:
         raise web.HTTPBadRequest(text="开始日期晚于结束日期 · The range starts after it ends")
     if (until - since).days > 366:
         raise web.HTTPBadRequest(text="至多一年 · At most one year at a time")
-    min_score = svc.settings.policy.satisfied_min_score
-    return await svc.read(lambda: reports.build(svc.reads.conn, since, until, min_score=min_score))
+    return await report_of(svc, since, until)
+
+
+async def report_of(svc: HallService, since: dt.date, until: dt.date) -> reports.Report:
+    """A report read on the reader; closed days summed for the first time are kept."""
+    today, min_score = svc.now().date(), svc.settings.policy.satisfied_min_score
+    report, fresh = await svc.read(
+        lambda: reports.build(svc.reads.conn, since, until, today=today, min_score=min_score)
+    )
+    if fresh:
+        await svc.db(reports.keep_parts, svc.store.conn, fresh, min_score)
+    return report
+
+
+async def sum_closed_days(svc: HallService, days: int = 400) -> None:
+    """After start and each night: sum the closed days of the past year one day at a time, so
+    no manager waits for a long range and pages keep answering meanwhile."""
+    while True:
+        today = svc.now().date()
+        try:
+            for back in range(days, 0, -1):
+                day = today - dt.timedelta(days=back)
+                await report_of(svc, day, day)
+        except HallError as e:
+            log.warning("summing past days failed: %s", e)
+        while svc.now().date() == today:
+            await asyncio.sleep(60)
 
 
 @routes.get(PREFIX + "/reports")
@@ -581,7 +593,6 @@ async def reports_page(request: web.Request) -> web.Response:
         r=report,
         daily=[(d["day"][5:], d["issued"]) for d in report.daily],
         weekdays=reports.WEEKDAYS,
-        half_hours=reports.HALF_HOURS,
         service_name=service_name,
         window_name=window_name,
         clerk_name=lambda row: f"{row['clerk_name']} ({row['clerk']})",
@@ -780,6 +791,7 @@ def make_console(service: HallService) -> web.Application:
     async def lifecycle(app: web.Application) -> Any:
         await service.db(records.create, service.store.conn)
         console.tasks.append(asyncio.create_task(watch_clerks(service)))
+        console.tasks.append(asyncio.create_task(sum_closed_days(service)))
         yield
         for task in console.tasks:
             task.cancel()

@@ -56,9 +56,17 @@ CREATE TABLE IF NOT EXISTS case_notes (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS case_notes_ticket ON case_notes(ticket);
--- Reports read a range of days without touching the table: one covering index.
+-- A closed day's report sums (manage/reports.py), kept so long ranges read 1 row a day.
+CREATE TABLE IF NOT EXISTS report_days (
+    day TEXT NOT NULL,
+    min_score INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (day, min_score)
+);
+-- Reports read a range of days without touching the table: one covering index (by day and
+-- window first, so a clerk's sign-in finds its window's tickets of the day directly).
 CREATE INDEX IF NOT EXISTS tickets_report ON tickets(
-    day, service, window, status, wait_s, service_s, score, issued_at, called_at
+    day, window, called_at, service, status, wait_s, service_s, score, issued_at
 );
 -- 差评 (★1–2) by day for the follow-up list.
 CREATE INDEX IF NOT EXISTS tickets_bad ON tickets(day) WHERE score <= 2;
@@ -255,7 +263,12 @@ def acknowledge(conn: sqlite3.Connection, seq: int, manager: str, now: dt.dateti
 
 # ----- 差评 follow-up cases ---------------------------------------------------------------------
 def bad_reviews(
-    conn: sqlite3.Connection, since: dt.date, until: dt.date, *, open_only: bool = False
+    conn: sqlite3.Connection,
+    since: dt.date,
+    until: dt.date,
+    *,
+    open_only: bool = False,
+    limit: int = 300,
 ) -> list[dict[str, Any]]:
     """Every ★1–2 rating of the days is a case; its follow-up state joined in."""
     rows = conn.execute(
@@ -264,8 +277,8 @@ def bad_reviews(
         "LEFT JOIN cases c ON c.ticket = t.id "
         "WHERE t.score <= 2 AND t.day BETWEEN ? AND ? "
         + ("AND c.closed_at IS NULL " if open_only else "")
-        + "ORDER BY t.day DESC, t.finished_at DESC",
-        (since.isoformat(), until.isoformat()),
+        + "ORDER BY t.day DESC, t.finished_at DESC LIMIT ?",
+        (since.isoformat(), until.isoformat(), limit),
     )
     return [dict(r) for r in rows]
 

@@ -8,13 +8,15 @@ import datetime as dt
 import io
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 # Upper bounds (minutes) of the wait and handling distributions' buckets; the last is open.
 BUCKETS_MIN = (5, 10, 15, 20, 30, 45, 60)
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
-HALF_HOURS = tuple(f"{h:02d}:{m:02d}" for h in range(7, 20) for m in (0, 30))
+HALF_HOURS = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30))
+DAYTIME = (16, 36)  # 08:00–18:00 always shown in the heat map; earlier or later when used
 
 
 @dataclass
@@ -29,37 +31,54 @@ class Report:
     wait_buckets: list[tuple[str, int]]
     handling_buckets: list[tuple[str, int]]
     heat: list[list[int]] = field(default_factory=list)  # weekday × half hour: arrivals
+    heat_slots: tuple[str, ...] = ()  # the half hours the heat map's columns stand for
 
 
-def _figures_sql(min_score: int) -> str:
+# A day's figures are kept as sums, so any range of days adds up exactly; closed days are
+# summed once and kept (report_days), only today is read from the tickets every time.
+SUMS = (
+    "issued",
+    "served",
+    "no_show",
+    "wait_sum",
+    "wait_n",
+    "service_sum",
+    "evaluations",
+    "satisfied",
+    "bad",
+)
+
+
+def _sums_sql(min_score: int) -> str:
     return (
-        "COUNT(*) AS issued, "
-        "SUM(status = 'done') AS served, "
-        "SUM(status = 'no_show') AS no_show, "
-        "CAST(ROUND(AVG(wait_s)) AS INTEGER) AS avg_wait_s, "
-        "CAST(ROUND(AVG(CASE WHEN status = 'done' THEN service_s END)) AS INTEGER) "
-        "AS avg_service_s, "
-        "COUNT(score) AS evaluations, "
-        f"SUM(score >= {int(min_score)}) AS satisfied, "
-        "SUM(score <= 2) AS bad"
+        "COUNT(*), SUM(status = 'done'), SUM(status = 'no_show'), SUM(wait_s), COUNT(wait_s), "
+        "SUM(CASE WHEN status = 'done' THEN service_s END), COUNT(score), "
+        f"SUM(score >= {int(min_score)}), SUM(score <= 2)"
     )
 
 
-def _rate(row: dict[str, Any]) -> dict[str, Any]:
-    row["satisfaction_rate"] = (
-        round((row["satisfied"] or 0) / row["evaluations"], 4) if row["evaluations"] else None
-    )
-    return row
+def _sums(values: Sequence[Any]) -> list[int]:
+    return [int(v or 0) for v in values]
 
 
-def _buckets(counts: dict[int, int]) -> list[tuple[str, int]]:
-    labels = []
-    low = 0
-    for high in BUCKETS_MIN:
-        labels.append(f"{low}–{high}")
-        low = high
-    labels.append(f"≥{low}")
-    return [(label, counts.get(i, 0)) for i, label in enumerate(labels)]
+def _add(into: list[int], more: Sequence[int]) -> list[int]:
+    return [a + b for a, b in zip(into, more, strict=True)] if into else list(more)
+
+
+def _figures(sums: Sequence[int]) -> dict[str, Any]:
+    s = dict(zip(SUMS, sums, strict=True))
+    return {
+        "issued": s["issued"],
+        "served": s["served"],
+        "no_show": s["no_show"],
+        "avg_wait_s": round(s["wait_sum"] / s["wait_n"]) if s["wait_n"] else None,
+        "avg_service_s": round(s["service_sum"] / s["served"]) if s["served"] else None,
+        "evaluations": s["evaluations"],
+        "satisfaction_rate": (
+            round(s["satisfied"] / s["evaluations"], 4) if s["evaluations"] else None
+        ),
+        "bad": s["bad"],
+    }
 
 
 def _bucket_sql(column: str) -> str:
@@ -67,110 +86,201 @@ def _bucket_sql(column: str) -> str:
     return f"CASE {cases} ELSE {len(BUCKETS_MIN)} END"
 
 
+def _labels() -> list[str]:
+    labels, low = [], 0
+    for high in BUCKETS_MIN:
+        labels.append(f"{low}–{high}")
+        low = high
+    return [*labels, f"≥{low}"]
+
+
+def day_part(
+    conn: sqlite3.Connection, day: dt.date, sessions: list[list[str]], min_score: int
+) -> dict[str, Any]:
+    """One day's sums: in all, per service, window and clerk; wait and handling buckets;
+    arrivals per half hour.  `sessions` are that day's clerk sign-ins (clerk_sessions)."""
+    d, sums = day.isoformat(), _sums_sql(min_score)
+    q = conn.execute
+    per = {}
+    for key in ("service", "window"):
+        per[key] = {
+            r[0]: _sums(r[1:])
+            for r in q(
+                f"SELECT {key}, {sums} FROM tickets WHERE day = ? AND {key} IS NOT NULL "
+                f"GROUP BY {key}",
+                (d,),
+            )
+        }
+    clerks: dict[str, Any] = {}
+    if sessions:
+        for r in q(
+            "WITH s AS (SELECT value ->> 1 AS window, value ->> 2 AS clerk, value ->> 3 AS name, "
+            "value ->> 4 AS start, value ->> 5 AS stop FROM json_each(?)) "
+            f"SELECT s.clerk, MAX(s.name), {sums} FROM s JOIN tickets t INDEXED BY tickets_report "
+            "ON t.day = ? AND t.window = s.window AND t.called_at >= s.start "
+            "AND t.called_at < s.stop GROUP BY s.clerk",
+            (json.dumps(sessions), d),
+        ):
+            clerks[r[0]] = [r[1], _sums(r[2:])]
+    buckets = {}
+    for name, column, extra in (
+        ("wait", "wait_s", "wait_s IS NOT NULL"),
+        ("handling", "service_s", "status = 'done'"),
+    ):
+        counts = dict(
+            q(
+                f"SELECT {_bucket_sql(column)} AS b, COUNT(*) FROM tickets "
+                f"WHERE day = ? AND {extra} GROUP BY b",
+                (d,),
+            ).fetchall()
+        )
+        buckets[name] = [counts.get(i, 0) for i in range(len(BUCKETS_MIN) + 1)]
+    heat = [0] * len(HALF_HOURS)
+    for slot, count in q(
+        "SELECT CAST(substr(issued_at, 12, 2) AS INTEGER) * 2 "
+        "+ (substr(issued_at, 15, 2) >= '30') AS slot, COUNT(*) FROM tickets "
+        "WHERE day = ? GROUP BY slot",
+        (d,),
+    ):
+        heat[slot] += count
+    totals: list[int] = []
+    for s in per["service"].values():
+        totals = _add(totals, s)
+    return {
+        "totals": totals or [0] * len(SUMS),
+        "service": per["service"],
+        "window": per["window"],
+        "clerk": clerks,
+        **buckets,
+        "heat": heat,
+    }
+
+
+def kept_parts(
+    conn: sqlite3.Connection, since: dt.date, until: dt.date, min_score: int
+) -> dict[str, dict[str, Any]]:
+    return {
+        day: json.loads(body)
+        for day, body in conn.execute(
+            "SELECT day, body FROM report_days WHERE day BETWEEN ? AND ? AND min_score = ?",
+            (since.isoformat(), until.isoformat(), min_score),
+        )
+    }
+
+
+def keep_parts(conn: sqlite3.Connection, parts: dict[str, dict[str, Any]], min_score: int) -> None:
+    """Keep closed days' sums (on the writer): they no longer change."""
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT OR REPLACE INTO report_days VALUES (?, ?, ?)",
+            [(day, min_score, json.dumps(p)) for day, p in parts.items()],
+        )
+
+
 def build(
     conn: sqlite3.Connection,
     since: dt.date,
     until: dt.date,
     *,
+    today: dt.date,
     min_score: int = 3,
-    clerk: str = "",
-) -> Report:
-    """The report of days since..until (both included)."""
-    span = (since.isoformat(), until.isoformat())
-    where = "day BETWEEN ? AND ?"
-    figures = _figures_sql(min_score)
-    q = conn.execute
+) -> tuple[Report, dict[str, dict[str, Any]]]:
+    """The report of days since..until (both included), and the closed days' sums that were
+    not kept yet (for `keep_parts`)."""
+    parts = kept_parts(conn, since, until, min_score)
+    days = [since + dt.timedelta(days=i) for i in range((until - since).days + 1)]
+    missing = [d for d in days if d.isoformat() not in parts or d >= today]
+    fresh: dict[str, dict[str, Any]] = {}
+    if missing:
+        sessions: dict[str, list[list[str]]] = {}
+        for piece in clerk_sessions(conn, min(missing), max(missing)):
+            sessions.setdefault(piece[0], []).append(piece)
+        for d in missing:
+            part = day_part(conn, d, sessions.get(d.isoformat(), []), min_score)
+            parts[d.isoformat()] = part
+            if d < today:
+                fresh[d.isoformat()] = part
+    return _merge(since, until, parts), fresh
 
-    def rows(sql: str, *args: Any) -> list[dict[str, Any]]:
-        return [_rate(dict(r)) for r in q(sql, (*span, *args))]
 
-    totals = rows(f"SELECT {figures} FROM tickets WHERE {where}")[0]
-    daily = rows(f"SELECT day, {figures} FROM tickets WHERE {where} GROUP BY day ORDER BY day")
-    by_service = rows(
-        f"SELECT service, {figures} FROM tickets WHERE {where} GROUP BY service ORDER BY service"
-    )
-    by_window = rows(
-        f"SELECT window, {figures} FROM tickets WHERE {where} AND window IS NOT NULL "
-        "GROUP BY window ORDER BY CAST(window AS INTEGER), window"
-    )
-    waits = dict(
-        q(
-            f"SELECT {_bucket_sql('wait_s')} AS b, COUNT(*) FROM tickets "
-            f"WHERE {where} AND wait_s IS NOT NULL GROUP BY b",
-            span,
-        ).fetchall()
-    )
-    handling = dict(
-        q(
-            f"SELECT {_bucket_sql('service_s')} AS b, COUNT(*) FROM tickets "
-            f"WHERE {where} AND status = 'done' GROUP BY b",
-            span,
-        ).fetchall()
-    )
+def _merge(since: dt.date, until: dt.date, parts: dict[str, dict[str, Any]]) -> Report:
+    totals: list[int] = []
+    groups: dict[str, dict[str, list[int]]] = {"service": {}, "window": {}, "clerk": {}}
+    names: dict[str, str] = {}
+    wait = [0] * (len(BUCKETS_MIN) + 1)
+    handling = list(wait)
     heat = [[0] * len(HALF_HOURS) for _ in WEEKDAYS]
-    first = int(HALF_HOURS[0][:2]) * 2
-    for weekday, slot, count in q(
-        "SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 AS wd, "
-        "CAST(substr(issued_at, 12, 2) AS INTEGER) * 2 + (substr(issued_at, 15, 2) >= '30') "
-        f"AS slot, COUNT(*) FROM tickets WHERE {where} GROUP BY wd, slot",
-        span,
-    ):
-        if 0 <= slot - first < len(HALF_HOURS):
-            heat[weekday][slot - first] += count
+    daily = []
+    for day in sorted(parts):
+        p = parts[day]
+        if not p["totals"][0]:
+            continue
+        totals = _add(totals, p["totals"])
+        daily.append({"day": day, **_figures(p["totals"])})
+        for key in ("service", "window"):
+            for k, sums in p[key].items():
+                groups[key][k] = _add(groups[key].get(k, []), sums)
+        for k, (name, sums) in p["clerk"].items():
+            names[k] = name
+            groups["clerk"][k] = _add(groups["clerk"].get(k, []), sums)
+        wait = _add(wait, p["wait"])
+        handling = _add(handling, p["handling"])
+        row = heat[dt.date.fromisoformat(day).weekday()]
+        heat[dt.date.fromisoformat(day).weekday()] = _add(row, p["heat"])
+    used = [i for i in range(len(HALF_HOURS)) if any(row[i] for row in heat)]
+    lo, hi = min([DAYTIME[0], *used]), max([DAYTIME[1], *(i + 1 for i in used)])
+
+    def rows(key: str, order: Any = None) -> list[dict[str, Any]]:
+        out = [{key: k, **_figures(v)} for k, v in groups[key].items()]
+        return sorted(out, key=order or (lambda r: r[key]))
+
+    by_clerk = rows("clerk")
+    for r in by_clerk:
+        r["clerk_name"] = names[r["clerk"]]
+    labels = _labels()
     return Report(
         since=since,
         until=until,
-        totals=totals,
+        totals=_figures(totals or [0] * len(SUMS)),
         daily=daily,
-        by_service=by_service,
-        by_window=by_window,
-        by_clerk=by_clerk(conn, since, until, min_score=min_score, clerk=clerk),
-        wait_buckets=_buckets(waits),
-        handling_buckets=_buckets(handling),
-        heat=heat,
+        by_service=rows("service"),
+        by_window=rows("window", lambda r: (len(r["window"]), r["window"])),
+        by_clerk=by_clerk,
+        wait_buckets=list(zip(labels, wait, strict=True)),
+        handling_buckets=list(zip(labels, handling, strict=True)),
+        heat=[row[lo:hi] for row in heat],
+        heat_slots=HALF_HOURS[lo:hi],
     )
 
 
 def clerk_sessions(conn: sqlite3.Connection, since: dt.date, until: dt.date) -> list[list[str]]:
-    """[window, clerk, clerk_name, from, to] of every sign-in overlapping the days."""
+    """[day, window, clerk, clerk_name, from, to] of every sign-in, cut into one piece per day
+    of since..until (a window may stay signed in overnight)."""
     open_: dict[str, list[str]] = {}
-    out: list[list[str]] = []
+    spans: list[list[str]] = []
     end = (until + dt.timedelta(days=1)).isoformat()
-    start = (since - dt.timedelta(days=1)).isoformat()
     for kind, at, body in conn.execute(
         "SELECT type, at, body FROM events WHERE type IN ('window.opened', 'window.closed') "
-        "AND at >= ? AND at < ? ORDER BY seq",
-        (start, end),
-    ).fetchall():
+        "AND at < ? ORDER BY seq",
+        (end,),
+    ):
         data = json.loads(body)["data"]
         window = data["window"]
         if kind == "window.opened":
             open_[window] = [window, data["clerk"], data.get("clerk_name", ""), at, "9999"]
-            out.append(open_[window])
+            spans.append(open_[window])
         elif window in open_:
             open_.pop(window)[4] = at
-    return out
-
-
-def by_clerk(
-    conn: sqlite3.Connection, since: dt.date, until: dt.date, *, min_score: int = 3, clerk: str = ""
-) -> list[dict[str, Any]]:
-    """Figures per clerk: a ticket counts for the clerk signed in at its window when called."""
-    sessions = [s for s in clerk_sessions(conn, since, until) if not clerk or s[1] == clerk]
-    if not sessions:
-        return []
-    figures = _figures_sql(min_score)
-    sql = (
-        "WITH s AS (SELECT value ->> 0 AS window, value ->> 1 AS clerk, value ->> 2 AS name, "
-        "value ->> 3 AS start, value ->> 4 AS stop FROM json_each(?)) "
-        f"SELECT s.clerk, MAX(s.name) AS clerk_name, {figures} FROM tickets t "
-        "JOIN s ON t.window = s.window AND t.called_at >= s.start AND t.called_at < s.stop "
-        "WHERE t.day BETWEEN ? AND ? GROUP BY s.clerk ORDER BY s.clerk"
-    )
-    return [
-        _rate(dict(r))
-        for r in conn.execute(sql, (json.dumps(sessions), since.isoformat(), until.isoformat()))
-    ]
+    pieces = []
+    for window, clerk, name, start, stop in spans:
+        first = max(since, dt.date.fromisoformat(start[:10]))
+        last = min(until, dt.date.fromisoformat(stop[:10]) if stop != "9999" else until)
+        day = first
+        while day <= last:
+            pieces.append([day.isoformat(), window, clerk, name, start, stop])
+            day += dt.timedelta(days=1)
+    return pieces
 
 
 # ----- export -----------------------------------------------------------------------------------
@@ -213,7 +323,7 @@ def tables(report: Report) -> list[tuple[str, list[str], list[list[Any]]]]:
         ),
         (
             "取号热力 Arrivals",
-            ["星期 Weekday", *HALF_HOURS],
+            ["星期 Weekday", *report.heat_slots],
             [[f"周{d}", *row] for d, row in zip(WEEKDAYS, report.heat, strict=True)],
         ),
     ]
