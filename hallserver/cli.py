@@ -18,7 +18,7 @@ from typing import TextIO
 from aiohttp import web
 
 from manage import accounts, records
-from manage.console import make_console
+from manage.console import clerk_errors, make_console
 
 from .app import make_app
 from .config import ConfigError, load_config
@@ -236,8 +236,10 @@ def _clerk(args: argparse.Namespace) -> int:
             print(f"{row['id']}\t{row['name']}\t{'disabled' if row['disabled'] else 'enabled'}")
         return EXIT_OK
     if args.action == "add":
-        if not args.pin.isdigit() or not 4 <= len(args.pin) <= 12:
-            print("hallq-server: --pin must be 4 to 12 digits", file=sys.stderr)
+        errors = clerk_errors(args.id, args.name, args.pin)
+        for field, message in errors.items():
+            print(f"hallq-server: --{field}: {message}", file=sys.stderr)
+        if errors:
             return EXIT_USAGE
         store.set_clerk(args.id, args.name, pin_hash(args.pin))
         print(f"clerk {args.id} saved")

@@ -18,11 +18,14 @@ import jinja2
 from aiohttp import web
 
 from hallserver.domain.errors import HallError
+from hallserver.domain.stats import day_stats
+from hallserver.domain.tickets import Appointment
 from hallserver.protocol import EVALUATION_REASONS
 from hallserver.security import new_token, pin_hash, token_hash
 from hallserver.service import HallService, Subscriber
 
 from . import accounts, records, reports
+from .bookings import BookingFileError, Line, read_bookings
 from .followup import FOLLOW_UP_WORKING_DAYS, is_overdue
 
 log = logging.getLogger("hallq.console")
@@ -36,13 +39,14 @@ SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
 MANAGER_KEY = "hallq.manager"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-# (path, 中文, English, what the role needs): the navigation, extended by other consoles' pages.
+# (path, 中文, English): the navigation; the planner's and the city's pages append to it.
 NAV: list[tuple[str, str, str]] = [
     ("/manage/", "实时", "Live"),
     ("/manage/staff", "工作人员", "Staff"),
     ("/manage/devices", "设备", "Devices"),
     ("/manage/reports", "报表", "Reports"),
     ("/manage/cases", "好差评", "Follow-up"),
+    ("/manage/appointments", "预约", "Bookings"),
     ("/manage/audit", "审计", "Audit"),
     ("/manage/accounts", "账号", "Accounts"),
 ]
@@ -131,11 +135,6 @@ def _svc(request: web.Request) -> HallService:
     return request.app[SERVICE]
 
 
-class Refused(HallError):
-    status = 403
-    code = "forbidden"
-
-
 @web.middleware
 async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Who is signed in; every change must carry the session's CSRF token and come from here."""
@@ -157,7 +156,7 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
         raise web.HTTPFound(PREFIX + "/login")
     if manager is not None and request.method == "POST" and not public:
         form = await request.post()
-        sent = str(form.get("csrf", "")) or request.headers.get("X-CSRF-Token", "")
+        sent = str(form.get("csrf", ""))
         if not secrets.compare_digest(sent, manager["csrf"]):
             raise web.HTTPForbidden(text="页面已过期，请刷新后重试 · The page expired: reload it")
     try:
@@ -266,7 +265,11 @@ async def _live(request: web.Request) -> dict[str, Any]:
     hall, now = svc.hall, svc.now()
     today = now.date()
 
-    totals = (await report_of(svc, today, today)).totals
+    # Today's tickets are in the hall's memory: the figures need no database read.
+    totals = day_stats(
+        [vars(t) for t in hall.tickets.values() if t.day == today],
+        min_score=svc.settings.policy.satisfied_min_score,
+    )
     alerts = await svc.read(
         lambda: records.alerts_since(svc.reads.conn, records.day_seq(svc.reads.conn))
     )
@@ -350,8 +353,6 @@ async def acknowledge(request: web.Request) -> web.StreamResponse:
     if not ok:
         raise web.HTTPNotFound(text="没有该告警 · No such alert")
     await _audit(request, "alert_acknowledged", seq)
-    if request.headers.get("X-CSRF-Token"):
-        return web.Response(status=204)
     raise _done(PREFIX + "/", "acked")
 
 
@@ -693,6 +694,86 @@ async def follow_up(request: web.Request) -> web.StreamResponse:
     raise _done(f"{PREFIX}/cases/{ticket}", "case_closed" if close else "case_saved")
 
 
+# ----- 预约 Appointments ------------------------------------------------------------------------
+BOOKING_REFUSALS = {
+    "duplicate_code": "预约码已存在",
+    "unknown_service": "没有该业务",
+    "invalid_slot": "结束时间须晚于开始时间",
+}
+
+
+def _bookings_of(svc: HallService, day: dt.date) -> list[dict[str, Any]]:
+    now = svc.now()
+    out = [
+        {
+            "code": a.code,
+            "service": a.service,
+            "slot_start": a.slot_start.astimezone(svc.tz).isoformat(),
+            "slot_end": a.slot_end.astimezone(svc.tz).isoformat(),
+            "holder": a.holder,
+            "used": a.ticket is not None,
+            "valid": svc.hall.appointment_valid(a, now),
+        }
+        for a in svc.hall.appointments.values()
+        if a.slot_start.astimezone(svc.tz).date() == day
+    ]
+    return sorted(out, key=lambda b: (b["slot_start"], b["code"]))
+
+
+async def _bookings_page(
+    request: web.Request, status: int = 200, lines: list[Line] | None = None, error: str = ""
+) -> web.Response:
+    svc = _svc(request)
+    day = _date(request.query.get("day"), svc.now().date())
+    return _console(request).render(
+        request,
+        "appointments.html",
+        status,
+        day=day,
+        bookings=_bookings_of(svc, day),
+        lines=lines,
+        error=error,
+    )
+
+
+async def _add_booking(svc: HallService, booking: Appointment) -> None:
+    now = svc.now()
+    await svc.run(lambda: svc.hall.add_appointment(booking, now))
+
+
+@routes.get(PREFIX + "/appointments")
+async def appointments_page(request: web.Request) -> web.Response:
+    _require(request, "read")
+    return await _bookings_page(request)
+
+
+@routes.post(PREFIX + "/appointments")
+async def import_appointments(request: web.Request) -> web.Response:
+    _require(request, "appointments")
+    svc = _svc(request)
+    upload = (await request.post()).get("file")
+    if not isinstance(upload, web.FileField):
+        return await _bookings_page(request, 422, error="请选择 CSV 文件 · Choose a CSV file")
+    try:
+        lines = read_bookings(upload.file.read(), svc.tz, svc.hall._hash_id)
+    except BookingFileError as e:
+        return await _bookings_page(request, 422, error=str(e))
+    for line in lines:
+        booking = line.appointment
+        if booking is None:
+            continue
+        try:
+            await _add_booking(svc, booking)
+        except HallError as e:
+            line.appointment = None
+            line.error = f"{BOOKING_REFUSALS.get(e.code, e.code)} · {e.message}"
+    kept = sum(1 for line in lines if line.appointment)
+    await _audit(
+        request, "appointments_imported", upload.filename, kept=kept, refused=len(lines) - kept
+    )
+    return await _bookings_page(request, lines=lines)
+
+
 # ----- 审计 Audit -------------------------------------------------------------------------------
 @routes.get(PREFIX + "/audit")
 async def audit_page(request: web.Request) -> web.Response:
@@ -780,7 +861,7 @@ async def bare(request: web.Request) -> web.StreamResponse:
 
 def make_console(service: HallService) -> web.Application:
     """The console as its own aiohttp app; the hall service is started by the API app."""
-    app = web.Application(middlewares=[sessions], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[sessions], client_max_size=4 * 1024 * 1024)
     console = Console(service)
     app[SERVICE] = service
     app[CONSOLE] = console

@@ -16,6 +16,7 @@ from typing import Any
 BUCKETS_MIN = (5, 10, 15, 20, 30, 45, 60)
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 HALF_HOURS = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30))
+SIGN_IN_DAYS = 31
 DAYTIME = (16, 36)  # 08:00–18:00 always shown in the heat map; earlier or later when used
 
 
@@ -256,14 +257,16 @@ def _merge(since: dt.date, until: dt.date, parts: dict[str, dict[str, Any]]) -> 
 
 def clerk_sessions(conn: sqlite3.Connection, since: dt.date, until: dt.date) -> list[list[str]]:
     """[day, window, clerk, clerk_name, from, to] of every sign-in, cut into one piece per day
-    of since..until (a window may stay signed in overnight)."""
+    of since..until (a window may stay signed in overnight; a sign-in older than SIGN_IN_DAYS
+    before the range is not looked for)."""
     open_: dict[str, list[str]] = {}
     spans: list[list[str]] = []
+    start = (since - dt.timedelta(days=SIGN_IN_DAYS)).isoformat()
     end = (until + dt.timedelta(days=1)).isoformat()
     for kind, at, body in conn.execute(
         "SELECT type, at, body FROM events WHERE type IN ('window.opened', 'window.closed') "
-        "AND at < ? ORDER BY seq",
-        (end,),
+        "AND at >= ? AND at < ? ORDER BY seq",
+        (start, end),
     ):
         data = json.loads(body)["data"]
         window = data["window"]

@@ -255,3 +255,39 @@ def test_an_account_added_in_the_console_signs_in(admin, chromium, console: Cons
         assert "值班长" in other.locator(".me").inner_text()
     finally:
         other.context.close()
+
+
+def test_an_appointments_csv_with_bad_lines_keeps_the_good_ones(
+    admin, console: Console, tmp_path
+) -> None:
+    day = admin.evaluate("new Date().toLocaleDateString('sv', {timeZone: 'Asia/Shanghai'})")
+    csv_file = tmp_path / "bookings.csv"
+    csv_file.write_text(
+        "code,service,slot_start,slot_end,id_number,name\n"
+        f"YY001,A,{day} 09:00,{day} 09:30,11010519491231002X,欧阳娜娜\n"
+        f"YY002,B,{day} 10:00,{day} 10:30,,\n"
+        f"YY003,A,{day} 09:00,{day} 09:30,110105194912310021,张三\n"  # checksum wrong
+        f"YY004,Z,{day} 09:00,{day} 09:30,,\n"  # no such service
+        f"YY005,A,{day} 11:00,{day} 10:00,,\n"  # ends before it starts
+        f"YY001,A,{day} 09:00,{day} 09:30,,\n"  # the code again
+        "YY006,A,tomorrow,later,,\n",
+        encoding="utf-8",
+    )
+    admin.click("text=预约")
+    admin.set_input_files("input[name=file]", str(csv_file))
+    admin.click("text=导入 Import")
+    report = admin.locator("#import-report")
+    assert "2 条已导入" in report.inner_text() and "5 条有误" in report.inner_text()
+    refused = {
+        int(line.get_attribute("data-line") or 0): line.inner_text()
+        for line in report.locator("tr.refused").all()
+    }
+    assert set(refused) == {4, 5, 6, 7, 8}
+    assert "GB 11643" in refused[4] and "没有该业务" in refused[5]
+    assert "结束时间须晚于开始时间" in refused[6] and "预约码已存在" in refused[7]
+    assert "YYYY-MM-DD HH:MM" in refused[8]
+    bookings = admin.locator("table.bookings")
+    assert bookings.locator("tr[data-booking]").count() == 2
+    assert "欧阳**" in bookings.inner_text() and "娜娜" not in bookings.inner_text()
+    status, body = console.server.request("GET", "/appointments/YY002", device="kiosk-1")
+    assert status == 200 and body["appointment"]["service"] == "B"
