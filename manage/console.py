@@ -60,6 +60,10 @@ MESSAGES = {
     "busy": "该工作人员正在办理，办结后自动签退 · Serving a citizen: signed out once done",
     "revoked": "已吊销，设备已断开 · Token revoked, the device is disconnected",
     "acked": "已确认 · Acknowledged",
+    "window_close": "窗口已关闭，工作人员已签退 · Window closed, clerk signed out",
+    "window_pause": "窗口已暂停 · Window paused",
+    "window_resume": "窗口已恢复 · Window resumed",
+    "window_refused": "窗口当前状态不允许此操作 · Not possible in the window's present state",
     "case_saved": "已记录 · Saved",
     "case_closed": "已办结 · Case closed",
     "account_saved": "账号已保存 · Account saved",
@@ -340,6 +344,28 @@ async def live_stream(request: web.Request) -> web.StreamResponse:
         svc.subscribers.discard(sub)
         console.streams.discard(stop)
     return response
+
+
+@routes.post(PREFIX + "/windows/{id}/{action:close|pause|resume}")
+async def change_window(request: web.Request) -> web.StreamResponse:
+    """Close a window for the day (its clerk signed out), pause or resume it."""
+    _require(request, "windows")
+    svc = _svc(request)
+    window, action = request.match_info["id"], request.match_info["action"]
+    if window not in svc.hall.windows:
+        raise web.HTTPNotFound(text="没有该窗口 · No such window")
+    now = svc.now()
+    commands = {
+        "close": lambda: svc.hall.sign_out(window, now),
+        "pause": lambda: svc.hall.pause(window, "管理员暂停", now),
+        "resume": lambda: svc.hall.resume(window, now),
+    }
+    try:
+        await svc.run(commands[action])
+    except HallError as e:
+        raise _done(PREFIX + "/", "busy" if e.code == "busy" else "window_refused") from None
+    await _audit(request, f"window_{action}", window)
+    raise _done(PREFIX + "/", f"window_{action}")
 
 
 @routes.post(PREFIX + "/alerts/{seq}/ack")

@@ -291,3 +291,21 @@ def test_an_appointments_csv_with_bad_lines_keeps_the_good_ones(
     assert "欧阳**" in bookings.inner_text() and "娜娜" not in bookings.inner_text()
     status, body = console.server.request("GET", "/appointments/YY002", device="kiosk-1")
     assert status == 200 and body["appointment"]["service"] == "B"
+
+
+def test_closing_a_window_for_the_day_signs_its_clerk_out(admin, console: Console) -> None:
+    s = console.server
+    s.sign_in("5")
+    admin.reload()
+    row = admin.locator("tr[data-window='5']")
+    row.locator("text=暂停 Pause").click()
+    assert "窗口已暂停" in admin.locator(".flash").inner_text()
+    assert s.request("POST", "/windows/5/call-next", device="caller-5")[1]["error"]["code"] == (
+        "window_paused"
+    )
+    admin.on("dialog", lambda d: d.accept())
+    admin.locator("tr[data-window='5'] >> text=关闭 Close").click()
+    assert "窗口已关闭" in admin.locator(".flash").inner_text()
+    _, body = s.request("GET", "/windows", device="caller-5")
+    assert next(w for w in body["windows"] if w["id"] == "5")["status"] == "closed"
+    assert "关闭 Closed" in admin.locator("tr[data-window='5']").inner_text()
