@@ -138,9 +138,12 @@ def main() -> None:
         print(f"server start with the console's indexes: {time.perf_counter() - started:.2f} s")
         started = time.perf_counter()
         with sqlite3.connect(db) as conn:
-            while conn.execute("SELECT COUNT(*) FROM report_days").fetchone()[0] < 400:
+            while conn.execute("SELECT COUNT(*) FROM report_days").fetchone()[0] < DAYS:
                 time.sleep(0.2)
-        print(f"past 400 days summed in the background: {time.perf_counter() - started:.1f} s")
+        print(
+            f"past {DAYS} days summed in the background: {time.perf_counter() - started:.1f} s "
+            "(from 5 s after the start)"
+        )
         try:
             run(server, console, today)
         finally:

@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +58,14 @@ MESSAGES = {
     "clerk_removed": "已删除，已签退 · Removed and signed out",
     "pin_reset": "PIN 已重置，已签退 · PIN reset, clerk signed out",
     "busy": "该工作人员正在办理，办结后自动签退 · Serving a citizen: signed out once done",
+    "pin_reset_busy": "PIN 已重置；该工作人员正在办理，签退后须用新 PIN · PIN reset; the clerk "
+    "is serving a citizen and needs the new PIN after signing out",
     "revoked": "已吊销，设备已断开 · Token revoked, the device is disconnected",
     "acked": "已确认 · Acknowledged",
     "window_close": "窗口已关闭，工作人员已签退 · Window closed, clerk signed out",
     "window_pause": "窗口已暂停 · Window paused",
     "window_resume": "窗口已恢复 · Window resumed",
+    "window_busy": "窗口正在办理，办结后再关闭 · Serving a citizen: close it once done",
     "window_refused": "窗口当前状态不允许此操作 · Not possible in the window's present state",
     "case_saved": "已记录 · Saved",
     "case_closed": "已办结 · Case closed",
@@ -131,18 +134,18 @@ def _reasons(codes: str | None) -> str:
 
 
 # ----- sessions, CSRF and roles -----------------------------------------------------------------
-def _console(request: web.Request) -> Console:
+def console_of(request: web.Request) -> Console:
     return request.app[CONSOLE]
 
 
-def _svc(request: web.Request) -> HallService:
+def service_of(request: web.Request) -> HallService:
     return request.app[SERVICE]
 
 
 @web.middleware
 async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Who is signed in; every change must carry the session's CSRF token and come from here."""
-    svc = _svc(request)
+    svc = service_of(request)
     cookie = request.cookies.get(COOKIE, "")
     manager = None
     if cookie:
@@ -169,15 +172,15 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
         return web.Response(text=f"{e.message}", status=e.status)
 
 
-def _require(request: web.Request, action: str) -> dict[str, Any]:
+def require(request: web.Request, action: str) -> dict[str, Any]:
     manager = request[MANAGER_KEY]
     if manager is None or not accounts.may(manager["role"], action):
         raise web.HTTPForbidden(text="无此权限 · Your role may not do this")
     return manager
 
 
-async def _audit(request: web.Request, action: str, subject: str = "", **detail: object) -> None:
-    svc = _svc(request)
+async def audit(request: web.Request, action: str, subject: str = "", **detail: object) -> None:
+    svc = service_of(request)
     name = request[MANAGER_KEY]["name"]
     now = svc.now()
     await svc.db(lambda: records.audit(svc.store.conn, now, name, action, subject, **detail))
@@ -192,12 +195,12 @@ routes = web.RouteTableDef()
 
 @routes.get(PREFIX + "/login")
 async def login_page(request: web.Request) -> web.Response:
-    return _console(request).render(request, "login.html", error="", username="")
+    return console_of(request).render(request, "login.html", error="", username="")
 
 
 @routes.post(PREFIX + "/login")
 async def login(request: web.Request) -> web.StreamResponse:
-    svc = _svc(request)
+    svc = service_of(request)
     form = await request.post()
     name = str(form.get("username", "")).strip()[:64]
     password = str(form.get("password", ""))[:256]
@@ -218,7 +221,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             "用户名或密码错误；连续 5 次错误将锁定 5 分钟 · "
             "Wrong username or password; 5 wrong in a row lock the account for 5 minutes"
         )
-        return _console(request).render(
+        return console_of(request).render(
             request, "login.html", status=401, error=error, username=name
         )
     await svc.db(records.attempt_succeeded, svc.store.conn, name)
@@ -248,7 +251,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @routes.post(PREFIX + "/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
-    svc = _svc(request)
+    svc = service_of(request)
     form = await request.post()
     everywhere = form.get("everywhere") == "1"
     me = request[MANAGER_KEY]
@@ -257,7 +260,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     else:
         digest = token_hash(request.cookies.get(COOKIE, ""))
         await svc.db(lambda: records.close_sessions(svc.store.conn, token_hash=digest))
-    await _audit(request, "sign_out_everywhere" if everywhere else "sign_out")
+    await audit(request, "sign_out_everywhere" if everywhere else "sign_out")
     response = web.HTTPFound(PREFIX + "/login")
     response.del_cookie(COOKIE, path=PREFIX)
     return response
@@ -265,7 +268,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 # ----- 实时 Live --------------------------------------------------------------------------------
 async def _live(request: web.Request) -> dict[str, Any]:
-    svc = _svc(request)
+    svc = service_of(request)
     hall, now = svc.hall, svc.now()
     today = now.date()
 
@@ -299,22 +302,22 @@ async def _live(request: web.Request) -> dict[str, Any]:
 
 @routes.get(PREFIX + "/")
 async def live_page(request: web.Request) -> web.Response:
-    _require(request, "read")
-    return _console(request).render(request, "live.html", **await _live(request))
+    require(request, "read")
+    return console_of(request).render(request, "live.html", **await _live(request))
 
 
 @routes.get(PREFIX + "/live/panels")
 async def live_panels(request: web.Request) -> web.Response:
-    _require(request, "read")
-    return _console(request).render(request, "live_panels.html", **await _live(request))
+    require(request, "read")
+    return console_of(request).render(request, "live_panels.html", **await _live(request))
 
 
 @routes.get(PREFIX + "/live/stream")
 async def live_stream(request: web.Request) -> web.StreamResponse:
     """Server-sent events: the seq and type of each hall event, for the page to refresh its
     panels; nothing personal travels here."""
-    _require(request, "read")
-    svc, console = _svc(request), _console(request)
+    require(request, "read")
+    svc, console = service_of(request), console_of(request)
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
     )
@@ -349,8 +352,8 @@ async def live_stream(request: web.Request) -> web.StreamResponse:
 @routes.post(PREFIX + "/windows/{id}/{action:close|pause|resume}")
 async def change_window(request: web.Request) -> web.StreamResponse:
     """Close a window for the day (its clerk signed out), pause or resume it."""
-    _require(request, "windows")
-    svc = _svc(request)
+    require(request, "windows")
+    svc = service_of(request)
     window, action = request.match_info["id"], request.match_info["action"]
     if window not in svc.hall.windows:
         raise web.HTTPNotFound(text="没有该窗口 · No such window")
@@ -363,22 +366,22 @@ async def change_window(request: web.Request) -> web.StreamResponse:
     try:
         await svc.run(commands[action])
     except HallError as e:
-        raise _done(PREFIX + "/", "busy" if e.code == "busy" else "window_refused") from None
-    await _audit(request, f"window_{action}", window)
+        raise _done(PREFIX + "/", "window_busy" if e.code == "busy" else "window_refused") from None
+    await audit(request, f"window_{action}", window)
     raise _done(PREFIX + "/", f"window_{action}")
 
 
 @routes.post(PREFIX + "/alerts/{seq}/ack")
 async def acknowledge(request: web.Request) -> web.StreamResponse:
-    me = _require(request, "acknowledge")
-    svc = _svc(request)
+    me = require(request, "acknowledge")
+    svc = service_of(request)
     seq = request.match_info["seq"]
     if not seq.isdigit():
         raise web.HTTPNotFound(text="没有该告警 · No such alert")
     ok = await svc.db(records.acknowledge, svc.store.conn, int(seq), me["name"], svc.now())
     if not ok:
         raise web.HTTPNotFound(text="没有该告警 · No such alert")
-    await _audit(request, "alert_acknowledged", seq)
+    await audit(request, "alert_acknowledged", seq)
     raise _done(PREFIX + "/", "acked")
 
 
@@ -415,7 +418,7 @@ async def _sign_out(svc: HallService, window: str) -> None:
 
 
 async def _staff_context(request: web.Request) -> dict[str, Any]:
-    svc = _svc(request)
+    svc = service_of(request)
     today = svc.now().date()
     since = _date(request.query.get("since"), today)
     until = _date(request.query.get("until"), today)
@@ -427,33 +430,33 @@ async def _staff_context(request: web.Request) -> dict[str, Any]:
 
 @routes.get(PREFIX + "/staff")
 async def staff_page(request: web.Request) -> web.Response:
-    _require(request, "read")
+    require(request, "read")
     ctx = await _staff_context(request)
-    return _console(request).render(request, "staff.html", errors={}, form={}, **ctx)
+    return console_of(request).render(request, "staff.html", errors={}, form={}, **ctx)
 
 
 @routes.post(PREFIX + "/staff")
 async def add_clerk(request: web.Request) -> web.StreamResponse:
-    _require(request, "staff")
-    svc = _svc(request)
+    require(request, "staff")
+    svc = service_of(request)
     form = await request.post()
     clerk_id, name, pin = (str(form.get(k, "")).strip() for k in ("id", "name", "pin"))
     errors = clerk_errors(clerk_id, name, pin)
     if errors:
         ctx = await _staff_context(request)
-        return _console(request).render(
+        return console_of(request).render(
             request, "staff.html", 422, errors=errors, form={"id": clerk_id, "name": name}, **ctx
         )
     digest = await asyncio.get_running_loop().run_in_executor(None, pin_hash, pin)
     await svc.db(svc.store.set_clerk, clerk_id, name, digest)
-    await _audit(request, "clerk_saved", clerk_id, name=name)
+    await audit(request, "clerk_saved", clerk_id, name=name)
     raise _done(PREFIX + "/staff", "clerk_saved")
 
 
 @routes.post(PREFIX + "/staff/{id}/{action:disable|enable|remove|pin}")
 async def change_clerk(request: web.Request) -> web.StreamResponse:
-    _require(request, "staff")
-    svc = _svc(request)
+    require(request, "staff")
+    svc = service_of(request)
     clerk_id, action = request.match_info["id"], request.match_info["action"]
     known = {r["id"]: r for r in await svc.read(svc.reads.clerk_rows)}
     if clerk_id not in known:
@@ -463,7 +466,7 @@ async def change_clerk(request: web.Request) -> web.StreamResponse:
         errors = clerk_errors(clerk_id, known[clerk_id]["name"], pin)
         if errors:
             ctx = await _staff_context(request)
-            return _console(request).render(
+            return console_of(request).render(
                 request, "staff.html", 422, errors={"reset": errors["pin"]}, form={}, **ctx
             )
         digest = await asyncio.get_running_loop().run_in_executor(None, pin_hash, pin)
@@ -472,26 +475,28 @@ async def change_clerk(request: web.Request) -> web.StreamResponse:
         await svc.db(svc.store.remove_clerk, clerk_id)
     else:
         await svc.db(svc.store.set_clerk_disabled, clerk_id, action == "disable")
-    await _audit(request, f"clerk_{action}", clerk_id)
+    await audit(request, f"clerk_{action}", clerk_id)
     signed_out = action == "enable" or await sign_out_clerk(svc, clerk_id)
     key = {"disable": "clerk_disabled", "enable": "clerk_enabled", "remove": "clerk_removed"}
-    raise _done(PREFIX + "/staff", key.get(action, "pin_reset") if signed_out else "busy")
+    if signed_out:
+        raise _done(PREFIX + "/staff", key.get(action, "pin_reset"))
+    raise _done(PREFIX + "/staff", "pin_reset_busy" if action == "pin" else "busy")
 
 
 async def watch_clerks(svc: HallService) -> None:
-    """Clerks disabled or removed elsewhere (`hallq-server clerk`, a PIN reset while serving)
-    are signed out as soon as their window has no citizen at it."""
+    """Clerks disabled or removed (by `hallq-server clerk`, or in the console while serving a
+    citizen) are signed out as soon as their window has no citizen at it."""
     while True:
         await asyncio.sleep(1.0)
         try:
-            for w in list(svc.hall.windows.values()):
-                if (
-                    w.clerk
-                    and w.current is None
-                    and await svc.read(svc.reads.clerk, w.clerk) is None
-                ):
+            signed_in = [w for w in svc.hall.windows.values() if w.clerk]
+            if not signed_in:
+                continue
+            allowed = {r["id"] for r in await svc.read(svc.reads.clerk_rows) if not r["disabled"]}
+            for w in signed_in:
+                if w.clerk not in allowed and w.current is None:
                     log.info(
-                        "clerk %s is no longer allowed: signed out of window %s", w.clerk, w.id
+                        "clerk %s may no longer sign in: signed out of window %s", w.clerk, w.id
                     )
                     await _sign_out(svc, w.id)
         except HallError as e:
@@ -523,31 +528,31 @@ def _devices(svc: HallService, rows: dict[str, Any]) -> list[dict[str, Any]]:
 
 @routes.get(PREFIX + "/devices")
 async def devices_page(request: web.Request) -> web.Response:
-    _require(request, "read")
-    svc = _svc(request)
+    require(request, "read")
+    svc = service_of(request)
     devices = _devices(svc, await svc.read(svc.reads.device_rows))
-    return _console(request).render(request, "devices.html", devices=devices, token=None)
+    return console_of(request).render(request, "devices.html", devices=devices, token=None)
 
 
 @routes.post(PREFIX + "/devices/{id}/{action:revoke|token}")
 async def change_device(request: web.Request) -> web.StreamResponse:
-    _require(request, "devices")
-    svc = _svc(request)
+    require(request, "devices")
+    svc = service_of(request)
     device = svc.settings.device(request.match_info["id"])
     if device is None:
         raise web.HTTPNotFound(text="没有该设备 · No such device")
     if request.match_info["action"] == "revoke":
         await svc.db(svc.store.revoke_token, device.id)
         await svc.reload_tokens()
-        await _audit(request, "token_revoked", device.id)
+        await audit(request, "token_revoked", device.id)
         raise _done(PREFIX + "/devices", "revoked")
     # A new token replaces the old one (which stops working at once) and is shown only now.
     token = new_token()
     await svc.db(svc.store.set_token, device.id, token_hash(token))
     await svc.reload_tokens()
-    await _audit(request, "token_issued", device.id)
+    await audit(request, "token_issued", device.id)
     devices = _devices(svc, await svc.read(svc.reads.device_rows))
-    response = _console(request).render(
+    response = console_of(request).render(
         request, "devices.html", devices=devices, token={"device": device.id, "token": token}
     )
     response.headers["Cache-Control"] = "no-store"
@@ -563,7 +568,7 @@ def _date(text: str | None, default: dt.date) -> dt.date:
 
 
 async def _report(request: web.Request) -> reports.Report:
-    svc = _svc(request)
+    svc = service_of(request)
     today = svc.now().date()
     until = _date(request.query.get("until"), today)
     since = _date(request.query.get("since"), until - dt.timedelta(days=6))
@@ -585,15 +590,19 @@ async def report_of(svc: HallService, since: dt.date, until: dt.date) -> reports
     return report
 
 
-async def sum_closed_days(svc: HallService, days: int = 400) -> None:
-    """After start and each night: sum the closed days of the past year one day at a time, so
-    no manager waits for a long range and pages keep answering meanwhile."""
+async def sum_closed_days(svc: HallService, days: int = 400, chunk: int = 31) -> None:
+    """After start and each night: sum the closed days of the past year (from the first ticket
+    on), a month per read, so no manager waits for a long range and pages keep answering."""
+    await asyncio.sleep(5.0)  # let the terminals' first burst after a start go first
     while True:
         today = svc.now().date()
         try:
-            for back in range(days, 0, -1):
-                day = today - dt.timedelta(days=back)
-                await report_of(svc, day, day)
+            first = await svc.read(reports.first_day, svc.reads.conn)
+            day = max(today - dt.timedelta(days=days), first or today)
+            while day < today:
+                last = min(day + dt.timedelta(days=chunk - 1), today - dt.timedelta(days=1))
+                await report_of(svc, day, last)
+                day = last + dt.timedelta(days=1)
         except HallError as e:
             log.warning("summing past days failed: %s", e)
         while svc.now().date() == today:
@@ -602,9 +611,9 @@ async def sum_closed_days(svc: HallService, days: int = 400) -> None:
 
 @routes.get(PREFIX + "/reports")
 async def reports_page(request: web.Request) -> web.Response:
-    _require(request, "read")
+    require(request, "read")
     report = await _report(request)
-    settings = _svc(request).settings
+    settings = service_of(request).settings
 
     def service_name(row: dict[str, Any]) -> str:
         s = settings.service(row["service"])
@@ -614,7 +623,7 @@ async def reports_page(request: web.Request) -> web.Response:
         w = settings.window(row["window"])
         return w.name if w else str(row["window"])
 
-    return _console(request).render(
+    return console_of(request).render(
         request,
         "reports.html",
         r=report,
@@ -628,10 +637,10 @@ async def reports_page(request: web.Request) -> web.Response:
 
 @routes.get(PREFIX + "/reports.{kind:csv|xlsx}")
 async def report_export(request: web.Request) -> web.Response:
-    _require(request, "read")
+    require(request, "read")
     report = await _report(request)
     name = f"hallq-{report.since.isoformat()}-{report.until.isoformat()}"
-    await _audit(request, "report_exported", name, kind=request.match_info["kind"])
+    await audit(request, "report_exported", name, kind=request.match_info["kind"])
     if request.match_info["kind"] == "csv":
         return web.Response(
             body=reports.to_csv(report).encode(),
@@ -650,8 +659,8 @@ async def report_export(request: web.Request) -> web.Response:
 # ----- 好差评 Follow-up --------------------------------------------------------------------------
 @routes.get(PREFIX + "/cases")
 async def cases_page(request: web.Request) -> web.Response:
-    _require(request, "read")
-    svc = _svc(request)
+    require(request, "read")
+    svc = service_of(request)
     today = svc.now().date()
     show = request.query.get("show", "open")
     since = _date(request.query.get("since"), today - dt.timedelta(days=90))
@@ -662,15 +671,15 @@ async def cases_page(request: web.Request) -> web.Response:
         c["overdue"] = not c["closed_at"] and is_overdue(dt.date.fromisoformat(c["day"]), today)
     if show == "overdue":
         cases = [c for c in cases if c["overdue"]]
-    return _console(request).render(
+    return console_of(request).render(
         request, "cases.html", cases=cases, show=show, days=FOLLOW_UP_WORKING_DAYS
     )
 
 
 @routes.get(PREFIX + "/cases/{ticket}")
 async def case_page(request: web.Request) -> web.Response:
-    _require(request, "read")
-    svc = _svc(request)
+    require(request, "read")
+    svc = service_of(request)
     case = await svc.read(records.bad_review, svc.reads.conn, request.match_info["ticket"])
     if case is None:
         raise web.HTTPNotFound(text="没有该差评 · No such bad review")
@@ -678,15 +687,15 @@ async def case_page(request: web.Request) -> web.Response:
     case["overdue"] = not case["closed_at"] and is_overdue(
         dt.date.fromisoformat(case["day"]), svc.now().date()
     )
-    return _console(request).render(
+    return console_of(request).render(
         request, "case.html", case=case, managers=[m["name"] for m in managers], error=""
     )
 
 
 @routes.post(PREFIX + "/cases/{ticket}")
 async def follow_up(request: web.Request) -> web.StreamResponse:
-    _require(request, "follow_up")
-    svc = _svc(request)
+    require(request, "follow_up")
+    svc = service_of(request)
     ticket = request.match_info["ticket"]
     case = await svc.read(records.bad_review, svc.reads.conn, ticket)
     if case is None:
@@ -699,7 +708,7 @@ async def follow_up(request: web.Request) -> web.StreamResponse:
     close = form.get("close") == "1"
     if close and not note and not case["notes"]:
         managers = await svc.read(records.managers, svc.reads.conn)
-        return _console(request).render(
+        return console_of(request).render(
             request,
             "case.html",
             422,
@@ -714,7 +723,7 @@ async def follow_up(request: web.Request) -> web.StreamResponse:
             svc.store.conn, ticket, me, now, assignee=assignee, note=note, close=close
         )
     )
-    await _audit(
+    await audit(
         request, "case_closed" if close else "case_noted", case["number"], assignee=assignee or ""
     )
     raise _done(f"{PREFIX}/cases/{ticket}", "case_closed" if close else "case_saved")
@@ -749,9 +758,9 @@ def _bookings_of(svc: HallService, day: dt.date) -> list[dict[str, Any]]:
 async def _bookings_page(
     request: web.Request, status: int = 200, lines: list[Line] | None = None, error: str = ""
 ) -> web.Response:
-    svc = _svc(request)
+    svc = service_of(request)
     day = _date(request.query.get("day"), svc.now().date())
-    return _console(request).render(
+    return console_of(request).render(
         request,
         "appointments.html",
         status,
@@ -769,14 +778,14 @@ async def _add_booking(svc: HallService, booking: Appointment) -> None:
 
 @routes.get(PREFIX + "/appointments")
 async def appointments_page(request: web.Request) -> web.Response:
-    _require(request, "read")
+    require(request, "read")
     return await _bookings_page(request)
 
 
 @routes.post(PREFIX + "/appointments")
 async def import_appointments(request: web.Request) -> web.Response:
-    _require(request, "appointments")
-    svc = _svc(request)
+    require(request, "appointments")
+    svc = service_of(request)
     upload = (await request.post()).get("file")
     if not isinstance(upload, web.FileField):
         return await _bookings_page(request, 422, error="请选择 CSV 文件 · Choose a CSV file")
@@ -794,7 +803,7 @@ async def import_appointments(request: web.Request) -> web.Response:
             line.appointment = None
             line.error = f"{BOOKING_REFUSALS.get(e.code, e.code)} · {e.message}"
     kept = sum(1 for line in lines if line.appointment)
-    await _audit(
+    await audit(
         request, "appointments_imported", upload.filename, kept=kept, refused=len(lines) - kept
     )
     return await _bookings_page(request, lines=lines)
@@ -803,8 +812,8 @@ async def import_appointments(request: web.Request) -> web.Response:
 # ----- 审计 Audit -------------------------------------------------------------------------------
 @routes.get(PREFIX + "/audit")
 async def audit_page(request: web.Request) -> web.Response:
-    _require(request, "read")
-    svc = _svc(request)
+    require(request, "read")
+    svc = service_of(request)
     q = request.query
     since, until = q.get("since", ""), q.get("until", "")
     filters = {
@@ -822,7 +831,7 @@ async def audit_page(request: web.Request) -> web.Response:
             until=filters["until"],
         )
     )
-    return _console(request).render(
+    return console_of(request).render(
         request, "audit.html", rows=rows, q={**filters, "since": since, "until": until}
     )
 
@@ -830,18 +839,18 @@ async def audit_page(request: web.Request) -> web.Response:
 # ----- 账号 Accounts ------------------------------------------------------------------------------
 @routes.get(PREFIX + "/accounts")
 async def accounts_page(request: web.Request) -> web.Response:
-    _require(request, "accounts")
-    svc = _svc(request)
+    require(request, "accounts")
+    svc = service_of(request)
     rows = await svc.read(records.managers, svc.reads.conn)
-    return _console(request).render(
+    return console_of(request).render(
         request, "accounts.html", managers=rows, error="", now_iso=svc.now().isoformat()
     )
 
 
 @routes.post(PREFIX + "/accounts")
 async def save_account(request: web.Request) -> web.StreamResponse:
-    _require(request, "accounts")
-    svc = _svc(request)
+    require(request, "accounts")
+    svc = service_of(request)
     form = await request.post()
     name = str(form.get("username", "")).strip()
     role = str(form.get("role", ""))
@@ -850,7 +859,7 @@ async def save_account(request: web.Request) -> web.StreamResponse:
         accounts.check_new(name, role, password)
     except accounts.AccountError as e:
         rows = await svc.read(records.managers, svc.reads.conn)
-        return _console(request).render(
+        return console_of(request).render(
             request,
             "accounts.html",
             422,
@@ -862,20 +871,20 @@ async def save_account(request: web.Request) -> web.StreamResponse:
         None, accounts.password_hash, password
     )
     await svc.db(records.save_manager, svc.store.conn, name, role, digest, svc.now())
-    await _audit(request, "account_saved", name, role=role)
+    await audit(request, "account_saved", name, role=role)
     raise _done(PREFIX + "/accounts", "account_saved")
 
 
 @routes.post(PREFIX + "/accounts/{name}/remove")
 async def remove_account(request: web.Request) -> web.StreamResponse:
-    me = _require(request, "accounts")
-    svc = _svc(request)
+    me = require(request, "accounts")
+    svc = service_of(request)
     name = request.match_info["name"]
     if name == me["name"]:
         raise web.HTTPConflict(text="不能删除自己的账号 · You cannot remove your own account")
     if not await svc.db(records.remove_manager, svc.store.conn, name):
         raise web.HTTPNotFound(text="没有该账号 · No such account")
-    await _audit(request, "account_removed", name)
+    await audit(request, "account_removed", name)
     raise _done(PREFIX + "/accounts", "account_removed")
 
 
@@ -885,13 +894,25 @@ async def bare(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound(PREFIX + "/")
 
 
-def make_console(service: HallService) -> web.Application:
-    """The console as its own aiohttp app; the hall service is started by the API app."""
+def make_console(
+    service: HallService,
+    *,
+    pages: Iterable[web.AbstractRouteDef] = (),
+    nav: Iterable[tuple[str, str, str]] = (),
+    template_dirs: tuple[Path, ...] = (),
+) -> web.Application:
+    """The console as its own aiohttp app; the hall service is started by the API app.
+
+    Other consoles' pages (the planner's, the city's) come in as `pages` (their routes, using
+    `require`, `service_of`, `console_of` and `audit`), `nav` entries and template folders
+    whose templates extend "base.html"."""
     app = web.Application(middlewares=[sessions], client_max_size=4 * 1024 * 1024)
-    console = Console(service)
+    console = Console(service, template_dirs)
+    console.nav.extend(nav)
     app[SERVICE] = service
     app[CONSOLE] = console
     app.add_routes(routes)
+    app.add_routes(pages)
     app.router.add_static(PREFIX + "/static/fonts", FONTS, append_version=False)
     app.router.add_static(PREFIX + "/static", HERE / "static", append_version=False)
 

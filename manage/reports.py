@@ -157,6 +157,12 @@ def day_part(
     }
 
 
+def first_day(conn: sqlite3.Connection) -> dt.date | None:
+    """The day of the hall's first ticket."""
+    row = conn.execute("SELECT MIN(day) FROM tickets").fetchone()
+    return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+
 def kept_parts(
     conn: sqlite3.Connection, since: dt.date, until: dt.date, min_score: int
 ) -> dict[str, dict[str, Any]]:
