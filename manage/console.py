@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
@@ -338,7 +339,11 @@ async def live_stream(request: web.Request) -> web.StreamResponse:
                     await response.write(b": keep-alive\n\n")
                 continue
             seq, body = get.result()
-            kind = body.split('"type":"', 1)[1].split('"', 1)[0]
+            while not sub.queue.empty():  # a burst is one refresh for the page
+                seq, body = sub.queue.get_nowait()
+            if sub.overflowed.is_set():
+                break  # far behind: the browser reconnects and refreshes on "hello"
+            kind = json.loads(body)["type"]
             await response.write(f"id: {seq}\nevent: hall\ndata: {kind}\n\n".encode())
     except (ConnectionResetError, asyncio.CancelledError):
         pass
