@@ -19,9 +19,8 @@ import jinja2
 from aiohttp import web
 
 from hallserver.domain.errors import HallError
-from hallserver.domain.stats import day_stats
 from hallserver.domain.tickets import Appointment
-from hallserver.protocol import EVALUATION_REASONS
+from hallserver.protocol import EVALUATION_REASONS, day_figures
 from hallserver.security import new_token, pin_hash, token_hash
 from hallserver.service import HallService, Subscriber
 
@@ -274,9 +273,9 @@ async def _live(request: web.Request) -> dict[str, Any]:
     today = now.date()
 
     # Today's tickets are in the hall's memory: the figures need no database read.
-    totals = day_stats(
+    totals = day_figures(
         [vars(t) for t in hall.tickets.values() if t.day == today],
-        min_score=svc.settings.policy.satisfied_min_score,
+        svc.settings.policy.satisfied_min_score,
     )
     alerts = await svc.read(
         lambda: records.alerts_since(svc.reads.conn, records.day_seq(svc.reads.conn))

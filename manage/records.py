@@ -10,6 +10,8 @@ import json
 import sqlite3
 from typing import Any
 
+from hallserver.protocol import BAD_REVIEW_MAX_SCORE
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS managers (
     name TEXT PRIMARY KEY,
@@ -34,7 +36,7 @@ CREATE TABLE IF NOT EXISTS audit (
     manager TEXT NOT NULL,
     action TEXT NOT NULL,
     subject TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT '{}'
+    detail TEXT NOT NULL DEFAULT '{{}}'
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
 CREATE TABLE IF NOT EXISTS alert_acks (
@@ -69,7 +71,7 @@ CREATE INDEX IF NOT EXISTS tickets_report ON tickets(
     day, window, called_at, service, status, wait_s, service_s, score, issued_at
 );
 -- 差评 (★1–2) by day for the follow-up list.
-CREATE INDEX IF NOT EXISTS tickets_bad ON tickets(day) WHERE score <= 2;
+CREATE INDEX IF NOT EXISTS tickets_bad ON tickets(day) WHERE score <= {bad};
 -- Clerk sessions (window.opened / window.closed) by time for per-clerk figures.
 CREATE INDEX IF NOT EXISTS events_type_at ON events(type, at);
 """
@@ -77,7 +79,7 @@ CREATE INDEX IF NOT EXISTS events_type_at ON events(type, at);
 
 def create(conn: sqlite3.Connection) -> None:
     """Add the console's tables and indexes (idempotent; run once at start on the writer)."""
-    conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+    conn.executescript("BEGIN IMMEDIATE;" + SCHEMA.format(bad=BAD_REVIEW_MAX_SCORE) + "COMMIT;")
 
 
 # ----- managers ---------------------------------------------------------------------------------
@@ -275,7 +277,7 @@ def bad_reviews(
         "SELECT t.id, t.day, t.number, t.service, t.window, t.score, t.reasons, t.comment, "
         "t.finished_at, c.assignee, c.closed_at, c.closed_by FROM tickets t "
         "LEFT JOIN cases c ON c.ticket = t.id "
-        "WHERE t.score <= 2 AND t.day BETWEEN ? AND ? "
+        f"WHERE t.score <= {BAD_REVIEW_MAX_SCORE} AND t.day BETWEEN ? AND ? "
         + ("AND c.closed_at IS NULL " if open_only else "")
         + "ORDER BY t.day DESC, t.finished_at DESC LIMIT ?",
         (since.isoformat(), until.isoformat(), limit),
@@ -287,7 +289,8 @@ def bad_review(conn: sqlite3.Connection, ticket: str) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT t.id, t.day, t.number, t.service, t.window, t.score, t.reasons, t.comment, "
         "t.finished_at, c.assignee, c.closed_at, c.closed_by FROM tickets t "
-        "LEFT JOIN cases c ON c.ticket = t.id WHERE t.id = ? AND t.score <= 2",
+        "LEFT JOIN cases c ON c.ticket = t.id "
+        f"WHERE t.id = ? AND t.score <= {BAD_REVIEW_MAX_SCORE}",
         (ticket,),
     ).fetchone()
     if row is None:

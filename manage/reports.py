@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hallserver.protocol import BAD_REVIEW_MAX_SCORE
+
 # Upper bounds (minutes) of the wait and handling distributions' buckets; the last is open.
 BUCKETS_MIN = (5, 10, 15, 20, 30, 45, 60)
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -54,7 +56,7 @@ def _sums_sql(min_score: int) -> str:
     return (
         "COUNT(*), SUM(status = 'done'), SUM(status = 'no_show'), SUM(wait_s), COUNT(wait_s), "
         "SUM(CASE WHEN status = 'done' THEN service_s END), COUNT(score), "
-        f"SUM(score >= {int(min_score)}), SUM(score <= 2)"
+        f"SUM(score >= {int(min_score)}), SUM(score <= {BAD_REVIEW_MAX_SCORE})"
     )
 
 
