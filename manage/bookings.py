@@ -9,11 +9,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from hallserver.domain.tickets import Appointment
-from identity import id_number_is_valid, mask_name
+from hallserver.domain.hall import AppointmentRequest
 
 COLUMNS = ("code", "service", "slot_start", "slot_end", "id_number", "name")
 REQUIRED = COLUMNS[:4]
@@ -25,7 +23,7 @@ class Line:
 
     number: int
     code: str
-    appointment: Appointment | None = None
+    appointment: AppointmentRequest | None = None
     error: str = ""
 
 
@@ -41,9 +39,7 @@ def _time(text: str, tz: dt.tzinfo) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
-def read_bookings(
-    data: bytes, tz: dt.tzinfo, hash_id: Callable[[str], str], limit: int = 20_000
-) -> list[Line]:
+def read_bookings(data: bytes, tz: dt.tzinfo, limit: int = 20_000) -> list[Line]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -60,11 +56,11 @@ def read_bookings(
         if i - 1 > limit:
             raise BookingFileError(f"至多 {limit} 行 · At most {limit} lines")
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
-        lines.append(_line(i, row, tz, hash_id))
+        lines.append(_line(i, row, tz))
     return lines
 
 
-def _line(number: int, row: dict[str, str], tz: dt.tzinfo, hash_id: Callable[[str], str]) -> Line:
+def _line(number: int, row: dict[str, str], tz: dt.tzinfo) -> Line:
     code = row.get("code", "")
     line = Line(number, code)
     empty = [c for c in REQUIRED if not row.get(c)]
@@ -75,20 +71,15 @@ def _line(number: int, row: dict[str, str], tz: dt.tzinfo, hash_id: Callable[[st
     if start is None or end is None:
         line.error = "时间格式应为 YYYY-MM-DD HH:MM · Times must be YYYY-MM-DD HH:MM"
         return line
-    id_number = row.get("id_number", "").upper()
-    if id_number and not id_number_is_valid(id_number):
-        line.error = "身份证号码校验不通过 · The ID number fails the GB 11643 check"
-        return line
     if len(code) > 64:
         line.error = "预约码至多 64 个字符 · The code is longer than 64 characters"
         return line
-    name = row.get("name", "")
-    line.appointment = Appointment(
+    line.appointment = AppointmentRequest(
         code=code,
         service=row["service"],
         slot_start=start,
         slot_end=end,
-        id_hash=hash_id(id_number) if id_number else None,
-        holder=mask_name(name) if name else "",
+        id_number=row.get("id_number") or None,
+        name=row.get("name", ""),
     )
     return line

@@ -18,8 +18,9 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from hallserver.domain import views
 from hallserver.domain.errors import HallError
-from hallserver.domain.tickets import Appointment
+from hallserver.domain.hall import AppointmentRequest
 from hallserver.protocol import EVALUATION_REASONS, day_figures
 from hallserver.security import new_token, pin_hash, token_hash
 from hallserver.service import HallService, Subscriber
@@ -280,7 +281,7 @@ async def _live(request: web.Request) -> dict[str, Any]:
     alerts = await svc.read(
         lambda: records.alerts_since(svc.reads.conn, records.day_seq(svc.reads.conn))
     )
-    windows = [hall.window_view(w, now) for w in hall.windows.values()]
+    windows = [views.window_view(hall, w, now) for w in hall.windows.values()]
     for w in windows:
         t = hall.tickets.get(hall.windows[str(w["id"])].current or "")
         called = t.called_at if t else None
@@ -291,7 +292,7 @@ async def _live(request: web.Request) -> dict[str, Any]:
     services = {s.code: s for s in svc.settings.services}
     return {
         "windows": windows,
-        "queues": hall.queue_view(now),
+        "queues": views.queues_view(hall, now),
         "services": services,
         "alerts": alerts,
         "totals": totals,
@@ -736,6 +737,7 @@ async def follow_up(request: web.Request) -> web.StreamResponse:
 # ----- 预约 Appointments ------------------------------------------------------------------------
 BOOKING_REFUSALS = {
     "duplicate_code": "预约码已存在",
+    "invalid_id_number": "身份证号码校验不通过",
     "unknown_service": "没有该业务",
     "invalid_slot": "结束时间须晚于开始时间",
 }
@@ -775,7 +777,7 @@ async def _bookings_page(
     )
 
 
-async def _add_booking(svc: HallService, booking: Appointment) -> None:
+async def _add_booking(svc: HallService, booking: AppointmentRequest) -> None:
     now = svc.now()
     await svc.run(lambda: svc.hall.add_appointment(booking, now))
 
@@ -794,7 +796,7 @@ async def import_appointments(request: web.Request) -> web.Response:
     if not isinstance(upload, web.FileField):
         return await _bookings_page(request, 422, error="请选择 CSV 文件 · Choose a CSV file")
     try:
-        lines = read_bookings(upload.file.read(), svc.tz, svc.hall._hash_id)
+        lines = read_bookings(upload.file.read(), svc.tz)
     except BookingFileError as e:
         return await _bookings_page(request, 422, error=str(e))
     for line in lines:
