@@ -19,7 +19,7 @@ from .domain.settings import Device
 from .domain.tickets import Ticket
 from .domain.views import appointment_view, hall_view, queues_view, ticket_view, window_view
 from .openapi import openapi
-from .protocol import API_PREFIX, WS_CLOSE_TOO_SLOW
+from .protocol import API_PREFIX, WS_CLOSE_REVOKED, WS_CLOSE_TOO_SLOW
 from .security import token_hash
 from .service import HallService, Subscriber
 
@@ -33,6 +33,7 @@ PLAIN_TEXT = re.compile(r"[^<>\x00-\x1f\x7f]*")
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
 SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets", set)
 BODY_TIMEOUT: web.AppKey[float] = web.AppKey("body_timeout", float)
+TOKEN_KEY: web.RequestKey[str] = web.RequestKey("hallq.token", str)  # the caller's token hash
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -125,9 +126,11 @@ async def _auth(request: web.Request, *roles: str, window: str | None = None) ->
         token = request.query.get("token", "")  # browsers cannot set headers on a WebSocket
     if not token:
         raise Unauthorized("missing bearer token")
-    device = await _service(request).device_for(token_hash(token))
+    digest = token_hash(token)
+    device = await _service(request).device_for(digest)
     if device is None:
         raise Unauthorized("unknown or revoked token")
+    request[TOKEN_KEY] = digest
     if roles and device.role not in roles:
         raise Forbidden(f"a {device.role} may not do this")
     if window is not None and device.role == "caller" and device.window != window:
@@ -511,7 +514,7 @@ async def stats(request: web.Request) -> web.Response:
 @routes.get(P + "/events")
 async def events(request: web.Request) -> web.StreamResponse:
     svc = _service(request)
-    await _auth(request)
+    device = await _auth(request)
     text = request.query.get("since")
     try:
         since = int(text) if text is not None else None
@@ -527,7 +530,11 @@ async def events(request: web.Request) -> web.StreamResponse:
     if sock is not None:  # a reader that stalls holds 64 KiB of the kernel, not megabytes
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_KERNEL_BUFFER)
     request.app[SOCKETS].add(ws)
-    sub = Subscriber()
+    sub = Subscriber(
+        token=request[TOKEN_KEY],
+        device=device.id,
+        close=lambda: ws.close(code=WS_CLOSE_REVOKED, message=b"token revoked"),
+    )
     svc.subscribers.add(sub)
     upto = svc.committed_seq
     sender = asyncio.create_task(_send(svc, ws, sub, upto if since is None else since, upto))

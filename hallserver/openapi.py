@@ -315,7 +315,8 @@ _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
         "/events",
         "get",
         "any token",
-        "WebSocket: replay events with seq > since, then live",
+        "WebSocket: replay events with seq > since, then live; closed with code 4000 when the "
+        "client lags too far behind, 4001 when its token is revoked",
         101,
         [400, 401],
     ),

@@ -12,7 +12,7 @@ import sqlite3
 import time
 import zoneinfo
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -58,6 +58,9 @@ class Subscriber:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     overflowed: bool = False
     on_overflow: Callable[[], object] = lambda: None
+    token: str = ""  # the hash of the device token it connected with
+    device: str = ""  # the device id that token belonged to
+    close: Callable[[], Awaitable[object]] | None = None  # ends the connection (token revoked)
 
     def push(self, seq: int, body: str) -> None:
         if self.overflowed:
@@ -265,6 +268,7 @@ class HallService:
             await asyncio.sleep(1.0)
             try:
                 await self.run(lambda: self.hall.tick(self.now()))
+                await self.close_revoked()
                 if time.monotonic() - last_purge > 3600:
                     last_purge = time.monotonic()
                     keep = dt.timedelta(days=self.settings.policy.photo_retention_days)
@@ -277,6 +281,28 @@ class HallService:
                 log.exception("periodic check failed")
 
     # ----- devices -----------------------------------------------------------------------------
+    async def close_revoked(self) -> None:
+        """Connections made with a token that is no longer valid end at once.
+
+        Called after a revocation in the console, and every second for one made by the
+        `hallq-server token` command in another process.
+        """
+        if not any(s.token for s in self.subscribers):
+            return
+        valid = await asyncio.get_running_loop().run_in_executor(
+            self._token_thread, self._tokens.token_hashes
+        )
+        gone = [s for s in self.subscribers if s.token and s.token not in valid]
+        for sub in gone:
+            self.subscribers.discard(sub)
+            log.info("device %s: token revoked, its event stream closed", sub.device)
+            if sub.close is not None:
+                await sub.close()
+
+    def online_devices(self) -> set[str]:
+        """Devices with an event stream open now."""
+        return {s.device for s in self.subscribers if s.device}
+
     async def device_for(self, digest: str) -> Device | None:
         device_id = await asyncio.get_running_loop().run_in_executor(
             self._token_thread, self._tokens.device_of_token, digest

@@ -273,6 +273,8 @@ class Store:
                 db.table("devices").create_index(["token_hash"], unique=True)
             if "clerks" not in db.table_names():
                 db.table("clerks").create({"id": str, "name": str, "pin_hash": str}, pk="id")
+            if "disabled" not in db.table("clerks").columns_dict:
+                db.table("clerks").add_column("disabled", int, not_null_default=0)
             if "pin_attempts" not in db.table_names():
                 db.table("pin_attempts").create({"window": str, "at": float})
             if "photos" not in db.table_names():
@@ -502,12 +504,51 @@ class Store:
     def device_rows(self) -> dict[str, sqlite3.Row]:
         return {r["id"]: r for r in self.conn.execute("SELECT * FROM devices")}
 
-    def set_clerk(self, clerk: str, name: str, digest: str) -> None:
+    def token_hashes(self) -> set[str]:
+        """Every token valid now (the hashes), to end connections made with a revoked one."""
+        rows = self.conn.execute("SELECT token_hash FROM devices WHERE token_hash IS NOT NULL")
+        return {r[0] for r in rows}
+
+    def revoke_token(self, device: str) -> bool:
+        """Take a device's token away; False when it had none."""
         with self.transaction() as c:
-            c.execute("INSERT OR REPLACE INTO clerks VALUES (?, ?, ?)", (clerk, name, digest))
+            return (
+                c.execute(
+                    "UPDATE devices SET token_hash = NULL WHERE id = ? AND token_hash IS NOT NULL",
+                    (device,),
+                ).rowcount
+                > 0
+            )
+
+    def set_clerk(self, clerk: str, name: str, digest: str) -> None:
+        """Create or update a clerk (an update with a new PIN also enables a disabled clerk)."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO clerks (id, name, pin_hash, disabled) VALUES (?, ?, ?, 0)",
+                (clerk, name, digest),
+            )
 
     def clerk(self, clerk: str) -> sqlite3.Row | None:
-        return self.conn.execute("SELECT * FROM clerks WHERE id = ?", (clerk,)).fetchone()
+        """A clerk who may sign in: disabled and removed clerks are not found."""
+        return self.conn.execute(
+            "SELECT * FROM clerks WHERE id = ? AND NOT disabled", (clerk,)
+        ).fetchone()
+
+    def clerk_rows(self) -> list[sqlite3.Row]:
+        return list(self.conn.execute("SELECT id, name, disabled FROM clerks ORDER BY id"))
+
+    def set_clerk_disabled(self, clerk: str, disabled: bool) -> bool:
+        with self.transaction() as c:
+            return (
+                c.execute(
+                    "UPDATE clerks SET disabled = ? WHERE id = ?", (int(disabled), clerk)
+                ).rowcount
+                > 0
+            )
+
+    def remove_clerk(self, clerk: str) -> bool:
+        with self.transaction() as c:
+            return c.execute("DELETE FROM clerks WHERE id = ?", (clerk,)).rowcount > 0
 
     # ----- sign-in attempts (hallserver.signin) -----------------------------------------------
     def add_pin_attempt(self, window: str, at: float) -> None:

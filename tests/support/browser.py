@@ -15,7 +15,10 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is open, its event loop stays
+# registered as the running loop of the main thread, and later tests that use blocking asyncio
+# libraries (zeroconf's sync API) then misbehave; ending it with the module frees the thread.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

@@ -84,6 +84,8 @@ class HallServerProcess:
             "127.0.0.1",
             "--port",
             str(port or self.port),
+            "--manage-port",
+            "0",  # the console on a free port, also when a restart reuses the API's port
             "--no-zeroconf",
             "--ignore-hours",
             *([] if self.tls else ["--no-tls"]),
