@@ -23,6 +23,7 @@ from .domain.stats import day_stats
 from .security import IdHasher, new_token, pin_hash, token_hash
 from .service import HallService
 from .store import Store, StoreError
+from .uplink import CityUplink
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("hallq.server")
@@ -38,6 +39,12 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0–65535)")
     return int(text)
+
+
+def _city_url(text: str) -> str:
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a postgresql://… URL")
+    return text
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -58,6 +65,12 @@ def _serve_parser() -> argparse.ArgumentParser:
         "--ignore-hours",
         action="store_true",
         help="issue tickets outside opening hours (demos, tests, 延时服务)",
+    )
+    p.add_argument(
+        "--city",
+        metavar="URL",
+        type=_city_url,
+        help="feed the city's PostgreSQL (postgresql://…; overrides [city] url of the config)",
     )
     p.add_argument(
         "--synchronous",
@@ -228,7 +241,13 @@ async def _run(service: HallService, args: argparse.Namespace) -> int:
         )
         advert = Advert(service.settings, port, interfaces)
         advertising = asyncio.create_task(advert.start())
+    city_url = args.city or service.settings.city_url
+    uplink = CityUplink(service, city_url, Path(args.db)) if city_url else None
+    if uplink is not None:
+        await uplink.start()
     await stop.wait()
+    if uplink is not None:
+        await uplink.stop()
     if advert is not None:
         advertising.cancel()
         await asyncio.gather(advertising, return_exceptions=True)

@@ -262,6 +262,8 @@ class Hall:
             "target_window": t.target_window if t.status is Status.WAITING else None,
             "checkins": t.checkins,
             "score": t.score,
+            "wait_s": t.wait_s,
+            "service_s": t.service_s,
         }
 
     def queue_view(self, now: dt.datetime) -> list[dict[str, object]]:
