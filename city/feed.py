@@ -38,7 +38,7 @@ log = logging.getLogger("hallq.city.feed")
 BATCH = 5000  # events a transaction: big enough for catch-up, small enough to stay brief
 IDLE_S = 0.25  # how often a caught-up feed looks for new events
 BOOKINGS_EVERY_S = 2.0
-RETRY_S = (0.5, 1, 2, 5)  # back-off while the city is unreachable
+RETRY_S = (0.2, 0.5, 1, 2)  # back-off while the city is unreachable
 
 
 class HallLog:
