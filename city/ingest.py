@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import psycopg
 
-from .schema import ensure_partition, months_between
+from .schema import DAY_FIGURES, ensure_partition, months_between
 
 # (seq, type, at, body): a row of the hall's event log, the body exactly as the hall serves it.
 EventRow = tuple[int, str, str, str]
@@ -18,23 +18,39 @@ _STAGING = (
     "(seq bigint, type text, at timestamptz, body jsonb) ON COMMIT DELETE ROWS"
 )
 
-# The latest view of each ticket in the batch, applied only over an older one.
+# The latest view of each ticket in the batch, applied only over an older one; the day figures
+# move by the difference between the rows replaced and the rows written (one statement: the CTEs
+# all see the table as it was before it).
 _TICKETS = """
-INSERT INTO hallq_tickets (hall_id, ticket_id, day, number, service, status, channel, issued_at,
-    called_at, finished_at, window_id, wait_s, handling_s, score, seq)
-SELECT DISTINCT ON (t->>'id') %(hall)s, t->>'id', left(t->>'issued_at', 10)::date, t->>'number',
-    t->>'service', t->>'status', t->>'channel', (t->>'issued_at')::timestamptz,
-    (t->>'called_at')::timestamptz, (t->>'finished_at')::timestamptz, t->>'window',
-    (t->>'wait_s')::integer, coalesce((t->>'service_s')::integer, 0), (t->>'score')::smallint, seq
-FROM (SELECT seq, body->'data'->'ticket' AS t FROM hallq_staging WHERE type LIKE 'ticket.%%') s
-ORDER BY t->>'id', seq DESC
-ON CONFLICT (hall_id, ticket_id) DO UPDATE SET
-    number = excluded.number, service = excluded.service, status = excluded.status,
-    channel = excluded.channel, called_at = excluded.called_at,
-    finished_at = excluded.finished_at, window_id = excluded.window_id, wait_s = excluded.wait_s,
-    handling_s = excluded.handling_s, score = excluded.score, seq = excluded.seq
-WHERE hallq_tickets.seq < excluded.seq
-"""
+WITH latest AS (
+    SELECT DISTINCT ON (t->>'id') t->>'id' AS ticket_id, t, seq
+    FROM (SELECT seq, body->'data'->'ticket' AS t FROM hallq_staging
+          WHERE type LIKE 'ticket.%%') s
+    ORDER BY t->>'id', seq DESC
+), replaced AS (
+    SELECT o.* FROM hallq_tickets o JOIN latest l
+        ON o.hall_id = %(hall)s AND o.ticket_id = l.ticket_id AND o.seq < l.seq
+), written AS (
+    INSERT INTO hallq_tickets (hall_id, ticket_id, day, number, service, status, channel,
+        issued_at, called_at, finished_at, window_id, wait_s, handling_s, score, seq)
+    SELECT %(hall)s, ticket_id, left(t->>'issued_at', 10)::date, t->>'number', t->>'service',
+        t->>'status', t->>'channel', (t->>'issued_at')::timestamptz,
+        (t->>'called_at')::timestamptz, (t->>'finished_at')::timestamptz, t->>'window',
+        (t->>'wait_s')::integer, coalesce((t->>'service_s')::integer, 0),
+        (t->>'score')::smallint, seq
+    FROM latest
+    ON CONFLICT (hall_id, ticket_id) DO UPDATE SET
+        number = excluded.number, service = excluded.service, status = excluded.status,
+        channel = excluded.channel, called_at = excluded.called_at,
+        finished_at = excluded.finished_at, window_id = excluded.window_id,
+        wait_s = excluded.wait_s, handling_s = excluded.handling_s, score = excluded.score,
+        seq = excluded.seq
+    WHERE hallq_tickets.seq < excluded.seq
+    RETURNING *
+)
+""" + DAY_FIGURES.format(
+    rows="SELECT 1 AS sign, * FROM written UNION ALL SELECT -1, * FROM replaced"
+)
 
 
 class Ingest:

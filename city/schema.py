@@ -64,6 +64,28 @@ CREATE TABLE IF NOT EXISTS hallq_tickets (
 CREATE INDEX IF NOT EXISTS hallq_tickets_day ON hallq_tickets (day, hall_id);
 CREATE INDEX IF NOT EXISTS hallq_tickets_hall_day ON hallq_tickets (hall_id, day);
 
+-- Each hall's day per service, summed from hallq_tickets (moved by the same ingest transaction):
+-- what a report over many halls and days reads instead of millions of ticket rows.
+CREATE TABLE IF NOT EXISTS hallq_days (
+    hall_id text NOT NULL,
+    day date NOT NULL,
+    service text NOT NULL,
+    issued integer NOT NULL DEFAULT 0,
+    served integer NOT NULL DEFAULT 0,
+    no_show integer NOT NULL DEFAULT 0,
+    waiting integer NOT NULL DEFAULT 0,
+    waits integer NOT NULL DEFAULT 0,
+    wait_sum bigint NOT NULL DEFAULT 0,
+    handling_sum bigint NOT NULL DEFAULT 0,
+    s1 integer NOT NULL DEFAULT 0,  -- ratings ★1 … ★5 (好差评), counted per level
+    s2 integer NOT NULL DEFAULT 0,
+    s3 integer NOT NULL DEFAULT 0,
+    s4 integer NOT NULL DEFAULT 0,
+    s5 integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (hall_id, day, service)
+);
+CREATE INDEX IF NOT EXISTS hallq_days_day ON hallq_days (day, hall_id);
+
 -- Bookings made at the city, each delivered once to its hall; the ID number is kept only until
 -- the hall has it (the hall stores its own keyed hash), then erased.
 CREATE TABLE IF NOT EXISTS hallq_appointments (
@@ -81,6 +103,29 @@ CREATE TABLE IF NOT EXISTS hallq_appointments (
 );
 CREATE INDEX IF NOT EXISTS hallq_appointments_pending ON hallq_appointments (hall_id)
     WHERE delivered_at IS NULL AND refused IS NULL;
+"""
+
+
+# Ticket rows (with a sign: +1 added, -1 taken away) summed into hallq_days.
+DAY_FIGURES = """
+INSERT INTO hallq_days AS d (hall_id, day, service, issued, served, no_show, waiting, waits,
+    wait_sum, handling_sum, s1, s2, s3, s4, s5)
+SELECT hall_id, day, service, sum(sign), sum(sign * (status = 'done')::int),
+    sum(sign * (status = 'no_show')::int), sum(sign * (status = 'waiting')::int),
+    sum(sign * (wait_s IS NOT NULL)::int), sum(sign * coalesce(wait_s, 0)),
+    sum(sign * CASE WHEN status = 'done' THEN handling_s ELSE 0 END),
+    sum(sign * (coalesce(score, 0) = 1)::int), sum(sign * (coalesce(score, 0) = 2)::int),
+    sum(sign * (coalesce(score, 0) = 3)::int), sum(sign * (coalesce(score, 0) = 4)::int),
+    sum(sign * (coalesce(score, 0) = 5)::int)
+FROM ({rows}) r
+GROUP BY hall_id, day, service
+ON CONFLICT (hall_id, day, service) DO UPDATE SET
+    issued = d.issued + excluded.issued, served = d.served + excluded.served,
+    no_show = d.no_show + excluded.no_show, waiting = d.waiting + excluded.waiting,
+    waits = d.waits + excluded.waits, wait_sum = d.wait_sum + excluded.wait_sum,
+    handling_sum = d.handling_sum + excluded.handling_sum, s1 = d.s1 + excluded.s1,
+    s2 = d.s2 + excluded.s2, s3 = d.s3 + excluded.s3, s4 = d.s4 + excluded.s4,
+    s5 = d.s5 + excluded.s5
 """
 
 
@@ -104,6 +149,13 @@ def init(conn: psycopg.Connection) -> None:
             "INSERT INTO hallq_meta VALUES ('schema', %s) ON CONFLICT (key) DO NOTHING",
             (str(SCHEMA_VERSION),),
         )
+
+
+def rebuild_days(conn: psycopg.Connection) -> None:
+    """hallq_days summed afresh from hallq_tickets (after a restore, or rows loaded in bulk)."""
+    with conn.transaction():
+        conn.execute("TRUNCATE hallq_days")
+        conn.execute(DAY_FIGURES.format(rows="SELECT 1 AS sign, * FROM hallq_tickets"))
 
 
 def _has_meta(conn: psycopg.Connection) -> bool:

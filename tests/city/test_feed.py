@@ -8,7 +8,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from city import reports
 from city.cli import main as city_cli
+from city.schema import rebuild_days
 from hallserver.domain.stats import day_stats
 
 from .citykit import (
@@ -74,6 +76,16 @@ def test_a_day_reaches_the_city_once_and_its_tickets_equal_the_halls_stats(
         assert stats["issued"] == 25 and stats["no_show"] > 0 and stats["evaluations"] > 0
         numbers = query(url, "SELECT number, status FROM hallq_tickets WHERE number = 'B001'")
         assert numbers == [("B001", "waiting")]
+        day = dt.date.fromisoformat(stats["date"])
+        with psycopg.connect(url) as conn:
+            report = reports.halls(conn, day, day)["sample-hall"]
+            rebuild_days(conn)
+            assert reports.halls(conn, day, day)["sample-hall"] == report
+        expected = {k: v for k, v in stats.items() if k not in ("date", "by_window")}
+        expected["by_service"] = {
+            code: {k: v for k, v in f.items()} for code, f in stats["by_service"].items()
+        }
+        assert report == expected
     finally:
         hall.kill()
 
