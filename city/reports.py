@@ -8,7 +8,20 @@ from typing import Any
 
 import psycopg
 
-_COLUMNS = "issued, served, no_show, waiting, waits, wait_sum, handling_sum, s1, s2, s3, s4, s5"
+COLUMNS = (
+    "issued",
+    "served",
+    "no_show",
+    "waiting",
+    "waits",
+    "wait_sum",
+    "handling_sum",
+    "s1",
+    "s2",
+    "s3",
+    "s4",
+    "s5",
+)
 
 
 def _avg(total: int, n: int) -> int | None:
@@ -16,7 +29,7 @@ def _avg(total: int, n: int) -> int | None:
 
 
 def figures(sums: Sequence[int], min_score: int = 3) -> dict[str, Any]:
-    """The day figures of the hall's GET /stats, from summed hallq_days columns (_COLUMNS)."""
+    """The day figures of the hall's GET /stats, from summed hallq_days columns (COLUMNS)."""
     issued, served, no_show, waiting, waits, wait_sum, handling_sum, *levels = (
         int(v) for v in sums
     )
@@ -38,7 +51,7 @@ def halls(
     conn: psycopg.Connection, first: dt.date, last: dt.date, *, min_score: int = 3
 ) -> dict[str, dict[str, Any]]:
     """Every hall's figures over first…last (days inclusive), with `by_service`."""
-    sums = ", ".join(f"sum({c})::bigint" for c in _COLUMNS.split(", "))
+    sums = ", ".join(f"sum({c})::bigint" for c in COLUMNS)
     rows = conn.execute(
         f"SELECT hall_id, service, {sums} FROM hallq_days WHERE day BETWEEN %s AND %s "
         "GROUP BY GROUPING SETS ((hall_id), (hall_id, service)) ORDER BY hall_id, service",
