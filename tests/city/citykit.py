@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,19 @@ def feeding_hall(folder: Path, url: str, hall_id: str = "sample-hall") -> HallSe
     )
     server.pair_all()
     return server
+
+
+@contextmanager
+def open_hall(folder: Path, url: str, hall_id: str = "sample-hall") -> Iterator[HallServerProcess]:
+    """A running hall feeding the city, clerks signed in at windows 1 (A) and 4 (C)."""
+    server = feeding_hall(folder, url, hall_id)
+    server.start()
+    try:
+        server.sign_in("1")
+        server.sign_in("4")
+        yield server
+    finally:
+        server.kill()
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 60.0) -> Any:

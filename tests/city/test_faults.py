@@ -16,8 +16,8 @@ from .citykit import (
     caught_up,
     city,
     city_seq,
-    feeding_hall,
     hall_seq,
+    open_hall,
     query,
     run_tickets,
     wait_until,
@@ -37,11 +37,7 @@ def test_a_stopped_then_restarted_city_misses_nothing(
     postgres_cluster: PostgresCluster, tmp_path: Path
 ) -> None:
     url = city(postgres_cluster.create_database())
-    hall = feeding_hall(tmp_path, url)
-    hall.start()
-    try:
-        hall.sign_in("1")
-        hall.sign_in("4")
+    with open_hall(tmp_path, url) as hall:
         run_tickets(hall, 6)
         wait_until(lambda: caught_up(url, hall))
         postgres_cluster.stop()
@@ -51,19 +47,13 @@ def test_a_stopped_then_restarted_city_misses_nothing(
         run_tickets(hall, 4)
         wait_until(lambda: caught_up(url, hall))
         assert_exactly_once(url, hall)
-    finally:
-        hall.kill()
 
 
 def test_a_city_killed_mid_stream_resumes_exactly_once(
     postgres_cluster: PostgresCluster, tmp_path: Path
 ) -> None:
     url = city(postgres_cluster.create_database())
-    hall = feeding_hall(tmp_path, url)
-    hall.start()
-    try:
-        hall.sign_in("1")
-        hall.sign_in("4")
+    with open_hall(tmp_path, url) as hall:
         for _ in range(3):
             run_tickets(hall, 10)
             postgres_cluster.kill()
@@ -71,8 +61,6 @@ def test_a_city_killed_mid_stream_resumes_exactly_once(
             postgres_cluster.start()
         wait_until(lambda: caught_up(url, hall))
         assert_exactly_once(url, hall)
-    finally:
-        hall.kill()
 
 
 def test_a_city_killed_inside_a_big_batch_keeps_none_of_it(
@@ -125,11 +113,7 @@ def test_a_hall_killed_mid_catch_up_resumes_where_the_city_has_it(
     postgres_cluster: PostgresCluster, tmp_path: Path
 ) -> None:
     url = city(postgres_cluster.create_database())
-    hall = feeding_hall(tmp_path, url)
-    hall.start()
-    try:
-        hall.sign_in("1")
-        hall.sign_in("4")
+    with open_hall(tmp_path, url) as hall:
         postgres_cluster.stop()
         run_tickets(hall, 60)
         postgres_cluster.start()
@@ -140,6 +124,4 @@ def test_a_hall_killed_mid_catch_up_resumes_where_the_city_has_it(
         run_tickets(hall, 2, windows=("1",))
         wait_until(lambda: caught_up(url, hall))
         assert_exactly_once(url, hall)
-    finally:
-        hall.kill()
     wait_until(lambda: _feed_connections(url) == 0, timeout=30)

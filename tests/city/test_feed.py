@@ -18,6 +18,7 @@ from .citykit import (
     caught_up,
     city,
     feeding_hall,
+    open_hall,
     query,
     run_tickets,
     wait_until,
@@ -49,11 +50,7 @@ def test_a_day_reaches_the_city_once_and_its_tickets_equal_the_halls_stats(
     city_db: str, tmp_path: Path
 ) -> None:
     url = city(city_db)
-    hall = feeding_hall(tmp_path, url)
-    hall.start()
-    try:
-        hall.sign_in("1")
-        hall.sign_in("4")
+    with open_hall(tmp_path, url) as hall:
         run_tickets(hall, 24)
         status, _ = hall.request("POST", "/tickets", {"service": "B"}, device="kiosk-2")
         assert status == 201  # one left waiting
@@ -86,15 +83,11 @@ def test_a_day_reaches_the_city_once_and_its_tickets_equal_the_halls_stats(
             code: {k: v for k, v in f.items()} for code, f in stats["by_service"].items()
         }
         assert report == expected
-    finally:
-        hall.kill()
 
 
 def test_names_leave_the_hall_masked_only(city_db: str, tmp_path: Path) -> None:
     url = city(city_db)
-    hall = feeding_hall(tmp_path, url)
-    hall.start()
-    try:
+    with open_hall(tmp_path, url) as hall:
         body = {"service": "A", "name": "欧阳娜娜", "id_number": "11010519491231002X"}
         status, answer = hall.request("POST", "/tickets", body, device="kiosk-1")
         assert status == 201, answer
@@ -102,8 +95,6 @@ def test_names_leave_the_hall_masked_only(city_db: str, tmp_path: Path) -> None:
         text = " ".join(r[0] for r in query(url, "SELECT body::text FROM hallq_events"))
         assert "欧阳**" in text
         assert "娜娜" not in text and "11010519491231002X" not in text
-    finally:
-        hall.kill()
 
 
 def test_the_feed_waits_for_a_city_not_yet_prepared(city_db: str, tmp_path: Path) -> None:
