@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import queue
+import signal
 import sqlite3
 import sys
 import threading
@@ -31,7 +32,7 @@ import psycopg
 
 from . import appointments
 from .ingest import EventRow, Ingest
-from .schema import check
+from .schema import CityError, check
 
 log = logging.getLogger("hallq.city.feed")
 
@@ -52,6 +53,9 @@ class HallLog:
             "SELECT seq, type, at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
             (seq, limit),
         ).fetchall()
+
+    def last(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
 
     def close(self) -> None:
         self.conn.close()
@@ -90,9 +94,9 @@ class Feed:
                         log.info("city reachable again; catching up")
                     failures = 0
                     self._connected(conn)
-            except psycopg.Error as e:
+            except (psycopg.Error, CityError) as e:
                 if failures == 0:
-                    log.warning("city database unreachable (%s); the hall goes on", e)
+                    log.warning("city database not usable (%s); the hall goes on", e)
                 wait = RETRY_S[min(failures, len(RETRY_S) - 1)]
                 failures += 1
                 self._handed.clear()
@@ -102,6 +106,14 @@ class Feed:
         ingest = Ingest(conn, self.hall)
         ingest.register(self.name, self.timezone)
         position = ingest.position()
+        if self.log.last() < position:
+            log.error(
+                "the city holds this hall up to event %d but its log ends at %d (restored from "
+                "a backup?): events numbered again are not sent until the log passes %d",
+                position,
+                self.log.last(),
+                position,
+            )
         last_bookings = 0.0
         while not self.stopping:
             rows = self.log.after(position)
@@ -185,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         print("city.feed: HALLQ_CITY_URL is not set", file=sys.stderr)
         return 2
+    # Ctrl-C reaches the whole process group: the hall ends its feed itself (closing stdin).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from_hall: queue.Queue[dict[str, Any] | None] = queue.Queue()
     hall_log = HallLog(Path(args.hall_db))
     feed = Feed(hall_log, url, args.hall, args.name, args.timezone, sys.stdout, from_hall)
