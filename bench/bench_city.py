@@ -240,10 +240,10 @@ def main() -> None:
             init(conn)
         if "ingest" in args.parts or "report" in args.parts:
             bench_ingest(url, args.halls, args.tickets, args.workers)
-        if "catchup" in args.parts:
-            bench_catchup(url, args.tickets)
         if "report" in args.parts:
             bench_report(url, args.halls)
+        if "catchup" in args.parts:
+            bench_catchup(url, args.tickets)
         if "feed-cost" in args.parts:
             fed = cluster.create_database()
             with psycopg.connect(fed) as conn:

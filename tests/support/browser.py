@@ -15,8 +15,10 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """One browser a test module: Playwright's sync API keeps an event loop running in the main
+    thread while it is open, and later modules' `asyncio.run` must not meet it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
