@@ -30,6 +30,8 @@ from typing import Any, TextIO
 
 import psycopg
 
+import hallqlog
+
 from . import appointments
 from .ingest import EventRow, Ingest
 from .schema import CityError, check
@@ -190,9 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default="")
     p.add_argument("--timezone", default="Asia/Shanghai")
     args = p.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    hallqlog.configure()
     url = os.environ.get("HALLQ_CITY_URL", "")
     if not url:
         print("city.feed: HALLQ_CITY_URL is not set", file=sys.stderr)

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+import hallqlog
+
 from .errors import (
     CardReadError,
     DeviceError,
@@ -336,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``hallq-devices``."""
     args = build_parser().parse_args(argv)
+    hallqlog.configure()
     try:
         return int(args.run(args))
     except KeyboardInterrupt:

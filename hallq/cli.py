@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+import hallqlog
+
 from .backup import BackupError, backup, restore
 from .demo import SCENARIOS, default_data_dir, run_demo
 from .hall import DEMO_TERMINALS, SAMPLE_HALL, HallStartError, LocalHall
@@ -64,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    hallqlog.configure(logging.WARNING)
     if args.command == "demo":
         return demo(args)
     try:

@@ -203,6 +203,7 @@ async def hall_info(request: web.Request) -> web.Response:
                 "weekdays": list(s.hours.weekdays),
                 "open": s.hours.open.isoformat("minutes"),
                 "last_ticket": s.hours.last_ticket.isoformat("minutes"),
+                "enforced": not _service(request).ignore_hours,  # false: issuing at any hour
             },
         }
     )

@@ -16,6 +16,8 @@ from typing import TextIO
 
 from aiohttp import web
 
+import hallqlog
+
 from .app import make_app
 from .config import ConfigError, load_config
 from .discovery import Advert
@@ -23,6 +25,7 @@ from .domain.stats import day_stats
 from .security import IdHasher, new_token, pin_hash, token_hash
 from .service import HallService
 from .store import Store, StoreError
+from .tls import CertificateError, ServerCertificate, server_certificate
 from .uplink import CityUplink
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -78,6 +81,11 @@ def _serve_parser() -> argparse.ArgumentParser:
         default="FULL",
         help="SQLite durability (FULL: every answer survives power loss)",
     )
+    p.add_argument(
+        "--no-tls",
+        action="store_true",
+        help="plain HTTP, for development only (default: HTTPS with the certificate beside --db)",
+    )
     return p
 
 
@@ -110,14 +118,12 @@ def _tool_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    hallqlog.configure()
     try:
         if argv and argv[0] in ("token", "clerk", "stats", "export"):
             return _tool(_tool_parser().parse_args(argv))
         return _serve(_serve_parser().parse_args(argv))
-    except (ConfigError, StoreError) as e:
+    except (ConfigError, StoreError, CertificateError) as e:
         print(f"hallq-server: {e}", file=sys.stderr)
         return EXIT_USAGE if isinstance(e, ConfigError) else EXIT_FAIL
 
@@ -204,13 +210,22 @@ def _serve(args: argparse.Namespace) -> int:
     service = HallService(
         settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
     )
-    return asyncio.run(_run(service, args))
+    certificate = None if args.no_tls else server_certificate(Path(args.db), settings.id)
+    return asyncio.run(_run(service, args, certificate))
 
 
-async def _run(service: HallService, args: argparse.Namespace) -> int:
+async def _run(
+    service: HallService, args: argparse.Namespace, certificate: ServerCertificate | None
+) -> int:
     app_runner = web.AppRunner(make_app(service), access_log=None, handle_signals=False)
     await app_runner.setup()
-    site = web.TCPSite(app_runner, args.host, args.port, reuse_address=True)
+    site = web.TCPSite(
+        app_runner,
+        args.host,
+        args.port,
+        reuse_address=True,
+        ssl_context=certificate.ssl_context() if certificate else None,
+    )
     try:
         await site.start()
     except OSError as e:
@@ -220,7 +235,12 @@ async def _run(service: HallService, args: argparse.Namespace) -> int:
         await app_runner.cleanup()
         return EXIT_FAIL
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(f"listening on http://{args.host}:{port}", flush=True)
+    scheme = "https" if certificate else "http"
+    print(f"listening on {scheme}://{args.host}:{port}", flush=True)
+    if certificate:
+        log.info("TLS certificate %s, SHA-256 %s", certificate.cert_path, certificate.fingerprint)
+    else:
+        log.warning("TLS is off (--no-tls): tokens and PINs cross the network in clear")
 
     stop = asyncio.Event()
     exit_code = EXIT_OK
@@ -239,7 +259,8 @@ async def _run(service: HallService, args: argparse.Namespace) -> int:
         interfaces = args.zeroconf_interface or (
             None if args.host in ("0.0.0.0", "") else [args.host]
         )
-        advert = Advert(service.settings, port, interfaces)
+        fingerprint = certificate.fingerprint if certificate else None
+        advert = Advert(service.settings, port, interfaces, tls_fingerprint=fingerprint)
         advertising = asyncio.create_task(advert.start())
     city_url = args.city or service.settings.city_url
     uplink = CityUplink(service, city_url, Path(args.db)) if city_url else None
