@@ -99,9 +99,10 @@ def test_a_city_killed_inside_a_big_batch_keeps_none_of_it(
     postgres_cluster.kill()
     writer.join(30)
     postgres_cluster.start()
-    assert failed, "the batch was cut by the crash"
-    assert city_seq(url, "h1") == 0
-    assert query(url, "SELECT count(*) FROM hallq_events")[0][0] == 0
+    # A backend may still finish and commit after its postmaster died (recovery keeps what was
+    # committed): the city holds the whole batch or none of it, never a part.
+    held = query(url, "SELECT count(*) FROM hallq_events")[0][0]
+    assert (city_seq(url, "h1"), held) in ((0, 0), (150_000, 150_000)), failed
     with psycopg.connect(url) as conn:
         assert Ingest(conn, "h1").store(rows) == 150_000
     assert query(url, "SELECT count(*), count(DISTINCT seq) FROM hallq_events") == [
