@@ -11,12 +11,11 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from identity import id_number_is_valid, mask_name
-
 from .domain.errors import BadRequest, HallError, NotFound, Unprocessable
-from .domain.hall import IssueRequest
+from .domain.hall import AppointmentRequest, IssueRequest
 from .domain.settings import Device
-from .domain.tickets import Appointment, Ticket
+from .domain.tickets import Ticket
+from .domain.views import appointment_view, hall_view, queues_view, ticket_view, window_view
 from .openapi import openapi
 from .protocol import API_PREFIX, WS_CLOSE_TOO_SLOW
 from .security import pin_matches, token_hash
@@ -86,7 +85,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             hall = request.app[SERVICE].hall
             t = hall.tickets.get(ticket_id)
             if t is not None:
-                extra["ticket"] = hall.view(t, request.app[SERVICE].now())
+                extra["ticket"] = ticket_view(hall, t, request.app[SERVICE].now())
         return _error(e.status, e.code, e.message, **extra)
     except web.HTTPException as e:
         if e.status < 400:
@@ -177,36 +176,8 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get(P + "/hall")
 async def hall_info(request: web.Request) -> web.Response:
-    s = _service(request).settings
-    return _ok(
-        {
-            "id": s.id,
-            "name": s.name,
-            "name_en": s.name_en,
-            "timezone": s.timezone,
-            "notice": s.notice,
-            "services": [
-                {"code": x.code, "name": x.name, "name_en": x.name_en, "matters": list(x.matters)}
-                for x in s.services
-            ],
-            "windows": [
-                {"id": w.id, "name": w.name, "kind": w.kind, "services": list(w.services)}
-                for w in s.windows
-            ],
-            "policy": {
-                "green_age": s.policy.green_age,
-                "max_recalls": s.policy.max_recalls,
-                "satisfied_min_score": s.policy.satisfied_min_score,
-            },
-            "thresholds": vars(s.thresholds),
-            "hours": {
-                "weekdays": list(s.hours.weekdays),
-                "open": s.hours.open.isoformat("minutes"),
-                "last_ticket": s.hours.last_ticket.isoformat("minutes"),
-                "enforced": not _service(request).ignore_hours,  # false: issuing at any hour
-            },
-        }
-    )
+    svc = _service(request)
+    return _ok(hall_view(svc.settings, hours_enforced=not svc.ignore_hours))
 
 
 @routes.get(P + "/openapi.json")
@@ -223,9 +194,9 @@ async def issue(request: web.Request) -> web.Response:
     if key is not None and not (0 < len(key) <= 128):
         raise BadRequest("Idempotency-Key must be 1–128 characters", code="invalid_field")
     if key is not None:
-        again = svc.hall.by_idem.get((device.id, key))
+        again = svc.hall.issued_for(device.id, key)
         if again is not None:
-            return _ok({"ticket": svc.hall.view(again, svc.now())}, 200)
+            return _ok({"ticket": ticket_view(svc.hall, again, svc.now())}, 200)
     if device.role == "kiosk" and not svc.rate_ok(device):
         raise RateLimited("too many tickets from this kiosk; wait a moment")
     req = IssueRequest(
@@ -241,7 +212,7 @@ async def issue(request: web.Request) -> web.Response:
     )
     now = svc.now()
     t = await svc.run(lambda: svc.hall.issue(req, now, ignore_hours=svc.ignore_hours))
-    return _ok({"ticket": svc.hall.view(t, svc.now())}, 201)
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())}, 201)
 
 
 async def _ticket(svc: HallService, ticket_id: str) -> Ticket:
@@ -258,7 +229,7 @@ async def get_ticket(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request)
     t = await _ticket(svc, request.match_info["id"])
-    return _ok({"ticket": svc.hall.view(t, svc.now())})
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())})
 
 
 @routes.post(P + "/tickets/{id}/check-in")
@@ -269,7 +240,7 @@ async def check_in(request: web.Request) -> web.Response:
     await _ticket(svc, ticket_id)
     now = svc.now()
     t = await svc.run(lambda: svc.hall.check_in(ticket_id, now))
-    return _ok({"ticket": svc.hall.view(t, svc.now())})
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())})
 
 
 @routes.post(P + "/tickets/{id}/evaluation")
@@ -288,7 +259,7 @@ async def evaluation(request: web.Request) -> web.Response:
             t.id, body.get("score"), body.get("reasons"), body.get("comment"), now
         )
     )
-    return _ok({"ticket": svc.hall.view(t, svc.now())})
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())})
 
 
 @routes.put(P + "/tickets/{id}/photo")
@@ -304,7 +275,7 @@ async def put_photo(request: web.Request) -> web.Response:
     if not jpeg.startswith(b"\xff\xd8\xff"):
         raise Unprocessable("the body is not a JPEG image", code="not_jpeg")
     await svc.db(svc.store.put_photo, t.id, jpeg, svc.now())
-    return _ok({"ticket": svc.hall.view(t, svc.now()), "bytes": len(jpeg)})
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now()), "bytes": len(jpeg)})
 
 
 @routes.get(P + "/tickets/{id}/photo")
@@ -325,42 +296,25 @@ async def add_appointment(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request, "manager")
     body = await _body(request)
-    id_number = _field(body, "id_number", str, max_len=32)
-    if id_number and not id_number_is_valid(id_number.upper()):
-        raise Unprocessable("ID number fails the GB 11643 check", code="invalid_id_number")
-    name = _field(body, "name", str, max_len=60)
-    a = Appointment(
+    req = AppointmentRequest(
         code=_field(body, "code", str, required=True, max_len=64),
         service=_field(body, "service", str, required=True),
         slot_start=_time(body, "slot_start", svc.tz),
         slot_end=_time(body, "slot_end", svc.tz),
-        id_hash=svc.hall._hash_id(id_number.upper()) if id_number else None,
-        holder=mask_name(name) if name else "",
+        id_number=_field(body, "id_number", str, max_len=32),
+        name=_field(body, "name", str, max_len=60) or "",
     )
     now = svc.now()
-    await svc.run(lambda: svc.hall.add_appointment(a, now))
-    return _ok({"appointment": _appointment_view(svc, a)}, 201)
-
-
-def _appointment_view(svc: HallService, a: Appointment) -> dict[str, object]:
-    return {
-        "code": a.code,
-        "service": a.service,
-        "slot_start": a.slot_start.isoformat(),
-        "slot_end": a.slot_end.isoformat(),
-        "holder": a.holder,
-        "ticket": a.ticket,
-        "valid": svc.hall.appointment_valid(a, svc.now()),
-    }
+    a = await svc.run(lambda: svc.hall.add_appointment(req, now))
+    return _ok({"appointment": appointment_view(svc.hall, a, svc.now())}, 201)
 
 
 @routes.get(P + "/appointments/{code}")
 async def get_appointment(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request, "kiosk", "manager")
-    return _ok(
-        {"appointment": _appointment_view(svc, svc.hall.appointment(request.match_info["code"]))}
-    )
+    a = svc.hall.appointment(request.match_info["code"])
+    return _ok({"appointment": appointment_view(svc.hall, a, svc.now())})
 
 
 @routes.post(P + "/devices/me/status")
@@ -419,7 +373,7 @@ async def devices(request: web.Request) -> web.Response:
 async def queues(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request)
-    return _ok({"queues": svc.hall.queue_view(svc.now())})
+    return _ok({"queues": queues_view(svc.hall, svc.now())})
 
 
 @routes.get(P + "/windows")
@@ -427,14 +381,11 @@ async def windows(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request)
     now = svc.now()
-    return _ok({"windows": [svc.hall.window_view(w, now) for w in svc.hall.windows.values()]})
+    return _ok({"windows": [window_view(svc.hall, w, now) for w in svc.hall.windows.values()]})
 
 
 def _window_id(request: web.Request) -> str:
-    window = request.match_info["w"]
-    if window not in _service(request).hall.windows:
-        raise NotFound(f"no window {window!r}", code="unknown_window")
-    return window
+    return _service(request).hall.window(request.match_info["w"]).id
 
 
 @routes.post(P + "/windows/{w}/session")
@@ -456,7 +407,7 @@ async def sign_in(request: web.Request) -> web.Response:
         raise Forbidden("wrong clerk id or PIN", code="invalid_credentials")
     now = svc.now()
     w = await svc.run(lambda: svc.hall.sign_in(window, clerk_id, clerk["name"], now))
-    return _ok({"window": svc.hall.window_view(w, svc.now())})
+    return _ok({"window": window_view(svc.hall, w, svc.now())})
 
 
 @routes.delete(P + "/windows/{w}/session")
@@ -466,7 +417,7 @@ async def sign_out(request: web.Request) -> web.Response:
     await _auth(request, "caller", "manager", window=window)
     now = svc.now()
     w = await svc.run(lambda: svc.hall.sign_out(window, now))
-    return _ok({"window": svc.hall.window_view(w, svc.now())})
+    return _ok({"window": window_view(svc.hall, w, svc.now())})
 
 
 def _window_action(name: str) -> Handler:
@@ -484,7 +435,7 @@ def _window_action(name: str) -> Handler:
                     hall.pause(window, reason, now) if name == "pause" else hall.resume(window, now)
                 )
             )
-            return _ok({"window": hall.window_view(w, svc.now())})
+            return _ok({"window": window_view(hall, w, svc.now())})
         if name == "transfer":
             body = await _body(request)
             service = _field(body, "service", str)
@@ -499,7 +450,7 @@ def _window_action(name: str) -> Handler:
                 "no-show": hall.no_show,
             }[name]
             t = await svc.run(lambda: command(window, now))
-        return _ok({"ticket": hall.view(t, svc.now()) if t else None})
+        return _ok({"ticket": ticket_view(hall, t, svc.now()) if t else None})
 
     return act
 

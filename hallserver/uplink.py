@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .domain.errors import Conflict, HallError
-from .domain.tickets import Appointment
+from .domain.hall import AppointmentRequest
 from .service import HallService, StoreFailure
 
 log = logging.getLogger("hallq.uplink")
@@ -101,13 +101,13 @@ class CityUplink:
         code = str(b.get("code", ""))
         try:
             id_number = b.get("id_number")
-            a = Appointment(
+            a = AppointmentRequest(
                 code=code,
                 service=str(b["service"]),
                 slot_start=dt.datetime.fromisoformat(b["slot_start"]).astimezone(svc.tz),
                 slot_end=dt.datetime.fromisoformat(b["slot_end"]).astimezone(svc.tz),
-                id_hash=svc.hall._hash_id(str(id_number).upper()) if id_number else None,
-                holder=str(b.get("holder", "")),
+                id_number=str(id_number).upper() if id_number else None,
+                name=str(b.get("holder", "")),  # masked at the city; masking it again keeps it
             )
         except (KeyError, TypeError, ValueError) as e:
             return {"refused": code, "error": f"malformed booking: {e}"}

@@ -316,9 +316,14 @@ def test_appointments(server: HallServerProcess) -> None:
         "POST", "/appointments", {**booking, "code": "x", "slot_start": "soon"}, device=MANAGER
     )
     assert status == 400
+    bad_id = {**booking, "code": "YY-0002", "id_number": OLD[:-1] + "1"}
+    status, body = server.request("POST", "/appointments", bad_id, device=MANAGER)
+    assert status == 422 and err(body) == "invalid_id_number"
     status, body = server.request("GET", "/appointments/YY-0001", device=KIOSK)
     assert status == 200 and OLD not in json.dumps(body)
-    status, body = server.request("POST", "/tickets", {"appointment": "YY-0001"}, device=KIOSK)
+    # The card swiped with the booking is the booking's holder: one hash for both.
+    swipe = {"appointment": "YY-0001", "id_number": OLD.lower()}
+    status, body = server.request("POST", "/tickets", swipe, device=KIOSK)
     assert status == 201 and body["ticket"]["channel"] == "appointment"
     assert body["ticket"]["service"] == "B" and body["ticket"]["holder"] == "李*"
     status, body = server.request("GET", "/appointments/YY-0001", device=KIOSK)
