@@ -32,6 +32,7 @@ from .security import IdHasher, new_token, pin_hash, token_hash
 from .service import HallService
 from .store import Store, StoreError
 from .tls import CertificateError, ServerCertificate, server_certificate
+from .uplink import CityUplink
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("hallq.server")
@@ -56,6 +57,12 @@ TOOLS = {
     "stats": "a day's figures as JSON",
     "export": "a day's tickets as CSV (no personal data)",
 }
+
+
+def _city_url(text: str) -> str:
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a postgresql://… URL")
+    return text
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -97,6 +104,12 @@ def _serve_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="close a connection that sends no complete request headers, or a body, "
         "within S seconds (idle keep-alive connections too; default 15)",
+    )
+    p.add_argument(
+        "--city",
+        metavar="URL",
+        type=_city_url,
+        help="feed the city's PostgreSQL (postgresql://…; overrides [city] url of the config)",
     )
     p.add_argument(
         "--synchronous",
@@ -413,7 +426,13 @@ async def _run(
         fingerprint = certificate.fingerprint if certificate else None
         advert = Advert(service.settings, port, interfaces, tls_fingerprint=fingerprint)
         advertising = asyncio.create_task(advert.start())
+    city_url = args.city or service.settings.city_url
+    uplink = CityUplink(service, city_url, Path(args.db)) if city_url else None
+    if uplink is not None:
+        await uplink.start()
     await stop.wait()
+    if uplink is not None:
+        await uplink.stop()
     if advert is not None:
         advertising.cancel()
         await asyncio.gather(advertising, return_exceptions=True)

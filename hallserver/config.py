@@ -115,7 +115,7 @@ def parse_config(text: str, path: Path) -> HallSettings:
     r.table(
         raw,
         "",
-        {"hall", "hours", "policy", "supervision", "services", "windows", "devices"},
+        {"hall", "hours", "policy", "supervision", "services", "windows", "devices", "city"},
         {"hall", "services", "windows"},
     )
     hall = r.table(
@@ -245,6 +245,13 @@ def parse_config(text: str, path: Path) -> HallSettings:
             last_ticket=r.clock(h.get("last_ticket", hours.last_ticket), "hours.last_ticket"),
         )
 
+    city_url = ""
+    if "city" in raw:
+        city = r.table(raw["city"], "city", {"url"}, {"url"})
+        city_url = r.typed(city["url"], str, "city.url")
+        if not city_url.startswith(("postgresql://", "postgres://")):
+            raise r.fail("city.url", "must be a postgresql://… URL")
+
     return HallSettings(
         id=hall["id"],
         name=hall["name"],
@@ -257,4 +264,5 @@ def parse_config(text: str, path: Path) -> HallSettings:
         hours=hours,
         policy=r.numbers(Policy, raw.get("policy", {}), "policy"),
         thresholds=r.numbers(Thresholds, raw.get("supervision", {}), "supervision"),
+        city_url=city_url,
     )

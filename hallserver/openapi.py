@@ -37,6 +37,14 @@ _TICKET = {
         "ahead": {"type": ["integer", "null"]},
         "estimated_wait_s": {"type": ["integer", "null"]},
         "holder": {"type": "string", "description": "masked name, e.g. 张*"},
+        "wait_s": {
+            "type": ["integer", "null"],
+            "description": "seconds from issue (or the booked slot) to the first call",
+        },
+        "service_s": {
+            "type": "integer",
+            "description": "handling seconds over every window that served it",
+        },
         "slot_start": {
             "type": ["string", "null"],
             "format": "date-time",

@@ -15,11 +15,11 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-# Per module, not per session: while Playwright's sync API is open, its event loop stays
-# registered as the running loop of the main thread, and later tests that use blocking asyncio
-# libraries (zeroconf's sync API) then misbehave; ending it with the module frees the thread.
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """One browser a test module: while Playwright's sync API is open its event loop stays the
+    main thread's running loop, which later tests' `asyncio.run` and zeroconf's blocking API
+    must not meet; ending it with the module frees the thread."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
