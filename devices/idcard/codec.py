@@ -54,9 +54,15 @@ class Status(IntEnum):
 
 def checksum(length_and_body: bytes) -> int:
     """XOR of every byte from LEN to the end of the body."""
-    value = 0
-    for byte in length_and_body:
-        value ^= byte
+    # Folded as one big integer, halving its width each step: a base-info answer is 1.3 KB,
+    # and a byte-by-byte loop was most of the time a frame took to check.
+    bits = 8
+    while bits < 8 * len(length_and_body):
+        bits *= 2
+    value = int.from_bytes(length_and_body, "big")
+    while bits > 8:
+        bits //= 2
+        value = (value >> bits) ^ (value & ((1 << bits) - 1))
     return value
 
 

@@ -227,13 +227,21 @@ class ModbusException(DeviceError):
         self.code = code
 
 
+def _crc_step(crc: int) -> int:
+    """Eight shifts of the reflected polynomial 0xA001 over the low byte of ``crc``."""
+    for _ in range(8):
+        crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+_CRC_TABLE = tuple(_crc_step(byte) for byte in range(256))
+
+
 def crc16(data: bytes) -> int:
-    """Modbus CRC-16 (polynomial 0xA001 reflected, initial 0xFFFF)."""
+    """Modbus CRC-16 (polynomial 0xA001 reflected, initial 0xFFFF), a byte at a time."""
     crc = 0xFFFF
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        crc = (crc >> 8) ^ _CRC_TABLE[(crc ^ byte) & 0xFF]
     return crc
 
 
