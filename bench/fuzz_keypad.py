@@ -70,8 +70,9 @@ def test_one_input(data: bytes) -> None:
         assert encode_write_registers(request) == stream, "a decoded request re-encodes"
         registers_to_text(request.values)
     length = response_length(stream)
-    with contextlib.suppress(FrameError):
-        check_write_response(stream[: length or 0], request)
+    for answer in (stream[: length or 0], stream):  # as the driver cuts it, and any bytes
+        with contextlib.suppress(FrameError):
+            check_write_response(answer, request)
 
 
 def main() -> None:

@@ -156,6 +156,8 @@ def probe_window(args: argparse.Namespace) -> int:
             return _watch_keys(keypad, args)
         except DeviceError as exc:
             return _fail(EXIT_NO_DEVICE, f"window bus {args.bus}: {exc}")
+        except ValueError as exc:  # a test line longer than the screen holds
+            return _fail(EXIT_BAD_DATA, str(exc))
 
 
 def _watch_keys(keypad: CallerKeypad, args: argparse.Namespace) -> int:

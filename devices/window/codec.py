@@ -311,6 +311,8 @@ def response_length(first_bytes: bytes) -> int | None:
 def check_write_response(frame: bytes, request: WriteRegisters) -> None:
     """Accept the echo of ``request`` or raise what went wrong."""
     body = check_crc(frame)
+    if len(body) < 3:
+        raise FrameError("Modbus answer too short")
     if body[0] != request.unit:
         raise FrameError(f"answer from unit {body[0]}, expected {request.unit}")
     if body[1] == WRITE_MULTIPLE | EXCEPTION_BIT:

@@ -14,7 +14,7 @@ import cv2
 import pytest
 
 from devices.camera import SimCamera
-from devices.cli import EXIT_NO_CARD, EXIT_NO_DEVICE, EXIT_NOT_READY, main
+from devices.cli import EXIT_BAD_DATA, EXIT_NO_CARD, EXIT_NO_DEVICE, EXIT_NOT_READY, main
 from devices.printer.driver import USB_PRINTER_CLASS, usb_printers
 from devices.pty_port import PtyPort
 from devices.window import KeypadAction, SimKeypads, SimLedScreen, SimWindowBus
@@ -199,6 +199,10 @@ def test_probe_window_failures_have_one_line_reasons(capsys: pytest.CaptureFixtu
     assert code == EXIT_NO_DEVICE
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no answer on the RS-485 bus" in err
+    with PtyPort(SimWindowBus(SimKeypads(), SimLedScreen()).handle) as bus:
+        code = main(["probe", "window", "--bus", bus.port, "--text", "太长的测试文字" * 3])
+    assert code == EXIT_BAD_DATA
+    assert "the screen holds 32" in capsys.readouterr().err
 
 
 def test_sim_window_serves_keypads_and_led_on_one_bus() -> None:
