@@ -89,5 +89,5 @@ def sample_page(printed_at: datetime) -> list[Block]:
         TextBlock(printed_at.strftime("%Y-%m-%d %H:%M")),
         RuleBlock(),
         TextBlock("如文字清晰、二维码可扫描，打印机工作正常。", center=False),
-        TextBlock("Clear text and a QR code that scans: the printer works.", center=False),
+        TextBlock("Text clear, QR code scans: the printer works.", center=False),
     ]

@@ -131,7 +131,7 @@ def test_serial_printer_over_loopback() -> None:
 def test_preview_png_has_a_readable_qr(tmp_path: Path) -> None:
     path = save_preview(LAYOUT, tmp_path / "ticket.png")
     image = Image.open(path)
-    assert image.width == 576 and image.height > 600
+    assert image.width == 576 and image.height > 500  # every block drawn, not the QR alone
     (symbol,) = decode(image, symbols=[ZBarSymbol.QRCODE])
     assert symbol.data.decode() == SAMPLE_PAGE_QR
 
