@@ -5,7 +5,9 @@ Pure functions and a chunk-fed frame assembler; no IO.  A frame is::
     AA AA AA 96 69 | LEN (2, big-endian) | body… | CHK
 
 LEN counts the body and CHK; CHK is the XOR of the LEN bytes and the body.  A request
-body is ``CMD PARA [DATA]``, a response body is ``SW1 SW2 SW3 [DATA]``.
+body is ``CMD PARA [DATA]``, a response body is ``SW1 SW2 SW3 [DATA]``.  The assembler
+never raises (what does not check out comes back as a :class:`BadFrame`); decoding the
+base info raises :class:`~devices.errors.CardReadError` only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
 
-from ..errors import CardReadError, FrameError
+from ..errors import CardReadError
 from .card import CardType, IdCard
 from .nations import nation_code, nation_name
 
@@ -308,10 +310,3 @@ def encode_base_info(card: IdCard) -> bytes:
         + encode_text_block(card)
         + photo
     )
-
-
-def require_frame(item: Frame | BadFrame) -> Frame:
-    """Return a good frame or raise :class:`FrameError` for a bad one."""
-    if isinstance(item, BadFrame):
-        raise FrameError(f"bad frame from reader: {item.reason}")
-    return item
