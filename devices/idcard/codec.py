@@ -210,8 +210,13 @@ def _split(block: bytes, layout: tuple[tuple[str, int], ...]) -> dict[str, str]:
     return fields
 
 
+def _digits(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which int() then refuses."""
+    return value.isascii() and value.isdigit()
+
+
 def _date(value: str, field_name: str) -> date:
-    if len(value) != 8 or not value.isdigit():
+    if len(value) != 8 or not _digits(value):
         raise CardReadError(f"field {field_name} is not a YYYYMMDD date")
     try:
         return date(int(value[:4]), int(value[4:6]), int(value[6:]))
@@ -253,7 +258,7 @@ def decode_text_block(block: bytes, photo_wlt: bytes = b"") -> IdCard:
         photo_wlt=photo_wlt,
         english_name=f.get("english_name", ""),
         pass_number=f.get("pass_number", ""),
-        issue_count=int(issue_count) if issue_count.isdigit() else None,
+        issue_count=int(issue_count) if _digits(issue_count) else None,
     )
 
 
