@@ -160,7 +160,7 @@ class CallerApp(QObject):
                 "Calling a typed number is not supported",
             )
         elif action is Action.PAUSE:
-            self.model.pause(PAUSE_REASONS[0][0])  # a keypad cannot say why: the usual reason
+            self.model.pause(PAUSE_REASONS[0].zh)  # a keypad cannot say why: the usual reason
         else:
             self.view.press(action)
 

@@ -58,7 +58,7 @@ class CitizenViewModel(QObject):
     def _on_windows(self, result: Result) -> None:
         if not result.ok:
             return
-        view = next((w for w in result.body["windows"] if w["id"] == self.flow.window_id), None)
+        view = next((w for w in result.body["windows"] if w["id"] == self.flow.id), None)
         if view is not None:
             self.flow.apply_window(view)
             self.ready = True

@@ -63,7 +63,8 @@ class RatingPage(QWidget):
         row = QHBoxLayout()
         row.setSpacing(theme.px(16))
         self.buttons: dict[int, QPushButton] = {}
-        for score, zh, en in LEVELS:
+        for score, level in LEVELS:
+            zh, en = level.zh, level.en
             colour = STAR_COLOURS[score]
             button = big_button(
                 theme,
@@ -104,7 +105,8 @@ class ReasonsPage(QWidget):
         grid = QGridLayout()
         grid.setSpacing(theme.px(16))
         self.buttons: dict[str, QPushButton] = {}
-        for i, (code, zh, en) in enumerate(REASONS):
+        for i, (code, reason) in enumerate(REASONS):
+            zh, en = reason.zh, reason.en
             button = big_button(
                 theme,
                 f"{zh}\n{en}",
@@ -180,7 +182,7 @@ class CitizenView(QWidget):
 
     def refresh(self) -> None:
         m, flow = self.model, self.model.flow
-        self.window_name.setText(flow.window_name or f"{flow.window_id}号窗口")
+        self.window_name.setText(flow.name)
         if flow.clerk:
             self.avatar.setText(flow.clerk_name[:1] or "员")
             self.avatar.show()

@@ -12,73 +12,79 @@ import datetime as dt
 import json
 import logging
 import os
-import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from hallserver.protocol import Thresholds
+from terminal.figures import DayBook, DayFigures
+from terminal.hall import HallInfo
+from terminal.i18n import Text
 from terminal.link import Result, ServerLink
 
-from .desk import LABELS, Action, DayCounts, WindowDesk
+from .desk import LABELS, Action, WindowDesk
 from .targets import TransferTarget, build_targets
 
 log = logging.getLogger("hallq.caller")
 
 # What the clerk reads when the server says no (zh, en), by the API's error code.
-ERRORS: dict[str, tuple[str, str]] = {
-    "no_clerk": ("本窗口尚未登录", "No clerk is signed in at this window"),
-    "window_paused": ("窗口已暂停，请先恢复", "The window is paused: resume first"),
-    "busy": ("请先办结当前业务", "Finish the current ticket first"),
-    "no_current_ticket": ("当前没有业务", "There is no current ticket"),
-    "already_started": ("已开始办理，不能重呼或过号", "Already being served"),
-    "not_paused": ("窗口未暂停", "The window is not paused"),
-    "invalid_credentials": ("工号或密码错误", "Wrong clerk id or PIN"),
-    "rate_limited": ("错误次数过多，请一分钟后再试", "Too many wrong PINs: wait a minute"),
-    "clerk_busy": ("该工号已在其他窗口登录", "This clerk is signed in at another window"),
-    "same_window": ("不能转到本窗口", "Cannot transfer to this window"),
-    "unknown_window": ("没有这个窗口", "No such window"),
-    "unknown_service": ("没有这项业务", "No such service"),
-    "forbidden": ("本机无权操作该窗口", "This terminal may not act for that window"),
-    "unauthorized": ("本机令牌无效，请联系管理员", "This terminal's token is not valid"),
-    "network": ("网络中断，结果未确认，正在核对", "Network error: checking with the server"),
-    "timeout": ("服务器无应答，结果未确认，正在核对", "No answer: checking with the server"),
+ERRORS: dict[str, Text] = {
+    "no_clerk": Text("本窗口尚未登录"),
+    "window_paused": Text("窗口已暂停，请先恢复"),
+    "busy": Text("请先办结当前业务"),
+    "no_current_ticket": Text("当前没有业务"),
+    "already_started": Text("已开始办理，不能重呼或过号"),
+    "not_paused": Text("窗口未暂停"),
+    "invalid_credentials": Text("工号或密码错误"),
+    "rate_limited": Text("错误次数过多，请一分钟后再试"),
+    "clerk_busy": Text("该工号已在其他窗口登录"),
+    "same_window": Text("不能转到本窗口"),
+    "unknown_window": Text("没有这个窗口"),
+    "unknown_service": Text("没有这项业务"),
+    "forbidden": Text("本机无权操作该窗口"),
+    "unauthorized": Text("本机令牌无效，请联系管理员"),
+    "network": Text("网络中断，结果未确认，正在核对"),
+    "timeout": Text("服务器无应答，结果未确认，正在核对"),
 }
-OFFLINE = ("服务器连接中断，正在重连…", "Reconnecting to the hall server…")
-NOTHING_WAITING = ("暂无等候群众", "Nobody is waiting")
+OFFLINE = Text("服务器连接中断，正在重连…")
+NOTHING_WAITING = Text("暂无等候群众")
 REFRESH_DELAY_MS = 300  # queue figures: one GET per burst of events, not one per event
 LOAD_RETRY_MS = 2000
 
 
-def error_text(result: Result) -> tuple[str, str]:
+FAILED = Text("操作失败")
+
+
+def error_text(result: Result) -> Text:
     code = result.error_code or ""
-    return ERRORS.get(code, (result.message or code or "操作失败", result.message or "Failed"))
+    if code in ERRORS:
+        return ERRORS[code]
+    said = result.message or code
+    return Text(said, result.message or FAILED.en) if said else FAILED
 
 
 class CountsFile:
-    """Today's figures kept on this terminal, so a restart goes on counting from its seq."""
+    """Today's tickets kept on this terminal, so a restart goes on counting from its seq."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
 
-    def load(self) -> DayCounts:
+    def load(self, book: DayBook) -> None:
         if self.path is None or not self.path.exists():
-            return DayCounts()
+            return
         try:
-            return DayCounts.from_json(json.loads(self.path.read_text()))
-        except (OSError, ValueError, TypeError):
+            book.load_json(json.loads(self.path.read_text()))
+        except (OSError, ValueError, TypeError, KeyError):
             log.warning("ignoring unreadable counts file %s", self.path)
-            return DayCounts()
 
-    def save(self, counts: DayCounts) -> None:
+    def save(self, book: DayBook) -> None:
         if self.path is None:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(counts.to_json()))
+            tmp.write_text(json.dumps(book.to_json(), ensure_ascii=False))
             os.replace(tmp, self.path)
         except OSError as exc:
             log.warning("could not save counts: %s", exc)
@@ -103,20 +109,18 @@ class CallerViewModel(QObject):
         super().__init__(parent)
         self.link = link
         self.desk = WindowDesk(window_id)
-        self.hall: dict[str, Any] = {}
-        self.thresholds = Thresholds()
-        self.tz: dt.tzinfo = dt.UTC
+        self.hall = HallInfo.from_json({})  # until GET /hall answers
         self.queues: dict[str, dict[str, Any]] = {}
         self.targets: list[TransferTarget] = []
         self.in_flight: str | None = None
         self.ready = False
         self._counts_file = counts_file or CountsFile(None)
-        self.counts = self._counts_file.load()
+        self.book = DayBook(self.hall)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh.timeout.connect(self._fetch_figures)
         self._save = QTimer(self, singleShot=True, interval=1000)
-        self._save.timeout.connect(lambda: self._counts_file.save(self.counts))
+        self._save.timeout.connect(lambda: self._counts_file.save(self.book))
         link.event_received.connect(self._on_event)
         link.resynced.connect(self._fetch_snapshot)
         link.online_changed.connect(self._on_online)
@@ -124,7 +128,7 @@ class CallerViewModel(QObject):
     # ----- start-up and snapshots --------------------------------------------------------------
     @property
     def window_id(self) -> str:
-        return self.desk.window_id
+        return self.desk.id
 
     @property
     def online(self) -> bool:
@@ -142,21 +146,26 @@ class CallerViewModel(QObject):
             log.info("hall not loaded (%s); retrying", result.message)
             QTimer.singleShot(LOAD_RETRY_MS, self, self.start)
             return
-        self.hall = result.body
-        self.thresholds = Thresholds.from_hall(self.hall)
-        self.tz = zoneinfo.ZoneInfo(self.hall.get("timezone") or "UTC")
-        for w in self.hall.get("windows", []):
-            if w["id"] == self.window_id:
-                self.desk.name, self.desk.services = w["name"], tuple(w["services"])
+        self.hall = HallInfo.from_json(result.body)
+        own = self.hall.windows.get(self.window_id)
+        if own is not None:
+            self.desk.name, self.desk.services = own.name, own.services
         self.targets = build_targets(self.hall, self.window_id)
-        today = self.today()
-        if self.counts.day != today.isoformat():
-            self.counts.reset(today)
-        self.link.start(self.counts.last_seq or None)
+        self.book = DayBook(self.hall)
+        self._counts_file.load(self.book)
+        self.link.start(self.book.last_seq or None)
         self.changed.emit()
 
     def today(self) -> dt.date:
-        return self.now().astimezone(self.tz).date()
+        return self.hall.day_of(self.now())
+
+    def figures(self) -> DayFigures:
+        """Today's figures of this window, as GET /stats counts them (by_window)."""
+        return self.book.figures(self.today(), window=self.window_id)
+
+    def transferred_out(self) -> int:
+        """Today's tickets this window transferred away."""
+        return self.book.transferred_from(self.today(), self.window_id)
 
     def _on_online(self, online: bool) -> None:
         if not online:
@@ -198,7 +207,7 @@ class CallerViewModel(QObject):
 
     def _on_event(self, event: dict[str, Any]) -> None:
         moved = self.desk.apply_event(event)
-        if self.counts.count(event, self.window_id, self.today(), self.tz):
+        if self.book.count(event):
             moved = True
         if not self._save.isActive():  # the seq moved on: persist it (at most once a second)
             self._save.start()
@@ -210,15 +219,9 @@ class CallerViewModel(QObject):
     def flush(self) -> None:
         """Write today's figures now (on shutdown) instead of within the next second."""
         self._save.stop()
-        self._counts_file.save(self.counts)
+        self._counts_file.save(self.book)
 
     # ----- what the screen shows ---------------------------------------------------------------
-    def service_name(self, code: str) -> tuple[str, str]:
-        for s in self.hall.get("services", []):
-            if s["code"] == code:
-                return s["name"], s.get("name_en", "")
-        return code, code
-
     def window_queues(self) -> list[dict[str, Any]]:
         """Queue figures of the services this window calls, in the window's order."""
         return [self.queues[s] for s in self.desk.services if s in self.queues]
@@ -237,11 +240,12 @@ class CallerViewModel(QObject):
         if self.in_flight is not None:
             return False
         if not self.usable:
-            self.notice.emit("error", *OFFLINE)
+            self.notice.emit("error", OFFLINE.zh, OFFLINE.en)
             return False
         if not self.desk.allows(action):
             label = LABELS[action]
-            self.notice.emit("info", f"现在不能{label.zh}", f"{label.en} is not possible now")
+            not_now = Text("现在不能{action}").format(action=label.text)
+            self.notice.emit("info", not_now.zh, not_now.en)
             return False
         self.in_flight = action.value
         self.changed.emit()
@@ -264,13 +268,13 @@ class CallerViewModel(QObject):
         if result.ok:
             self.desk.apply_answer(action, result.body)
             if action is Action.CALL_NEXT and result.body.get("ticket") is None:
-                self.notice.emit("info", *NOTHING_WAITING)
+                self.notice.emit("info", NOTHING_WAITING.zh, NOTHING_WAITING.en)
         else:
             if result.error_code == "busy" and isinstance(result.body, dict):
                 ticket = result.body.get("ticket")
                 if isinstance(ticket, dict):
                     self.desk.current = ticket
-            self.notice.emit("error", *error_text(result))
+            self.notice.emit("error", *error_text(result).both("zh"))
             # The screen may be behind the server (or the answer was lost): ask it.
             self.link.request("GET", "/windows", callback=self._on_windows_snapshot)
         self.changed.emit()  # repaint first: `answered` means the answer is on screen
@@ -307,6 +311,6 @@ class CallerViewModel(QObject):
             self.desk.session_answer(result.body, signing_in=signing_in)
             self.ready = True
         else:
-            self.notice.emit("error", *error_text(result))
+            self.notice.emit("error", *error_text(result).both("zh"))
         self.changed.emit()
         self.answered.emit("session", result.ok)

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from terminal.formatting import duration_text, window_name
 from terminal.theme import Theme, app_theme
+from terminal.windows import handling_s, seconds_between, waited_s
 
 from .clerk import OFFLINE, CallerViewModel
-from .desk import LABELS, ORDER, Action, Level, clock_text, handling_s, level, waited_s
+from .desk import LABELS, ORDER, Action
 from .targets import PAUSE_REASONS, TransferTarget, search
 from .widgets import Text, big_button, text_css
 
@@ -50,9 +52,10 @@ def action_for_key(event: QKeyEvent) -> Action | None:
     return None
 
 
-def level_colour(theme: Theme, lvl: Level) -> str:
+def level_colour(theme: Theme, level: str) -> str:
+    """The colour of a 电子监察 level ("ok", "yellow", "red") on the clerk's screens."""
     p = theme.palette
-    return {Level.NORMAL: p.text, Level.YELLOW: p.warn, Level.RED: p.alarm}[lvl]
+    return {"ok": p.text, "yellow": p.warn, "red": p.alarm}[level]
 
 
 class SignInPage(QWidget):
@@ -100,7 +103,9 @@ class SignInPage(QWidget):
         self.pin.clear()
 
     def refresh(self) -> None:
-        self.title.setText(f"{self.model.desk.name or self.model.window_id} · 窗口登录 Sign in")
+        self.title.setText(
+            f"{window_name(self.model.window_id, self.model.desk.name)} · 窗口登录 Sign in"
+        )
         self.button.setEnabled(self.model.in_flight is None)
 
 
@@ -148,7 +153,7 @@ class TicketCard(QFrame):
 
     def refresh(self, model: CallerViewModel) -> None:
         t = model.desk.current
-        p, th = self.theme.palette, model.thresholds
+        p, th = self.theme.palette, model.hall.thresholds
         if t is None:
             paused = model.desk.status == "paused"
             self.number.setText("暂停" if paused else "—")
@@ -159,7 +164,7 @@ class TicketCard(QFrame):
                 label.setText("")
             self._paint_pause(model)
             return
-        zh, en = model.service_name(t["service"])
+        zh, en = model.hall.service_name(t["service"])
         self.number.setText(t["number"])
         recalls = f" · 重呼 {t['recalls']} 次" if t.get("recalls") else ""
         self.status.setText(f"{TICKET_STATUS.get(t['status'], t['status'])}{recalls}")
@@ -171,13 +176,13 @@ class TicketCard(QFrame):
         self.channel.setText(CHANNELS.get(t.get("channel") or "normal", "") + transferred)
         waited = waited_s(t)
         if waited is not None:
-            lvl = level(waited, th.wait_yellow_s, th.wait_red_s)
-            self.waited.setText(f"已等候 Waited {clock_text(waited)}")
+            lvl = th.level("wait", waited)
+            self.waited.setText(f"已等候 Waited {duration_text(waited)}")
             self.waited.paint(level_colour(self.theme, lvl))
         handled = handling_s(t, model.now())
         if handled is not None:
-            lvl = level(handled, th.handling_yellow_s, th.handling_red_s)
-            self.handling.setText(f"办理 Handling {clock_text(handled)}")
+            lvl = th.level("handling", handled)
+            self.handling.setText(f"办理 Handling {duration_text(handled)}")
             self.handling.paint(level_colour(self.theme, lvl))
 
     def _paint_pause(self, model: CallerViewModel) -> None:
@@ -185,10 +190,10 @@ class TicketCard(QFrame):
         if model.desk.status != "paused" or paused_at is None:
             self.status.paint(self.theme.palette.muted)
             return
-        seconds = (model.now() - paused_at).total_seconds()
-        th = model.thresholds
-        lvl = level(seconds, th.pause_yellow_s, th.pause_red_s)
-        self.handling.setText(f"已暂停 Paused for {clock_text(seconds)}")
+        seconds = seconds_between(paused_at, model.now()) or 0
+        th = model.hall.thresholds
+        lvl = th.level("pause", seconds)
+        self.handling.setText(f"已暂停 Paused for {duration_text(seconds)}")
         self.handling.paint(level_colour(self.theme, lvl))
         self.status.paint(self.theme.palette.warn)
 
@@ -219,13 +224,13 @@ class FiguresPanel(QFrame):
         box.addStretch(1)
 
     def refresh(self, model: CallerViewModel) -> None:
-        th = model.thresholds
+        th = model.hall.thresholds
         rows = []
         for q in model.window_queues():
-            zh, _en = model.service_name(q["service"])
+            zh, _en = model.hall.service_name(q["service"])
             longest = int(q.get("longest_wait_s") or 0)
-            colour = level_colour(self.theme, level(longest, th.wait_yellow_s, th.wait_red_s))
-            longest_text = f"最长 {clock_text(longest)}" if q["waiting"] else ""
+            colour = level_colour(self.theme, th.level("wait", longest))
+            longest_text = f"最长 {duration_text(longest)}" if q["waiting"] else ""
             rows.append(
                 f"<tr><td><b>{q['service']}</b> {zh}</td>"
                 f"<td align=right>&nbsp;&nbsp;<b>{q['waiting']}</b> 人</td>"
@@ -237,14 +242,15 @@ class FiguresPanel(QFrame):
                 f"<td align=right>&nbsp;&nbsp;<b>{model.desk.transferred_in}</b> 人</td></tr>"
             )
         self.queues.setText(f"<table width=100%>{''.join(rows)}</table>")
-        c = model.counts
-        rate = f"{c.satisfaction:.0%}" if c.satisfaction is not None else "—"
+        c = model.figures()
+        rate = f"{c.satisfaction_rate:.0%}" if c.satisfaction_rate is not None else "—"
         alarm = self.theme.palette.alarm
         bad = f" <span style='color:{alarm}'>差评 {c.bad}</span>" if c.bad else ""
+        out = model.transferred_out()
         self.today.setText(
-            f"叫号 Called <b>{c.called}</b> · 办结 Served <b>{c.served}</b><br>"
-            f"过号 No-show <b>{c.no_show}</b> · 转出 Transferred <b>{c.transferred}</b><br>"
-            f"评价 Rated <b>{c.rated}</b> · 满意率 <b>{rate}</b>{bad}"
+            f"叫号 Called <b>{c.issued}</b> · 办结 Served <b>{c.served}</b><br>"
+            f"过号 No-show <b>{c.no_show}</b> · 转出 Transferred <b>{out}</b><br>"
+            f"评价 Rated <b>{c.evaluations}</b> · 满意率 <b>{rate}</b>{bad}"
         )
 
 
@@ -263,7 +269,9 @@ class DeskPage(QWidget):
         for i, action in enumerate(ORDER):
             label = LABELS[action]
             # The page keeps the focus, so every key reaches it and Space never re-presses.
-            button = big_button(theme, f"{label.key}  {label.zh}\n{label.en}", 30, height=120)
+            button = big_button(
+                theme, f"{label.key}  {label.text.zh}\n{label.text.en}", 30, height=120
+            )
             button.clicked.connect(lambda _checked=False, a=action: view.press(a))
             keys.addWidget(button, 0, i)
             self.buttons[action] = button
@@ -304,9 +312,9 @@ class PausePage(QWidget):
         box.addWidget(Text(theme, 48, text="暂停原因 · Why pause?", bold=True))
         grid = QGridLayout()
         grid.setSpacing(theme.px(16))
-        for i, (zh, en) in enumerate(PAUSE_REASONS):
-            button = big_button(theme, f"{i + 1}  {zh}\n{en}", 36, height=140)
-            button.clicked.connect(lambda _c=False, r=zh: view.pause(r))
+        for i, reason in enumerate(PAUSE_REASONS):
+            button = big_button(theme, f"{i + 1}  {reason.zh}\n{reason.en}", 36, height=140)
+            button.clicked.connect(lambda _c=False, r=reason.zh: view.pause(r))
             grid.addWidget(button, i // 3, i % 3)
         box.addLayout(grid)
         box.addStretch(1)
@@ -319,7 +327,7 @@ class PausePage(QWidget):
         if event.key() == Qt.Key.Key_Escape:
             self.view.back_to_desk()
         elif n is not None and 1 <= n <= len(PAUSE_REASONS) and not event.isAutoRepeat():
-            self.view.pause(PAUSE_REASONS[n - 1][0])
+            self.view.pause(PAUSE_REASONS[n - 1].zh)
         else:
             super().keyPressEvent(event)
 
@@ -511,7 +519,7 @@ class CallerView(QWidget):
     def refresh(self) -> None:
         m, p = self.model, self.theme.palette
         desk = m.desk
-        self.window_name.setText(desk.name or f"{m.window_id}号窗口")
+        self.window_name.setText(window_name(m.window_id, desk.name))
         self.clerk.setText(f"{desk.clerk_name}（{desk.clerk}）" if desk.clerk else "")
         status = WINDOW_STATUS.get(desk.status, desk.status)
         colour = {"open": p.ok, "paused": p.warn}.get(desk.status, p.muted)
@@ -522,7 +530,7 @@ class CallerView(QWidget):
             self.link.paint(p.ok)
             self.offline.hide()
         else:
-            self.link.setText("● " + " ".join(OFFLINE))
+            self.link.setText("● " + " ".join(OFFLINE.both("zh")))
             self.link.paint(p.alarm)
             self.offline.show()
         self.sign_out.setVisible(desk.signed_in)

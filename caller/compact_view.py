@@ -6,11 +6,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from terminal.formatting import duration_text, window_name
 from terminal.theme import Theme, app_theme
+from terminal.windows import waited_s
 
 from .clerk import OFFLINE, CallerViewModel
 from .clerk_view import CallerView, action_for_key, level_colour
-from .desk import LABELS, ORDER, Action, clock_text, level, waited_s
+from .desk import LABELS, ORDER, Action
 from .widgets import Text, big_button
 
 
@@ -44,7 +46,7 @@ class CompactCallerView(QWidget):
             label = LABELS[action]
             button = big_button(
                 theme,
-                f"{label.key} {label.zh}",
+                f"{label.key} {label.text.zh}",
                 20,
                 height=40,
                 extra="QPushButton { padding: 0 6px; }",
@@ -92,19 +94,19 @@ class CompactCallerView(QWidget):
 
     def refresh(self) -> None:
         m = self.model
-        desk, th = m.desk, m.thresholds
+        desk, th = m.desk, m.hall.thresholds
         waiting = sum(int(q["waiting"]) for q in m.window_queues()) + desk.transferred_in
         t = desk.current
         self.number.setText(t["number"] if t else ("暂停" if desk.status == "paused" else "—"))
-        parts = [f"{desk.name or m.window_id} · 等候 {waiting} 人"]
+        parts = [f"{window_name(m.window_id, desk.name)} · 等候 {waiting} 人"]
         colour = self.theme.palette.text
         if t is not None:
             waited = waited_s(t) or 0
-            colour = level_colour(self.theme, level(waited, th.wait_yellow_s, th.wait_red_s))
-            parts.append(f"{t.get('matter') or m.service_name(t['service'])[0]}")
-            parts.append(f"已等候 {clock_text(waited)}")
+            colour = level_colour(self.theme, th.level("wait", waited))
+            parts.append(f"{t.get('matter') or m.hall.service_name(t['service'])[0]}")
+            parts.append(f"已等候 {duration_text(waited)}")
         if not m.online:
-            parts = [" ".join(OFFLINE[:1])]
+            parts = [OFFLINE.zh]
             colour = self.theme.palette.alarm
         elif not desk.signed_in:
             parts.append("未登录 · 请在主窗口登录")

@@ -10,7 +10,6 @@ what the screen already shows and are not applied again.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections import deque
 from collections.abc import Callable
@@ -18,7 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-Ticket = dict[str, Any]
+from terminal.i18n import Text
+from terminal.windows import ENDS_AT_WINDOW, OPENS_AT_WINDOW, WindowState
 
 
 class Action(StrEnum):
@@ -38,20 +38,19 @@ class Action(StrEnum):
 class ActionLabel:
     """How an action is named on its button and which function key triggers it."""
 
-    zh: str
-    en: str
+    text: Text
     key: str  # F1 … F8; the numeric keypad digit of the same number does the same
 
 
 LABELS: dict[Action, ActionLabel] = {
-    Action.CALL_NEXT: ActionLabel("叫号", "Call next", "F1"),
-    Action.RECALL: ActionLabel("重呼", "Recall", "F2"),
-    Action.START: ActionLabel("开始办理", "Start", "F3"),
-    Action.FINISH: ActionLabel("办结", "Finish", "F4"),
-    Action.NO_SHOW: ActionLabel("过号", "No-show", "F5"),
-    Action.TRANSFER: ActionLabel("转移", "Transfer", "F6"),
-    Action.PAUSE: ActionLabel("暂停", "Pause", "F7"),
-    Action.RESUME: ActionLabel("恢复", "Resume", "F8"),
+    Action.CALL_NEXT: ActionLabel(Text("叫号"), "F1"),
+    Action.RECALL: ActionLabel(Text("重呼"), "F2"),
+    Action.START: ActionLabel(Text("开始办理"), "F3"),
+    Action.FINISH: ActionLabel(Text("办结"), "F4"),
+    Action.NO_SHOW: ActionLabel(Text("过号"), "F5"),
+    Action.TRANSFER: ActionLabel(Text("转移"), "F6"),
+    Action.PAUSE: ActionLabel(Text("暂停"), "F7"),
+    Action.RESUME: ActionLabel(Text("恢复"), "F8"),
 }
 ORDER: tuple[Action, ...] = tuple(LABELS)
 
@@ -67,65 +66,21 @@ _ECHO_BY_STATUS = {
 # after this long means the desk's idea of the stream was wrong, and waiting on it would
 # freeze the screen.
 ECHO_PATIENCE_S = 3.0
-_CLOSING_EVENTS = ("ticket.finished", "ticket.no_show", "ticket.transferred")
-_OPENING_EVENTS = ("ticket.called", "ticket.recalled", "ticket.started")
-
-
-class Level(StrEnum):
-    """电子监察 colour of a duration against the hall's yellow and red limits."""
-
-    NORMAL = "normal"
-    YELLOW = "yellow"
-    RED = "red"
-
-
-def level(seconds: float, yellow: int, red: int) -> Level:
-    if seconds >= red:
-        return Level.RED
-    if seconds >= yellow:
-        return Level.YELLOW
-    return Level.NORMAL
-
-
-def parse_time(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
-
-
-def clock_text(seconds: float) -> str:
-    """12:05 for minutes and seconds; 1:02:05 past an hour."""
-    s = max(0, int(seconds))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
-def waited_s(ticket: Ticket) -> float | None:
-    """How long the citizen waited from the ticket until the (latest) call."""
-    issued, called = parse_time(ticket.get("issued_at")), parse_time(ticket.get("called_at"))
-    if issued is None or called is None:
-        return None
-    return (called - issued).total_seconds()
-
-
-def handling_s(ticket: Ticket, now: dt.datetime) -> float | None:
-    """Handling time so far: from the start, else from the call (as the server counts it)."""
-    began = parse_time(ticket.get("started_at")) or parse_time(ticket.get("called_at"))
-    return None if began is None else (now - began).total_seconds()
+# The events the desk follows: its window's own (a ticket cancelled at day end was never at one).
+_WINDOW_EVENTS = (OPENS_AT_WINDOW | ENDS_AT_WINDOW) - {"ticket.cancelled"} | {
+    "window.opened",
+    "window.closed",
+    "window.paused",
+    "window.resumed",
+}
 
 
 @dataclass
-class WindowDesk:
+class WindowDesk(WindowState):
     """One window's live state and the rules for what the clerk may press."""
 
-    window_id: str
     name: str = ""
     services: tuple[str, ...] = ()
-    status: str = "closed"  # closed | open | paused
-    clerk: str | None = None
-    clerk_name: str = ""
-    pause_reason: str = ""
-    paused_at: dt.datetime | None = None
-    current: Ticket | None = None
     transferred_in: int = 0  # tickets transferred to this very window, waiting for it
     clock: Callable[[], float] = time.monotonic
     _echoes: deque[tuple[str, str | None, float]] = field(default_factory=deque)
@@ -138,12 +93,7 @@ class WindowDesk:
         """A window object from GET /windows or a session/pause answer: the whole truth."""
         self.name = view.get("name") or self.name
         self.services = tuple(view.get("services") or self.services)
-        self.status = view.get("status", "closed")
-        self.clerk = view.get("clerk")
-        self.clerk_name = view.get("clerk_name") or ""
-        self.pause_reason = view.get("pause_reason") or ""
-        self.paused_at = parse_time(view.get("paused_at"))
-        self.current = view.get("current")
+        self.load(view)
         self.apply_waiting(view)
 
     def apply_waiting(self, view: dict[str, Any]) -> None:
@@ -206,13 +156,11 @@ class WindowDesk:
         """An event from the hall's stream; True when the desk changed."""
         data = event.get("data") or {}
         kind = event.get("type", "")
-        ticket = data.get("ticket") if isinstance(data.get("ticket"), dict) else None
-        if data.get("window") != self.window_id or not (
-            kind.startswith("window.") or kind in _OPENING_EVENTS or kind in _CLOSING_EVENTS
-        ):
+        if data.get("window") != self.id or kind not in _WINDOW_EVENTS:
             return False
         while self._echoes and self.clock() - self._echoes[0][2] > ECHO_PATIENCE_S:
             self._echoes.popleft()  # a guess about the stream that did not come true
+        ticket = data.get("ticket") if isinstance(data.get("ticket"), dict) else None
         key = (kind, ticket.get("id") if ticket else None)
         if self._echoes:
             if self._echoes[0][:2] == key:
@@ -220,35 +168,13 @@ class WindowDesk:
             # older than the answer already shown, or the echo of it: nothing to apply
             return False
         self._early.append(key)
-        if kind in _OPENING_EVENTS:
-            self.current = ticket
-        elif kind in _CLOSING_EVENTS:
-            if self.current is None or ticket is None or self.current.get("id") == ticket["id"]:
-                self.current = None
-        elif kind == "window.opened":
-            self.status, self.clerk = "open", data.get("clerk")
-            self.clerk_name = data.get("clerk_name") or ""
-            self.pause_reason, self.paused_at = "", None
-        elif kind == "window.closed":
-            self.status, self.clerk, self.clerk_name, self.current = "closed", None, "", None
-        elif kind == "window.paused":
-            self.status, self.pause_reason = "paused", data.get("reason") or ""
-            self.paused_at = parse_time(event.get("at"))
-        elif kind == "window.resumed":
-            self.status, self.pause_reason, self.paused_at = "open", "", None
-        else:
-            return False
-        return True
+        return self.apply(event)
 
     # ----- what may be pressed -----------------------------------------------------------------
-    @property
-    def signed_in(self) -> bool:
-        return self.status != "closed"
-
     def allows(self, action: Action) -> bool:
         if not self.signed_in:
             return False
-        current = self.current.get("status") if self.current else None
+        current = self.current_status()
         if action is Action.CALL_NEXT:
             return self.status == "open" and current is None
         if action is Action.PAUSE:
@@ -258,67 +184,3 @@ class WindowDesk:
         if action in (Action.RECALL, Action.START, Action.NO_SHOW):
             return current == "called"
         return current in ("called", "serving")  # finish, transfer
-
-
-@dataclass
-class DayCounts:
-    """Today's figures for one window, counted from the event stream (exactly once by seq)."""
-
-    day: str = ""
-    called: int = 0
-    served: int = 0
-    no_show: int = 0
-    transferred: int = 0
-    rated: int = 0
-    satisfied: int = 0
-    bad: int = 0
-    last_seq: int = 0
-
-    def count(self, event: dict[str, Any], window_id: str, today: dt.date, tz: dt.tzinfo) -> bool:
-        """Count `event` if it is this window's and today's; True when a figure moved."""
-        seq = int(event.get("seq") or 0)
-        if seq <= self.last_seq:
-            return False
-        self.last_seq = seq
-        if self.day != today.isoformat():
-            self.reset(today)
-        at = parse_time(event.get("at"))
-        data = event.get("data") or {}
-        if at is None or at.astimezone(tz).date() != today or data.get("window") != window_id:
-            return False
-        kind = event.get("type")
-        if kind == "ticket.called":
-            self.called += 1
-        elif kind == "ticket.finished":
-            self.served += 1
-        elif kind == "ticket.no_show":
-            self.no_show += 1
-        elif kind == "ticket.transferred":
-            self.transferred += 1
-        elif kind == "ticket.evaluated":
-            score = int(data.get("score") or 0)
-            self.rated += 1
-            self.satisfied += score >= 3
-            self.bad += score <= 2
-        else:
-            return False
-        return True
-
-    def reset(self, today: dt.date) -> None:
-        seq = self.last_seq
-        for name in self.__dataclass_fields__:
-            setattr(self, name, 0)
-        self.day, self.last_seq = today.isoformat(), seq
-
-    @property
-    def satisfaction(self) -> float | None:
-        """满意率 = (★5+★4+★3) / all ratings."""
-        return self.satisfied / self.rated if self.rated else None
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DayCounts:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)

@@ -40,7 +40,7 @@ KEYPAD_ACTIONS: dict[KeypadAction, Action] = {
 
 def led_text(flow: RatingFlow) -> str:
     """What the LED screen over the window says (short: these screens hold ~16 characters)."""
-    name = flow.window_name or f"{flow.window_id}号窗口"
+    name = flow.name
     if flow.current is not None and flow.stage is not Stage.CLOSED:
         return f"{flow.current['number']} 请到{name}"
     if flow.status == "closed":

@@ -12,25 +12,27 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-Ticket = dict[str, Any]
+from hallserver.protocol import is_bad_review
+from terminal.formatting import window_name
+from terminal.i18n import Text
+from terminal.windows import Ticket, WindowState, event_ticket
 
 # GB/T 39734: the five levels, best first as the buttons are laid out.
-LEVELS: tuple[tuple[int, str, str], ...] = (
-    (5, "非常满意", "Very satisfied"),
-    (4, "满意", "Satisfied"),
-    (3, "基本满意", "Fairly satisfied"),
-    (2, "不满意", "Dissatisfied"),
-    (1, "非常不满意", "Very dissatisfied"),
+LEVELS: tuple[tuple[int, Text], ...] = (
+    (5, Text("非常满意")),
+    (4, Text("满意")),
+    (3, Text("基本满意")),
+    (2, Text("不满意")),
+    (1, Text("非常不满意")),
 )
 # 差评 reasons: API codes with their labels.
-REASONS: tuple[tuple[str, str, str], ...] = (
-    ("attitude", "态度", "Attitude"),
-    ("efficiency", "效率", "Efficiency"),
-    ("one_time_notice", "一次告知", "Not told all at once"),
-    ("environment", "环境", "Environment"),
-    ("other", "其他", "Other"),
+REASONS: tuple[tuple[str, Text], ...] = (
+    ("attitude", Text("态度")),
+    ("efficiency", Text("效率")),
+    ("one_time_notice", Text("一次告知")),
+    ("environment", Text("环境")),
+    ("other", Text("其他")),
 )
-BAD_MAX_SCORE = 2
 
 
 class Stage(StrEnum):
@@ -47,16 +49,10 @@ class Stage(StrEnum):
 
 
 @dataclass
-class RatingFlow:
+class RatingFlow(WindowState):
     """The window-facing screen's state, driven by window events and the citizen's touches."""
 
-    window_id: str
     window_name: str = ""
-    status: str = "closed"
-    clerk: str | None = None
-    clerk_name: str = ""
-    pause_reason: str = ""
-    current: Ticket | None = None
     to_rate: Ticket | None = None  # the finished ticket waiting for its rating
     score: int | None = None
     reasons: list[str] = field(default_factory=list)
@@ -69,7 +65,7 @@ class RatingFlow:
         if self.to_rate is not None:
             if self._sending:
                 return Stage.SENDING
-            if self.score is None or self.score > BAD_MAX_SCORE:
+            if self.score is None or not is_bad_review(self.score):
                 return Stage.RATING  # a good score whose sending failed is chosen again
             return Stage.REASONS
         if self._thanked:
@@ -81,44 +77,32 @@ class RatingFlow:
         return Stage.SERVING if self.current is not None else Stage.WELCOME
 
     # ----- the window, from snapshots and events -------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The window's name as the citizen reads it."""
+        return window_name(self.id, self.window_name)
+
     def apply_window(self, view: dict[str, Any]) -> None:
         self.window_name = view.get("name") or self.window_name
-        self.status = view.get("status", "closed")
-        self.clerk = view.get("clerk")
-        self.clerk_name = view.get("clerk_name") or ""
-        self.pause_reason = view.get("pause_reason") or ""
-        self.current = view.get("current")
+        self.load(view)
 
     def apply_event(self, event: dict[str, Any]) -> bool:
         """True when the screen changes."""
-        data = event.get("data") or {}
-        if data.get("window") != self.window_id:
+        if (event.get("data") or {}).get("window") != self.id:
             return False
         kind = event.get("type", "")
-        ticket = data.get("ticket") if isinstance(data.get("ticket"), dict) else None
-        if kind in ("ticket.called", "ticket.recalled", "ticket.started"):
-            self.current = ticket
-        elif kind in ("ticket.no_show", "ticket.transferred"):
-            self.current = None
-        elif kind == "ticket.finished" and ticket is not None:
-            self.current = None
-            if ticket.get("score") is None:
-                self.ask(ticket)
-        elif kind == "ticket.evaluated" and ticket is not None:
-            if self.to_rate is not None and self.to_rate.get("id") == ticket.get("id"):
-                self.thank()  # rated elsewhere (a kiosk) or our answer was lost on the way
-        elif kind == "window.opened":
-            self.status, self.clerk = "open", data.get("clerk")
-            self.clerk_name = data.get("clerk_name") or ""
-        elif kind == "window.closed":
-            self.status, self.clerk, self.clerk_name, self.current = "closed", None, "", None
-        elif kind == "window.paused":
-            self.status, self.pause_reason = "paused", data.get("reason") or ""
-        elif kind == "window.resumed":
-            self.status, self.pause_reason = "open", ""
-        else:
-            return False
-        return True
+        ticket = event_ticket(event)
+        if kind == "ticket.finished" and ticket is not None and ticket.get("score") is None:
+            self.ask(ticket)
+        elif (
+            kind == "ticket.evaluated"
+            and ticket is not None
+            and self.to_rate is not None
+            and self.to_rate.get("id") == ticket.get("id")
+        ):
+            self.thank()  # rated elsewhere (a kiosk) or our answer was lost on the way
+            return True
+        return self.apply(event)
 
     # ----- the citizen -------------------------------------------------------------------------
     def ask(self, ticket: Ticket) -> None:
@@ -131,7 +115,7 @@ class RatingFlow:
         if self.to_rate is None or self._sending or not 1 <= score <= 5:
             return False
         self.score, self.reasons, self.error = score, [], ""
-        return score > BAD_MAX_SCORE
+        return not is_bad_review(score)
 
     def toggle_reason(self, code: str) -> None:
         if self.stage is not Stage.REASONS or code not in {r[0] for r in REASONS}:
@@ -150,13 +134,13 @@ class RatingFlow:
     def can_send(self) -> bool:
         if self.to_rate is None or self.score is None or self._sending:
             return False
-        return self.score > BAD_MAX_SCORE or bool(self.reasons)
+        return not is_bad_review(self.score) or bool(self.reasons)
 
     def body(self) -> dict[str, Any]:
         """The POST /tickets/{id}/evaluation body."""
         assert self.score is not None
         body: dict[str, Any] = {"score": self.score}
-        if self.score <= BAD_MAX_SCORE:
+        if is_bad_review(self.score):
             body["reasons"] = list(self.reasons)
         return body
 

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
+from terminal.hall import HallInfo
+from terminal.i18n import Text
+
 # Why a window pauses; the first is what a clerk picks most.
-PAUSE_REASONS: tuple[tuple[str, str], ...] = (
-    ("临时离开", "Away briefly"),
-    ("午间休息", "Lunch break"),
-    ("业务培训", "Training"),
-    ("开会", "Meeting"),
-    ("系统故障", "System fault"),
-    ("其他", "Other"),
+PAUSE_REASONS: tuple[Text, ...] = (
+    Text("临时离开"),
+    Text("午间休息"),
+    Text("业务培训"),
+    Text("开会"),
+    Text("系统故障"),
+    Text("其他"),
 )
 
 
@@ -50,18 +52,15 @@ def _search_text(ident: str, zh: str, en: str) -> str:
     return " ".join((ident, zh, en, initials, full)).lower()
 
 
-def build_targets(hall: dict[str, Any], own_window: str) -> list[TransferTarget]:
+def build_targets(hall: HallInfo, own_window: str) -> list[TransferTarget]:
     """Services first (the usual 转业务), then every other window (转窗口)."""
-    names = {s["code"]: s["name"] for s in hall.get("services", [])}
-    out = [
-        TransferTarget("service", s["code"], s["name"], s.get("name_en", ""))
-        for s in hall.get("services", [])
-    ]
-    for w in hall.get("windows", []):
-        if w["id"] == own_window:
+    out = [TransferTarget("service", s.code, s.name, s.name_en) for s in hall.services.values()]
+    for w in hall.windows.values():
+        if w.id == own_window:
             continue
-        detail = "、".join(names.get(code, code) for code in w.get("services", []))
-        out.append(TransferTarget("window", w["id"], w["name"], f"Window {w['id']}", detail))
+        detail = "、".join(hall.service_name(code)[0] for code in w.services)
+        name = hall.window_name(w.id)
+        out.append(TransferTarget("window", w.id, name, f"Window {w.id}", detail))
     return out
 
 

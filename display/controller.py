@@ -16,10 +16,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from terminal.hall import HallInfo
 from terminal.link import Result, ServerLink
 from terminal.voice import Announcer
 
-from .board import Call, CallBoard, HallInfo, SupervisionBoard
+from .board import Call, CallBoard, SupervisionBoard
 
 log = logging.getLogger("hallq.display")
 
@@ -100,7 +101,7 @@ class DisplayController(QObject):
         self.setup = setup
         self.supervision = supervision
         self.announcer = announcer if setup.speaker and not supervision else None
-        now = now or setup.hall.clock()
+        now = now or setup.hall.now
         self.calls = CallBoard(setup.hall, setup.services, now)
         self.watch = SupervisionBoard(setup.hall, now)
         self.stats_available = True  # until GET /stats says this token may not read it
@@ -125,7 +126,7 @@ class DisplayController(QObject):
             self.watch.apply(event)
             if kind.startswith(("ticket.", "window.")):
                 self._mark("windows", "queues")
-            if kind in FIGURE_EVENTS and self.watch.figures.source == "stats":
+            if kind in FIGURE_EVENTS and self.watch.stats is not None:
                 self._mark("stats")
             self.changed.emit()
             return
@@ -170,7 +171,7 @@ class DisplayController(QObject):
         if "queues" in dirty:
             self._snapshot("/queues", "queues", self._load_queues)
         if "stats" in dirty and self.supervision and self.stats_available:
-            today = self.watch.now().date().isoformat()
+            today = self.watch.hall.day_of(self.watch.now()).isoformat()
             self.link.request("GET", f"/stats?date={today}", callback=self._on_stats)
 
     def _snapshot(

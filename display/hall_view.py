@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal.formatting import wait_text
+from terminal.formatting import wait_text, window_number
 from terminal.theme import Theme
-from terminal.voice import window_number
 
 from .board import Call, CallBoard
 from .widgets import Header, Ticker, label

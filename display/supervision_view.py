@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from terminal.formatting import duration_text
 from terminal.theme import Theme
 
 from .board import Alert, SupervisionBoard, WindowRow
 from .controller import DisplayController
-from .widgets import Header, duration_text, label
+from .widgets import Header, label
 
 STATUS_TEXT = {"open": "开放 Open", "paused": "暂停 Paused", "closed": "关闭 Closed"}
 MAX_ALERT_ROWS = 3  # what fits beside the queues on 1080 lines; the count shows the rest
@@ -259,19 +260,21 @@ class SupervisionView(QWidget):
         self._show_alerts()
 
     def _show_figures(self) -> None:
-        f = self.board.figures
+        today = self.board.figures
+        f = today.figures
         self.figures["issued"].setText(str(f.issued))
         self.figures["served"].setText(str(f.served))
         self.figures["no_show"].setText(str(f.no_show))
         self.figures["avg_wait"].setText(duration_text(f.avg_wait_s))
         rate = f.satisfaction_rate
         self.figures["satisfaction"].setText(f"{rate:.1%}" if rate is not None else "—")
-        if f.source == "events" and f.since is not None:
+        if today.since is not None:
+            since = today.since.astimezone(self.board.hall.zone)
             self.figures_note.setText(
-                f"统计自 {f.since:%H:%M} 起（本屏开机后）· counted since {f.since:%H:%M}"
+                f"统计自 {since:%H:%M} 起（本屏开机后）· counted since {since:%H:%M}"
             )
         else:
-            self.figures_note.setText(f"{f.day.isoformat()} 全天 · whole day")
+            self.figures_note.setText(f"{today.day.isoformat()} 全天 · whole day")
 
     def _show_alerts(self) -> None:
         alerts = self.board.open_alerts()

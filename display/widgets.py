@@ -22,15 +22,6 @@ def clock_text(now: dt.datetime) -> tuple[str, str]:
     )
 
 
-def duration_text(seconds: int | None) -> str:
-    """mm:ss (or h:mm:ss) for elapsed times on the supervision screen."""
-    if seconds is None:
-        return "—"
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
 def label(text: str, font: QFont, colour: str, *, align: Qt.AlignmentFlag | None = None) -> QLabel:
     w = QLabel(text)
     w.setFont(font)

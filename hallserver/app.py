@@ -193,7 +193,11 @@ async def hall_info(request: web.Request) -> web.Response:
                 {"id": w.id, "name": w.name, "kind": w.kind, "services": list(w.services)}
                 for w in s.windows
             ],
-            "policy": {"green_age": s.policy.green_age, "max_recalls": s.policy.max_recalls},
+            "policy": {
+                "green_age": s.policy.green_age,
+                "max_recalls": s.policy.max_recalls,
+                "satisfied_min_score": s.policy.satisfied_min_score,
+            },
             "thresholds": vars(s.thresholds),
             "hours": {
                 "weekdays": list(s.hours.weekdays),

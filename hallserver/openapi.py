@@ -37,6 +37,41 @@ _TICKET = {
         "ahead": {"type": ["integer", "null"]},
         "estimated_wait_s": {"type": ["integer", "null"]},
         "holder": {"type": "string", "description": "masked name, e.g. 张*"},
+        "slot_start": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "an appointment ticket's slot: its wait counts from the later of this "
+            "and issued_at",
+        },
+    },
+}
+_HALL = {
+    "type": "object",
+    "required": ["id", "name", "timezone", "services", "windows", "policy", "thresholds"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "name_en": {"type": "string"},
+        "timezone": {"type": "string", "description": "IANA zone, e.g. Asia/Shanghai"},
+        "notice": {"type": "string"},
+        "services": {"type": "array", "items": {"type": "object"}},
+        "windows": {"type": "array", "items": {"type": "object"}},
+        "policy": {
+            "type": "object",
+            "required": ["green_age", "max_recalls", "satisfied_min_score"],
+            "properties": {
+                "green_age": {"type": "integer"},
+                "max_recalls": {"type": "integer"},
+                "satisfied_min_score": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 5,
+                    "description": "满意率 counts ratings at or above this score",
+                },
+            },
+        },
+        "thresholds": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "hours": {"type": "object"},
     },
 }
 _ERROR = {
@@ -307,6 +342,10 @@ def openapi() -> dict[str, Any]:
                     }
                 }
             }
+        if path == "/hall":
+            op["responses"][str(ok)]["content"] = {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Hall"}}
+            }
         body = _BODIES.get((path, method))
         if body is not None:
             schema = {"type": "object", **body}
@@ -338,7 +377,7 @@ def openapi() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": {"Ticket": _TICKET, "Error": _ERROR},
+            "schemas": {"Ticket": _TICKET, "Hall": _HALL, "Error": _ERROR},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -5,7 +5,7 @@ Terminals import this module only; everything else in hallserver is the server's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -40,6 +40,7 @@ EVENT_TYPES = frozenset(
 )
 
 # 好差评 (GB/T 39734): five levels; ★1–2 is 差评 and needs at least one reason.
+BAD_REVIEW_MAX_SCORE = 2
 EVALUATION_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 EVALUATION_REASONS = {
     "attitude": "态度",
@@ -48,6 +49,12 @@ EVALUATION_REASONS = {
     "environment": "环境",
     "other": "其他",
 }
+
+
+def is_bad_review(score: int) -> bool:
+    """★1–2: 差评, which needs a reason and raises a 电子监察 alert."""
+    return score <= BAD_REVIEW_MAX_SCORE
+
 
 # The WebSocket close code the server uses for a client that lags too far behind.
 WS_CLOSE_TOO_SLOW = 4000
@@ -75,3 +82,31 @@ class Thresholds:
         """ "ok", "yellow" or "red" for a wait, a handling time or a pause (kind)."""
         yellow, red = getattr(self, f"{kind}_yellow_s"), getattr(self, f"{kind}_red_s")
         return "red" if seconds >= red else "yellow" if seconds >= yellow else "ok"
+
+
+def day_figures(tickets: Iterable[Mapping[str, Any]], satisfied_min_score: int) -> dict[str, Any]:
+    """GET /stats's figures of a set of tickets, each with status, wait_s, service_s and score.
+
+    The one definition, for the server's answer and for the terminals that count the same day
+    from the event stream: a wait is the ticket's `wait_s` (issue or appointment slot, whichever
+    is later, to its first call); 满意率 counts ratings at or above the hall's threshold.
+    """
+    rows = list(tickets)
+    waits = [r["wait_s"] for r in rows if r["wait_s"] is not None]
+    served = [r for r in rows if r["status"] == "done"]
+    scores = [r["score"] for r in rows if r["score"] is not None]
+    satisfied = sum(1 for s in scores if s >= satisfied_min_score)
+    return {
+        "issued": len(rows),
+        "served": len(served),
+        "no_show": sum(1 for r in rows if r["status"] == "no_show"),
+        "waiting": sum(1 for r in rows if r["status"] == "waiting"),
+        "avg_wait_s": _average(waits),
+        "avg_service_s": _average([r["service_s"] for r in served]),
+        "evaluations": len(scores),
+        "satisfaction_rate": round(satisfied / len(scores), 4) if scores else None,
+    }
+
+
+def _average(values: list[int]) -> int | None:
+    return round(sum(values) / len(values)) if values else None

@@ -25,6 +25,7 @@ from terminal.app import (
     start_application,
     terminal_arguments,
 )
+from terminal.hall import HallInfo
 from terminal.link import Result, ServerLink
 from terminal.voice import Announcer, VoiceConfig
 
@@ -118,11 +119,11 @@ class KioskApp:
             QTimer.singleShot(HALL_RETRY_MS, self._load_hall)
             return
         assert self.link is not None
-        hall = result.body
+        hall = HallInfo.from_json(result.body)
         flow = KioskFlow(
             self.link,
             Catalogue.from_hall(hall),
-            green_age=(hall.get("policy") or {}).get("green_age"),
+            green_age=hall.green_age,
             printing=TicketPrinting(self.devices.printer),
             voice=self.voice,
             settings=self.config.settings,

@@ -8,9 +8,10 @@ citizens type whatever their phone keyboard taught them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pypinyin import Style, lazy_pinyin
+
+from terminal.hall import HallInfo
 
 # The consultation service: "I don't know what to do — help me" issues a ticket for it.
 CONSULTATION_SERVICE = "M"
@@ -76,35 +77,22 @@ class Catalogue:
     ``areas`` excludes the consultation service, which has its own "help me" button.
     """
 
-    def __init__(
-        self,
-        hall_id: str,
-        hall_name: str,
-        hall_name_en: str,
-        areas: list[Area],
-        windows: list[dict[str, Any]] | None = None,
-    ) -> None:
-        self.windows = windows or []
-        self.hall_id = hall_id
-        self.hall_name = hall_name
-        self.hall_name_en = hall_name_en
+    def __init__(self, hall: HallInfo, areas: list[Area]) -> None:
+        self.hall = hall
+        self.hall_id = hall.id
+        self.hall_name = hall.name
+        self.hall_name_en = hall.name_en
         self._all = areas
         self.areas = [a for a in areas if a.code != CONSULTATION_SERVICE]
 
     @classmethod
-    def from_hall(cls, hall: dict[str, Any]) -> Catalogue:
-        """Build from the body of ``GET /hall``."""
+    def from_hall(cls, hall: HallInfo) -> Catalogue:
+        """Build from the hall's services and their matters."""
         areas = []
-        for s in hall["services"]:
-            matters = tuple(
-                Matter(s["code"], name, *_pinyin_keys(name)) for name in s.get("matters", [])
-            )
-            areas.append(
-                Area(s["code"], s["name"], s.get("name_en", ""), matters, *_pinyin_keys(s["name"]))
-            )
-        return cls(
-            hall["id"], hall["name"], hall.get("name_en", ""), areas, hall.get("windows", [])
-        )
+        for s in hall.services.values():
+            matters = tuple(Matter(s.code, name, *_pinyin_keys(name)) for name in s.matters)
+            areas.append(Area(s.code, s.name, s.name_en, matters, *_pinyin_keys(s.name)))
+        return cls(hall, areas)
 
     def area(self, code: str) -> Area | None:
         """The area for a service code, the consultation service included."""

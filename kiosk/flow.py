@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from devices.idcard import IdCard
 from identity import id_number_is_valid
-from terminal.formatting import wait_minutes
+from terminal.formatting import spoken_ticket, wait_minutes
 
 from . import texts as T
 from .catalogue import Area, Catalogue, Matter
@@ -119,11 +119,6 @@ _GUIDES = {
     Screen.CONFIRM: T.GUIDE_CONFIRM,
     Screen.PHOTO: T.PHOTO_TITLE,
 }
-
-
-def spoken_number(number: str) -> str:
-    """ "A012" → "A 0 1 2": speech engines then read 零一二, not 十二."""
-    return " ".join(number)
 
 
 class KioskFlow(QObject):
@@ -448,7 +443,8 @@ class KioskFlow(QObject):
         self._print(ticket)
         if self.voice is not None:
             ahead = int(ticket.get("ahead") or 0)
-            spoken = T.SPEAK_TICKET.format(spoken=spoken_number(ticket["number"]), n=ahead)
+            number = spoken_ticket(ticket["number"], self.lang)
+            spoken = T.SPEAK_TICKET.format(spoken=number, n=ahead)
             # Said from the recorded clips where no speech engine exists: never a silent ticket.
             self.voice.announce_ticket(ticket["number"], ahead, spoken.primary(self.lang))
 
@@ -550,10 +546,7 @@ class KioskFlow(QObject):
         }.get(str(status), T.STATUS_WAITING)
 
     def _window_name(self, window_id: object) -> str:
-        for w in self.catalogue.windows:
-            if w.get("id") == window_id:
-                return str(w.get("name", window_id))
-        return f"{window_id}号窗口" if window_id else ""
+        return self.catalogue.hall.window_name(str(window_id)) if window_id else ""
 
     @property
     def can_check_in(self) -> bool:

@@ -261,9 +261,9 @@ def reprint_page(flow: KioskFlow, theme: Theme, landscape: bool) -> QWidget:
     page, box = _page(theme)
     box.addStretch(1)
     area = flow.catalogue.area(ticket["service"])
-    service = Text(area.name if area else ticket["service"], area.name_en if area else "")
-    held = T.ALREADY_WAITING.format(number=ticket["number"], service=service.zh)
-    held = Text(held.zh, T.ALREADY_WAITING.en.format(number=ticket["number"], service=service.en))
+    code = str(ticket["service"])
+    service = Text(area.name, area.name_en) if area else Text(code, code)
+    held = T.ALREADY_WAITING.format(number=ticket["number"], service=service)
     box.addWidget(bilingual_label(held, lang, theme, 56, bold=True))
     for line in flow.ticket_lines()[1:]:
         box.addWidget(bilingual_label(line, lang, theme, 40))

@@ -1,18 +1,65 @@
-"""Chinese first, English second: the current language and bilingual text.
+"""Chinese first, English second: one way for every terminal to say a text in both languages.
 
-Every screen string is written at its call site in both languages, `tr("取号", "Take a ticket")`,
-so each app owns its own wording and nothing has to be kept in step with a shared table. Qt's own
-dialogs and widgets are translated through Qt's shipped qtbase catalogue.
+Texts are written in Chinese where they are used, `Text("取号")`; their English lives in the
+gettext catalogue `assets/translations/en/LC_MESSAGES/hallq.po`, compiled to the `hallq.mo`
+shipped beside it (tests/terminal/test_i18n.py keeps source, catalogue and compiled file in
+step: a new text without its English fails the suite). Names the hall config gives in both
+languages (services, the hall) are `Text(name, name_en)`. Qt's own dialogs and widgets are
+translated through Qt's shipped qtbase catalogue.
 """
 
 from __future__ import annotations
 
+import gettext
+from dataclasses import dataclass
+
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from .assets import asset_path
+
 LANGUAGES = ("zh", "en")
+DOMAIN = "hallq"
+CATALOGUES = asset_path("translations")
+_english = gettext.translation(DOMAIN, CATALOGUES, languages=["en"])
 _language = "zh"
 _qt_translator: QTranslator | None = None
+
+
+def english(zh: str) -> str:
+    """The English of a Chinese text, from the catalogue."""
+    return _english.gettext(zh)
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text in both languages: written in Chinese, English from the catalogue (or given)."""
+
+    zh: str
+    given_en: str | None = None  # a name the hall config gives in English, not in the catalogue
+
+    @property
+    def en(self) -> str:
+        return english(self.zh) if self.given_en is None else self.given_en
+
+    def format(self, **values: object) -> Text:
+        """The same text with ``{name}`` placeholders filled in both languages; a Text value
+        fills each language with its own."""
+        zh = {k: v.zh if isinstance(v, Text) else v for k, v in values.items()}
+        en = {k: v.en if isinstance(v, Text) else v for k, v in values.items()}
+        return Text(self.zh.format(**zh), self.en.format(**en))
+
+    def primary(self, lang: str | None = None) -> str:
+        """The text in the chosen language (the terminal's language by default)."""
+        return self.en if (lang or _language) == "en" else self.zh
+
+    def secondary(self, lang: str | None = None) -> str:
+        """The other language, shown smaller (Chinese stays visible in English mode)."""
+        return self.zh if (lang or _language) == "en" else self.en
+
+    def both(self, lang: str | None = None) -> tuple[str, str]:
+        """(primary, secondary)."""
+        return self.primary(lang), self.secondary(lang)
 
 
 def set_language(language: str) -> None:
@@ -39,18 +86,3 @@ def set_language(language: str) -> None:
         if translator.load(locale, "qtbase", "_", path):
             app.installTranslator(translator)
             _qt_translator = translator
-
-
-def language() -> str:
-    """The primary language: "zh" (default) or "en"."""
-    return _language
-
-
-def tr(zh: str, en: str) -> str:
-    """The text in the primary language."""
-    return zh if _language == "zh" else en
-
-
-def bilingual(zh: str, en: str) -> tuple[str, str]:
-    """(primary, secondary): both languages, the primary one first."""
-    return (zh, en) if _language == "zh" else (en, zh)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .i18n import bilingual
+from .i18n import Text
 from .link import ServerLink
 from .theme import Theme, app_theme
 
@@ -39,7 +39,7 @@ class AdminPinPrompt(QWidget):
             f"AdminPinPrompt {{ background: {p.surface}; border: 4px solid "
             f"{p.accent}; border-radius: {theme.px(16)}px; }}"
         )
-        zh, en = bilingual("管理员密码", "Admin PIN")
+        zh, en = Text("管理员密码").both()
         self.title = QLabel(f"{zh}\n{en}")
         self.title.setFont(theme.font(theme.title_px, bold=True))
         self.entry = QLineEdit()
@@ -47,10 +47,10 @@ class AdminPinPrompt(QWidget):
         self.entry.returnPressed.connect(self._check)
         self.status = QLabel("")
         self.status.setStyleSheet(f"color: {p.alarm};")
-        ok = QPushButton(" / ".join(bilingual("确定", "OK")))
+        ok = QPushButton(" / ".join(Text("确定").both()))
         ok.setProperty("primary", True)
         ok.clicked.connect(self._check)
-        cancel = QPushButton(" / ".join(bilingual("返回", "Back")))
+        cancel = QPushButton(" / ".join(Text("返回").both()))
         cancel.clicked.connect(self.dismiss)
         buttons = QHBoxLayout()
         buttons.addWidget(cancel)
@@ -78,7 +78,7 @@ class AdminPinPrompt(QWidget):
 
     def _check(self) -> None:
         if self._tries >= MAX_PIN_TRIES:
-            self.status.setText(" / ".join(bilingual("尝试次数过多", "Too many tries")))
+            self.status.setText(" / ".join(Text("尝试次数过多").both()))
             return
         if hmac.compare_digest(self.entry.text().encode(), self._pin.encode()):
             self._tries = 0
@@ -87,7 +87,7 @@ class AdminPinPrompt(QWidget):
             return
         self._tries += 1
         self.entry.clear()
-        self.status.setText(" / ".join(bilingual("密码不正确", "Wrong PIN")))
+        self.status.setText(" / ".join(Text("密码不正确").both()))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
@@ -192,10 +192,10 @@ class StatusOverlay(QWidget):
         box.addStretch(1)
         parent.installEventFilter(self)
         self.setGeometry(parent.rect())
-        self.show_message("正在连接大厅服务器…", "Connecting to the hall server…")
+        self.show_message(Text("正在连接大厅服务器…"))
 
-    def show_message(self, zh: str, en: str, detail: str = "") -> None:
-        first, second = bilingual(zh, en)
+    def show_message(self, text: Text, detail: str = "") -> None:
+        first, second = text.both()
         self.primary.setText(first)
         self.secondary.setText(second)
         self.detail.setText(detail)
@@ -204,7 +204,7 @@ class StatusOverlay(QWidget):
         self.raise_()
 
     def show_reconnecting(self) -> None:
-        self.show_message("服务器连接中断，正在重连…", "Reconnecting to the hall server…")
+        self.show_message(Text("服务器连接中断，正在重连…"))
 
     def follow(self, link: ServerLink) -> None:
         """Hide while `link` is online; show the reconnecting state while it is not."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import re
 import wave
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -38,10 +37,10 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtTextToSpeech import QTextToSpeech
 
 from .assets import asset_path
+from .formatting import DIGITS_ZH, spoken_ticket, window_number
 
 log = logging.getLogger("hallq.voice")
 
-DIGITS_ZH = "零一二三四五六七八九"
 GAP_BETWEEN_REPEATS_S = 0.8
 MAX_PENDING = 100  # ~15 minutes of calls; older ones are dropped (and logged) past that
 WATCHDOG_MARGIN_MS = 5000
@@ -94,12 +93,6 @@ class VoiceConfig:
 
 
 # ----- what is said ----------------------------------------------------------------------------
-def window_number(window_name: str) -> str:
-    """ "3号窗口" / "7号窗口 司法公证" / "3" → "3"; a name without a number stays as it is."""
-    m = re.match(r"\s*(\d+)", window_name)
-    return m.group(1) if m else window_name.strip()
-
-
 def _number_words(n: int) -> list[str]:
     """Clip names reading 1..999 as a Chinese number: 10 十, 11 十一, 21 二十一, 105 一百零五."""
     hundreds, rest = divmod(n, 100)
@@ -154,7 +147,7 @@ def _zh_number(n: int) -> str:
 
 def call_text(number: str, window_name: str) -> str:
     """The sentence a TTS engine says: digits as 零一二 so no engine reads "012" as twelve."""
-    ticket = " ".join(DIGITS_ZH[int(ch)] if ch.isdigit() else ch for ch in number)
+    ticket = spoken_ticket(number)
     win = window_number(window_name)
     place = _zh_number(int(win)) if win.isdigit() and 0 < int(win) < 1000 else win
     return f"请 {ticket} 号到 {place} 号窗口办理"

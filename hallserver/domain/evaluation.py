@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..protocol import EVALUATION_LEVELS as LEVELS
-from ..protocol import EVALUATION_REASONS
+from ..protocol import EVALUATION_REASONS, is_bad_review
 from .errors import BadRequest, Unprocessable
 
 _BY_LABEL = {label: code for code, label in EVALUATION_REASONS.items()}
@@ -28,7 +28,7 @@ def check_evaluation(
                 code="invalid_reasons",
             )
         codes.append(code)
-    if score <= 2 and not codes:
+    if is_bad_review(score) and not codes:
         raise Unprocessable("差评 (score 1–2) needs at least one reason", code="reason_required")
     if comment is None:
         comment = ""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from identity import age_on, birth_date_of, id_number_is_valid, mask_name
 
-from ..protocol import DEVICE_STATES, EVENT_TYPES
+from ..protocol import DEVICE_STATES, EVENT_TYPES, is_bad_review
 from .errors import BadRequest, Conflict, NotFound, Unprocessable
 from .evaluation import check_evaluation
 from .queue import ServiceQueue, ahead_of, choose, ticket_class
@@ -262,6 +262,7 @@ class Hall:
             "target_window": t.target_window if t.status is Status.WAITING else None,
             "checkins": t.checkins,
             "score": t.score,
+            "slot_start": t.slot_start.isoformat() if t.slot_start else None,
         }
 
     def queue_view(self, now: dt.datetime) -> list[dict[str, object]]:
@@ -447,7 +448,7 @@ class Hall:
             score=t.score,
             reasons=list(t.reasons),
         )
-        if t.score <= 2:
+        if is_bad_review(t.score):
             self._emit(
                 "hall.alert",
                 now,

@@ -5,27 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-
-def _avg(values: list[int]) -> int | None:
-    return round(sum(values) / len(values)) if values else None
-
-
-def _figures(rows: list[Mapping[str, Any]], min_score: int) -> dict[str, Any]:
-    waits = [r["wait_s"] for r in rows if r["wait_s"] is not None]
-    served = [r for r in rows if r["status"] == "done"]
-    scores = [r["score"] for r in rows if r["score"] is not None]
-    return {
-        "issued": len(rows),
-        "served": len(served),
-        "no_show": sum(1 for r in rows if r["status"] == "no_show"),
-        "waiting": sum(1 for r in rows if r["status"] == "waiting"),
-        "avg_wait_s": _avg(waits),
-        "avg_service_s": _avg([r["service_s"] for r in served]),
-        "evaluations": len(scores),
-        "satisfaction_rate": (
-            round(sum(1 for s in scores if s >= min_score) / len(scores), 4) if scores else None
-        ),
-    }
+from ..protocol import day_figures as _figures
 
 
 def day_stats(rows: Iterable[Mapping[str, Any]], *, min_score: int = 3) -> dict[str, Any]:

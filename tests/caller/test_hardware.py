@@ -92,15 +92,15 @@ def test_todays_figures_survive_a_restart_of_the_caller(qtbot, hall_server, tmp_
     for action in (Action.CALL_NEXT, Action.FINISH):
         with qtbot.waitSignal(first.model.answered, timeout=5000):
             first.model.act(action)
-    qtbot.waitUntil(lambda: first.model is not None and first.model.counts.served == 1)
+    qtbot.waitUntil(lambda: first.model is not None and first.model.figures().served == 1)
     first.stop()  # writes the counts file
     # While the caller is off, the manager calls and finishes for the window.
     hall_server.request("POST", "/windows/1/call-next", {}, device="manager-1")
     hall_server.request("POST", "/windows/1/finish", {}, device="manager-1")
     second = start_caller(qtbot, hall_server, tmp_path)
     assert second.model is not None
-    qtbot.waitUntil(lambda: second.model is not None and second.model.counts.served == 2)
-    assert second.model.counts.called == 2
+    qtbot.waitUntil(lambda: second.model is not None and second.model.figures().served == 2)
+    assert second.model.figures().issued == 2
     second.stop()
 
 

@@ -78,7 +78,7 @@ def test_a_held_or_double_pressed_key_acts_once(qtbot, window_one, hall_server) 
         )
         QApplication.sendEvent(page, held)
     assert term.model.in_flight is None
-    qtbot.waitUntil(lambda: term.model.counts.called == 1)
+    qtbot.waitUntil(lambda: term.model.figures().issued == 1)
     # A second call would have been refused as busy; the next ticket is still waiting.
     _, body = hall_server.request("GET", f"/tickets/{second['id']}", device="kiosk-1")
     assert body["ticket"]["status"] == "waiting"
@@ -112,7 +112,7 @@ def test_a_full_day_at_the_window(qtbot, window_one, hall_server) -> None:
     press(qtbot, term, Qt.Key.Key_F2, expect="recall")
     assert model.desk.current is None
     assert card.number.text() == "—"
-    qtbot.waitUntil(lambda: model.counts.no_show == 1)
+    qtbot.waitUntil(lambda: model.figures().no_show == 1)
 
     # 3. Call, start, finish; the citizen rates ★2 and says why (差评).
     press(qtbot, term, Qt.Key.Key_F1, expect="call-next")
@@ -137,7 +137,7 @@ def test_a_full_day_at_the_window(qtbot, window_one, hall_server) -> None:
     assert cv.message_page.primary.text() == "感谢您的评价！"
     _, body = hall_server.request("GET", f"/tickets/{served['id']}", device="kiosk-1")
     assert body["ticket"]["score"] == 2
-    qtbot.waitUntil(lambda: model.counts.bad == 1)
+    qtbot.waitUntil(lambda: model.figures().bad == 1)
     assert "差评 1" in view.desk_page.figures.today.text()
     qtbot.waitUntil(lambda: citizen.stage is Stage.WELCOME)  # thanks return by themselves
 
@@ -184,7 +184,7 @@ def test_a_full_day_at_the_window(qtbot, window_one, hall_server) -> None:
     assert status == 200
     qtbot.waitUntil(lambda: model.usable and model.desk.current is None, timeout=15_000)
     assert view.link.text() == "● 在线 Online"
-    qtbot.waitUntil(lambda: model.counts.served == 2)
+    qtbot.waitUntil(lambda: model.figures().served == 2)
 
     # 7. Last citizen, then sign out.
     press(qtbot, term, Qt.Key.Key_F1, expect="call-next")
@@ -193,5 +193,8 @@ def test_a_full_day_at_the_window(qtbot, window_one, hall_server) -> None:
         qtbot.mouseClick(view.sign_out, Qt.MouseButton.LeftButton)
     assert view.pages.currentWidget() is view.sign_in_page
     assert window(hall_server)["status"] == "closed"
-    c = model.counts
-    assert (c.called, c.served, c.no_show, c.transferred, c.rated, c.bad) == (5, 3, 1, 1, 1, 1)
+    c = model.figures()
+    assert (c.issued, c.served, c.no_show, c.evaluations, c.bad) == (4, 3, 1, 1, 1)
+    assert model.transferred_out() == 1
+    _, stats = hall_server.request("GET", f"/stats?date={model.today()}", device="manager-1")
+    assert c.agrees_with(stats["by_window"]["1"])  # the server's own figures for this window

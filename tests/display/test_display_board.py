@@ -9,11 +9,11 @@ from display.board import (
     MAX_ALERTS,
     RECENT_CALLS,
     CallBoard,
-    HallInfo,
     SupervisionBoard,
     level_of,
 )
 from hallserver.protocol import Thresholds
+from terminal.hall import HallInfo
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
@@ -97,7 +97,7 @@ def test_recall_moves_the_number_up_without_doubling_it() -> None:
         event(
             3,
             "ticket.recalled",
-            ticket=ticket("A001", called=T0 + dt.timedelta(seconds=30)),
+            ticket=ticket("A001", called=T0 + dt.timedelta(seconds=30), recalls=1),
             window="1",
         )
     )
@@ -297,26 +297,31 @@ def test_alerts_escalate_in_place_and_leave_when_acknowledged() -> None:
 
 
 def test_todays_figures_from_events_and_the_day_roll() -> None:
-    board = SupervisionBoard(HALL, now=Clock())
+    clock = Clock()
+    board = SupervisionBoard(HALL, now=clock)
     later = T0 + dt.timedelta(minutes=10)
-    board.apply(event(1, "ticket.issued", ticket=ticket("A001", status="waiting", called=None)))
-    board.apply(event(2, "ticket.issued", ticket=ticket("A002", status="waiting", called=None)))
-    board.apply(event(3, "ticket.called", later, ticket=ticket("A001", called=later)))
-    board.apply(event(4, "ticket.finished", later, ticket=ticket("A001", status="done")))
-    board.apply(event(5, "ticket.evaluated", later, ticket=ticket("A001", status="done"), score=5))
-    board.apply(event(6, "ticket.evaluated", later, ticket=ticket("A002", status="done"), score=1))
-    board.apply(event(7, "ticket.no_show", later, ticket=ticket("A002", status="no_show")))
-    f = board.figures
-    assert (f.issued, f.served, f.no_show, f.avg_wait_s, f.satisfaction_rate) == (2, 1, 1, 600, 0.5)
-    tomorrow = T0 + dt.timedelta(days=1)
+    for seq, number in ((1, "A001"), (2, "A002"), (3, "A003")):
+        waiting = ticket(number, status="waiting", window=None, called=None)
+        board.apply(event(seq, "ticket.issued", ticket=waiting))
+    for seq, number, score in ((4, "A001", 5), (7, "A003", 1)):
+        board.apply(event(seq, "ticket.called", later, ticket=ticket(number, called=later)))
+        done = ticket(number, status="done", called=later)
+        board.apply(event(seq + 1, "ticket.finished", later, ticket=done, window="1", service_s=0))
+        rated = done | {"score": score}
+        board.apply(event(seq + 2, "ticket.evaluated", later, ticket=rated, score=score))
+    board.apply(event(10, "ticket.called", later, ticket=ticket("A002", called=later)))
+    board.apply(event(11, "ticket.no_show", later, ticket=ticket("A002", status="no_show")))
+    today = board.figures
+    f = today.figures
+    assert (f.issued, f.served, f.no_show, f.avg_wait_s, f.satisfaction_rate) == (3, 2, 1, 600, 0.5)
+    assert today.since == T0
+    clock.now = tomorrow = T0 + dt.timedelta(days=1)
     board.apply(
-        event(8, "ticket.issued", tomorrow, ticket=ticket("A001", status="waiting", called=None))
+        event(12, "ticket.issued", tomorrow, ticket=ticket("A001", issued=tomorrow, called=None))
     )
-    assert (board.figures.day, board.figures.issued, board.figures.served) == (
-        tomorrow.date(),
-        1,
-        0,
-    )
+    today = board.figures
+    assert (today.day, today.figures.issued, today.figures.served) == (tomorrow.date(), 1, 0)
+    assert today.since == tomorrow.replace(hour=0, minute=0)
 
 
 def test_stats_from_the_server_replace_the_counting() -> None:
@@ -328,13 +333,14 @@ def test_stats_from_the_server_replace_the_counting() -> None:
             "served": 90,
             "no_show": 4,
             "avg_wait_s": 410,
-            "satisfaction_rate": 0.97,
+            "satisfaction_rate": 0.9667,
             "evaluations": 60,
         }
     )
     board.apply(event(1, "ticket.issued", ticket=ticket("A001", status="waiting", called=None)))
-    f = board.figures
-    assert (f.source, f.issued, f.avg_wait_s, f.satisfaction_rate) == ("stats", 120, 410, 0.97)
+    today = board.figures
+    f = today.figures
+    assert (today.since, f.issued, f.avg_wait_s, f.satisfaction_rate) == (None, 120, 410, 0.9667)
 
 
 def test_alert_texts_name_the_ticket_window_and_time() -> None:

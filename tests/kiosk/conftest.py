@@ -14,6 +14,7 @@ from devices.printer import SimTicketPrinter
 from kiosk.catalogue import Catalogue
 from kiosk.flow import KioskFlow, KioskSettings
 from kiosk.printing import TicketPrinting
+from terminal.hall import HallInfo
 from terminal.link import Result, ServerLink
 from tests.support.server import HallServerProcess
 
@@ -63,7 +64,7 @@ def make_kiosk(server: HallServerProcess, **settings: Any) -> Kiosk:
     options = {"photo_matters": frozenset({PHOTO_MATTER}), **settings}
     flow = KioskFlow(
         link,
-        Catalogue.from_hall(hall),
+        Catalogue.from_hall(HallInfo.from_json(hall)),
         green_age=hall["policy"]["green_age"],
         printing=TicketPrinting(printer),
         voice=voice,

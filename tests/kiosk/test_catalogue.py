@@ -9,6 +9,7 @@ import pytest
 
 from kiosk.catalogue import Catalogue
 from kiosk.qrcodes import AppointmentCode, TicketCode, UnknownCode, parse_scan, ticket_payload
+from terminal.hall import HallInfo
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def catalogue() -> Catalogue:
         ],
         "windows": [{"id": w.id, "name": w.name} for w in settings.windows],
     }
-    return Catalogue.from_hall(json.loads(json.dumps(hall)))
+    return Catalogue.from_hall(HallInfo.from_json(json.loads(json.dumps(hall))))
 
 
 def test_areas_leave_out_the_consultation_service(catalogue: Catalogue) -> None:

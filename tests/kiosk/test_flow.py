@@ -38,7 +38,7 @@ def test_three_taps_to_a_printed_ticket(qtbot: Any, kiosk: Kiosk) -> None:
     out = kiosk.printer.output
     assert b"B001" in out and kiosk.printer.state.tickets_cut == 1
     assert ticket["id"].encode() in out  # the ticket's own QR payload
-    assert any("B 0 0 1" in s for s in kiosk.voice.said)
+    assert any("B 零 零 一" in s for s in kiosk.voice.said)  # as the wall display says it
     # What the screen says agrees with the server.
     status, body = kiosk.server.request("GET", f"/tickets/{ticket['id']}", device="kiosk-1")
     assert status == 200 and body["ticket"]["status"] == "waiting"

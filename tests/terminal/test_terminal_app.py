@@ -63,11 +63,10 @@ def test_the_bundled_font_draws_chinese(qapp: QApplication) -> None:
 
 def test_language_switch_and_bilingual_text(qapp: QApplication) -> None:
     try:
-        assert i18n.tr("取号", "Take a ticket") == "取号"
-        assert i18n.bilingual("取号", "Take a ticket") == ("取号", "Take a ticket")
+        assert i18n.Text("取号").both() == ("取号", "Take a ticket")
         i18n.set_language("en")
-        assert i18n.tr("取号", "Take a ticket") == "Take a ticket"
-        assert i18n.bilingual("取号", "Take a ticket") == ("Take a ticket", "取号")
+        assert i18n.Text("取号").both() == ("Take a ticket", "取号")
+        assert i18n.Text("取号").primary() == "Take a ticket"
         with pytest.raises(ValueError):
             i18n.set_language("fr")
     finally:
