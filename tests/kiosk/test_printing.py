@@ -7,14 +7,17 @@ import pytest
 from devices.printer import QrBlock, RuleBlock, Size, TextBlock
 from kiosk.catalogue import Catalogue
 from kiosk.printing import ticket_layout
+from terminal.hall import HallInfo
 
 CATALOGUE = Catalogue.from_hall(
-    {
-        "id": "sample-hall",
-        "name": "市民服务中心",
-        "name_en": "Citizen Service Centre",
-        "services": [{"code": "A", "name": "综合受理", "name_en": "General", "matters": []}],
-    }
+    HallInfo.from_json(
+        {
+            "id": "sample-hall",
+            "name": "市民服务中心",
+            "name_en": "Citizen Service Centre",
+            "services": [{"code": "A", "name": "综合受理", "name_en": "General", "matters": []}],
+        }
+    )
 )
 
 
