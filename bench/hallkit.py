@@ -11,9 +11,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.server import SAMPLE, HallServerProcess
+from tests.support.server import CLERK_PIN, SAMPLE, HallServerProcess, clerk_for
 
-__all__ = ["SAMPLE", "HallServerProcess", "big_hall", "pct", "running_hall", "summary"]
+__all__ = [
+    "CLERK_PIN",
+    "SAMPLE",
+    "HallServerProcess",
+    "big_hall",
+    "clerk_for",
+    "pct",
+    "running_hall",
+    "summary",
+]
 
 
 def big_hall(path: Path, windows: int = 60) -> Path:

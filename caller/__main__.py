@@ -11,19 +11,21 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
+import hallqlog
 from terminal.app import TerminalConfigError, connect_to_hall, start_application, terminal_arguments
-from terminal.link import Result, ServerLink
+from terminal.i18n import Text
+from terminal.link import ServerLink
+from terminal.screens import FullScreenWindow, StatusOverlay
 from terminal.theme import app_theme
 
 from .app import CallerApp, CallerConfigError, WindowDevices
 from .clerk import CountsFile
 
 log = logging.getLogger("hallq.caller")
-RETRY_MS = 3000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    hallqlog.configure()
     args = build_parser().parse_args(argv)
     try:
         app = start_application(args)
@@ -58,19 +60,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hallq-caller: {exc}", file=sys.stderr)
         return 2
     running: list[CallerApp | QWidget] = []
+    # Until the server says which window this is, one screen says what is going on (never black).
+    waiting = FullScreenWindow(
+        "叫号 Caller",
+        windowed=args.windowed,
+        screen_size=args.screen_size,
+        admin_pin=args.admin_pin,
+    )
+    waiting_overlay = StatusOverlay(waiting)
+    waiting.show_on_screen()
 
-    def on_device(link: ServerLink, result: Result) -> None:
-        if not result.ok or result.body.get("role") != "caller" or not result.body.get("window"):
-            log.warning("this token is not a caller's (%s); retrying", result.message)
-            QTimer.singleShot(RETRY_MS, lambda: ask_device(link))
+    def on_device(link: ServerLink, device: dict[str, Any]) -> None:
+        if device.get("role") != "caller" or not device.get("window"):
+            log.error(
+                "device %s is a %s, not a window's caller: give this terminal a caller's token",
+                device.get("id"),
+                device.get("role"),
+            )
+            waiting_overlay.show_message(
+                Text("本终端的令牌不属于叫号器"),
+                "请联系管理员重新配对 · Ask the administrator to pair this terminal again",
+            )
             return
-        device_id = str(result.body["id"])
+        device_id = str(device["id"])
         counts = args.counts_file or (
             Path.home() / ".local" / "state" / "hallq" / f"caller-{device_id}.json"
         )
         caller = CallerApp(
             link,
-            str(result.body["window"]),
+            str(device["window"]),
             theme=app_theme(),
             devices=devices,
             counts_file=CountsFile(counts),
@@ -84,10 +102,12 @@ def main(argv: list[str] | None = None) -> int:
                 windowed=args.windowed, screen_size=args.screen_size, admin_pin=args.admin_pin
             )
         )
+        waiting.hide()
         caller.start()
 
     def ask_device(link: ServerLink) -> None:
-        link.request("GET", "/devices/me", callback=lambda r: on_device(link, r))
+        waiting_overlay.follow(link)
+        link.identify(lambda device: on_device(link, device))
 
     try:
         connect_to_hall(args, ask_device)

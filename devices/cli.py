@@ -15,8 +15,11 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import hallqlog
 
 from .errors import (
     CardReadError,
@@ -340,6 +343,7 @@ def _list_usb_printers() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hallq-devices", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     probe = commands.add_parser("probe", help="exercise a real device").add_subparsers(
@@ -427,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``hallq-devices``."""
     args = build_parser().parse_args(argv)
+    hallqlog.configure()
     try:
         return int(args.run(args))
     except KeyboardInterrupt:

@@ -5,18 +5,16 @@ hallq-display --server URL --token T [--supervision] [--windowed] [--config disp
 
 from __future__ import annotations
 
-import logging
 import sys
 
+import hallqlog
 from terminal.app import TerminalConfigError, start_application
 
 from .app import display_arguments, run
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    hallqlog.configure()
     args = display_arguments().parse_args(argv)
     try:
         app = start_application(args)

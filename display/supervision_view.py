@@ -197,17 +197,21 @@ class SupervisionView(QWidget):
         queues = QGridLayout(queue_table)
         queues.setContentsMargins(0, 0, 0, 0)
         queues.setVerticalSpacing(0)
-        queues.addWidget(label("队列 Queue", theme.font(22), p.muted), 0, 0)
-        queues.addWidget(label("等候", theme.font(22), p.muted), 0, 1)
-        queues.addWidget(label("最长等待", theme.font(22), p.muted), 0, 2)
+        right_aligned = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        # Headers aligned as their figures are: right, over their own column.
+        self.queue_headers = [
+            label("队列 Queue", theme.font(22), p.muted),
+            label("等候 Waiting", theme.font(22), p.muted, align=right_aligned),
+            label("最长等待 Longest", theme.font(22), p.muted, align=right_aligned),
+        ]
+        for column, header in enumerate(self.queue_headers):
+            queues.addWidget(header, 0, column)
+        queues.setColumnStretch(0, 1)
+        queues.setHorizontalSpacing(theme.px(24))
         for i, (code, service) in enumerate(hall.services.items(), start=1):
             queues.addWidget(label(f"{code} {service.name}", theme.font(22), p.text), i, 0)
-            waiting = label(
-                "", theme.font(22, bold=True), p.text, align=Qt.AlignmentFlag.AlignRight
-            )
-            longest = label(
-                "", theme.font(22, bold=True), p.text, align=Qt.AlignmentFlag.AlignRight
-            )
+            waiting = label("", theme.font(22, bold=True), p.text, align=right_aligned)
+            longest = label("", theme.font(22, bold=True), p.text, align=right_aligned)
             queues.addWidget(waiting, i, 1)
             queues.addWidget(longest, i, 2)
             self.queue_rows[code] = (waiting, longest)

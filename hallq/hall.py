@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -32,6 +33,7 @@ from hallserver.config import load_config
 from hallserver.domain.settings import HallSettings
 from hallserver.security import pin_hash, token_hash
 from hallserver.store import Store
+from hallserver.tls import certificate_paths
 
 from .processes import Child, start_child, wait_for
 from .terminals import RemoteError, RemoteTerminal
@@ -195,6 +197,8 @@ class LocalHall:
             path.mkdir(parents=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        for path in certificate_paths(self.db):  # a new hall: a new certificate, paired afresh
+            path.unlink(missing_ok=True)
 
     def _pair(self) -> None:
         """A fresh token for every device and a clerk (PIN 1234) for every window."""
@@ -245,6 +249,8 @@ class LocalHall:
         # python-escpos writes its capabilities cache on first import: two kiosks starting
         # together would read each other's half-written file, so each gets its own.
         env["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(self.run_dir / f"escpos-{name}")
+        # Terminals keep the server certificate they pinned at pairing here, not in $HOME.
+        env["XDG_STATE_HOME"] = str(self.run_dir / "state")
         env.setdefault("QT_LOGGING_RULES", "qt.multimedia.*=false;qt.qpa.*=false")
         if self.x_display is not None:
             env["DISPLAY"] = self.x_display
@@ -375,11 +381,17 @@ class LocalHall:
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
+            with urllib.request.urlopen(req, timeout=10, context=self._tls_client()) as resp:
                 return resp.status, json.loads(resp.read() or b"null")
         except urllib.error.HTTPError as e:
             payload = e.read()
             return e.code, json.loads(payload) if payload.startswith(b"{") else payload
+
+    def _tls_client(self) -> ssl.SSLContext | None:
+        """Trusts the hall server's own certificate (the server runs HTTPS, as in a hall)."""
+        if not self.url.startswith("https:"):
+            return None
+        return ssl.create_default_context(cafile=certificate_paths(self.db)[0])
 
     def sign_in(self, window: str) -> None:
         """The window's clerk signs in (through the window's caller token)."""

@@ -6,27 +6,33 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
-
-from identity import id_number_is_valid, mask_name
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from .domain.errors import BadRequest, HallError, NotFound, Unprocessable
-from .domain.hall import IssueRequest
+from .domain.hall import AppointmentRequest, IssueRequest
 from .domain.settings import Device
-from .domain.tickets import Appointment, Ticket
+from .domain.tickets import Ticket
+from .domain.views import appointment_view, hall_view, queues_view, ticket_view, window_view
 from .openapi import openapi
 from .protocol import API_PREFIX, WS_CLOSE_TOO_SLOW
-from .security import pin_matches, token_hash
+from .security import token_hash
 from .service import HallService, Subscriber
 
 log = logging.getLogger("hallq.api")
 
 JSON_LIMIT = 64 * 1024
 PHOTO_LIMIT = 2 * 1024 * 1024
+WS_KERNEL_BUFFER = 64 * 1024
+STATUS_DETAIL_LIMIT = 500
+PLAIN_TEXT = re.compile(r"[^<>\x00-\x1f\x7f]*")
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
+SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets", set)
+BODY_TIMEOUT: web.AppKey[float] = web.AppKey("body_timeout", float)
 DEVICE_KEY = "hallq.device"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -49,6 +55,11 @@ class TooLarge(HallError):
 class RateLimited(HallError):
     status = 429
     code = "rate_limited"
+
+
+class RequestTimeout(HallError):
+    status = 408
+    code = "request_timeout"
 
 
 def _error(status: int, code: str, message: str, **details: object) -> web.Response:
@@ -86,12 +97,15 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             hall = request.app[SERVICE].hall
             t = hall.tickets.get(ticket_id)
             if t is not None:
-                extra["ticket"] = hall.view(t, request.app[SERVICE].now())
+                extra["ticket"] = ticket_view(hall, t, request.app[SERVICE].now())
         return _error(e.status, e.code, e.message, **extra)
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        return _error(e.status, _HTTP_CODES.get(e.status, "http_error"), e.reason)
+        answer = _error(e.status, _HTTP_CODES.get(e.status, "http_error"), e.reason)
+        if "Allow" in e.headers:  # 405 names the methods the route has (RFC 9110)
+            answer.headers["Allow"] = e.headers["Allow"]
+        return answer
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
@@ -126,7 +140,7 @@ async def _auth(request: web.Request, *roles: str, window: str | None = None) ->
 async def _body(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > JSON_LIMIT:
         raise TooLarge(f"request body over {JSON_LIMIT} bytes")
-    raw = await request.content.read(JSON_LIMIT + 1)
+    raw = await _read(request, JSON_LIMIT + 1)
     if len(raw) > JSON_LIMIT:
         raise TooLarge(f"request body over {JSON_LIMIT} bytes")
     if not raw.strip():
@@ -140,14 +154,29 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+async def _read(request: web.Request, limit: int) -> bytes:
+    """The whole body (no more than `limit` bytes kept), within the server's request timeout.
+
+    `request.read()`, not `content.read(n)`: the latter answers with the first chunk that
+    arrived, a JSON body cut where the network split it.
+    """
+    try:
+        async with asyncio.timeout(request.app[BODY_TIMEOUT]):
+            return (await request.read())[:limit]
+    except TimeoutError:
+        raise RequestTimeout("the request body did not arrive in time") from None
+
+
 def _field(
     body: dict[str, Any], key: str, kind: type, *, required: bool = False, max_len: int = 200
 ) -> Any:
-    value = body.get(key)
-    if value is None:
+    if key not in body:
         if required:
             raise BadRequest(f"{key} is required", code="missing_field")
         return None
+    value = body[key]
+    if value is None:  # the contract has no nullable field: leave a field out instead
+        raise BadRequest(f"{key} must be {kind.__name__}, not null", code="invalid_field")
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise BadRequest(f"{key} must be {kind.__name__}", code="invalid_field")
     if isinstance(value, str) and len(value) > max_len:
@@ -177,35 +206,8 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get(P + "/hall")
 async def hall_info(request: web.Request) -> web.Response:
-    s = _service(request).settings
-    return _ok(
-        {
-            "id": s.id,
-            "name": s.name,
-            "name_en": s.name_en,
-            "timezone": s.timezone,
-            "notice": s.notice,
-            "services": [
-                {"code": x.code, "name": x.name, "name_en": x.name_en, "matters": list(x.matters)}
-                for x in s.services
-            ],
-            "windows": [
-                {"id": w.id, "name": w.name, "kind": w.kind, "services": list(w.services)}
-                for w in s.windows
-            ],
-            "policy": {
-                "green_age": s.policy.green_age,
-                "max_recalls": s.policy.max_recalls,
-                "satisfied_min_score": s.policy.satisfied_min_score,
-            },
-            "thresholds": vars(s.thresholds),
-            "hours": {
-                "weekdays": list(s.hours.weekdays),
-                "open": s.hours.open.isoformat("minutes"),
-                "last_ticket": s.hours.last_ticket.isoformat("minutes"),
-            },
-        }
-    )
+    svc = _service(request)
+    return _ok(hall_view(svc.settings, hours_enforced=not svc.ignore_hours))
 
 
 @routes.get(P + "/openapi.json")
@@ -222,9 +224,9 @@ async def issue(request: web.Request) -> web.Response:
     if key is not None and not (0 < len(key) <= 128):
         raise BadRequest("Idempotency-Key must be 1–128 characters", code="invalid_field")
     if key is not None:
-        again = svc.hall.by_idem.get((device.id, key))
+        again = svc.hall.issued_for(device.id, key)
         if again is not None:
-            return _ok({"ticket": svc.hall.view(again, svc.now())}, 200)
+            return _ok({"ticket": ticket_view(svc.hall, again, svc.now())}, 200)
     if device.role == "kiosk" and not svc.rate_ok(device):
         raise RateLimited("too many tickets from this kiosk; wait a moment")
     req = IssueRequest(
@@ -240,7 +242,7 @@ async def issue(request: web.Request) -> web.Response:
     )
     now = svc.now()
     t = await svc.run(lambda: svc.hall.issue(req, now, ignore_hours=svc.ignore_hours))
-    return _ok({"ticket": svc.hall.view(t, svc.now())}, 201)
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())}, 201)
 
 
 async def _ticket(svc: HallService, ticket_id: str) -> Ticket:
@@ -257,7 +259,7 @@ async def get_ticket(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request)
     t = await _ticket(svc, request.match_info["id"])
-    return _ok({"ticket": svc.hall.view(t, svc.now())})
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())})
 
 
 @routes.post(P + "/tickets/{id}/check-in")
@@ -268,7 +270,7 @@ async def check_in(request: web.Request) -> web.Response:
     await _ticket(svc, ticket_id)
     now = svc.now()
     t = await svc.run(lambda: svc.hall.check_in(ticket_id, now))
-    return _ok({"ticket": svc.hall.view(t, svc.now())})
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())})
 
 
 @routes.post(P + "/tickets/{id}/evaluation")
@@ -287,7 +289,7 @@ async def evaluation(request: web.Request) -> web.Response:
             t.id, body.get("score"), body.get("reasons"), body.get("comment"), now
         )
     )
-    return _ok({"ticket": svc.hall.view(t, svc.now())})
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())})
 
 
 @routes.put(P + "/tickets/{id}/photo")
@@ -297,13 +299,13 @@ async def put_photo(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > PHOTO_LIMIT:
         raise TooLarge("photo over 2 MB")
     t = await _ticket(svc, request.match_info["id"])
-    jpeg = await request.content.read(PHOTO_LIMIT + 1)
+    jpeg = await _read(request, PHOTO_LIMIT + 1)
     if len(jpeg) > PHOTO_LIMIT:
         raise TooLarge("photo over 2 MB")
     if not jpeg.startswith(b"\xff\xd8\xff"):
         raise Unprocessable("the body is not a JPEG image", code="not_jpeg")
     await svc.db(svc.store.put_photo, t.id, jpeg, svc.now())
-    return _ok({"ticket": svc.hall.view(t, svc.now()), "bytes": len(jpeg)})
+    return _ok({"ticket": ticket_view(svc.hall, t, svc.now()), "bytes": len(jpeg)})
 
 
 @routes.get(P + "/tickets/{id}/photo")
@@ -324,42 +326,25 @@ async def add_appointment(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request, "manager")
     body = await _body(request)
-    id_number = _field(body, "id_number", str, max_len=32)
-    if id_number and not id_number_is_valid(id_number.upper()):
-        raise Unprocessable("ID number fails the GB 11643 check", code="invalid_id_number")
-    name = _field(body, "name", str, max_len=60)
-    a = Appointment(
+    req = AppointmentRequest(
         code=_field(body, "code", str, required=True, max_len=64),
         service=_field(body, "service", str, required=True),
         slot_start=_time(body, "slot_start", svc.tz),
         slot_end=_time(body, "slot_end", svc.tz),
-        id_hash=svc.hall._hash_id(id_number.upper()) if id_number else None,
-        holder=mask_name(name) if name else "",
+        id_number=_field(body, "id_number", str, max_len=32),
+        name=_field(body, "name", str, max_len=60) or "",
     )
     now = svc.now()
-    await svc.run(lambda: svc.hall.add_appointment(a, now))
-    return _ok({"appointment": _appointment_view(svc, a)}, 201)
-
-
-def _appointment_view(svc: HallService, a: Appointment) -> dict[str, object]:
-    return {
-        "code": a.code,
-        "service": a.service,
-        "slot_start": a.slot_start.isoformat(),
-        "slot_end": a.slot_end.isoformat(),
-        "holder": a.holder,
-        "ticket": a.ticket,
-        "valid": svc.hall.appointment_valid(a, svc.now()),
-    }
+    a = await svc.run(lambda: svc.hall.add_appointment(req, now))
+    return _ok({"appointment": appointment_view(svc.hall, a, svc.now())}, 201)
 
 
 @routes.get(P + "/appointments/{code}")
 async def get_appointment(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request, "kiosk", "manager")
-    return _ok(
-        {"appointment": _appointment_view(svc, svc.hall.appointment(request.match_info["code"]))}
-    )
+    a = svc.hall.appointment(request.match_info["code"])
+    return _ok({"appointment": appointment_view(svc.hall, a, svc.now())})
 
 
 @routes.post(P + "/devices/me/status")
@@ -368,7 +353,12 @@ async def device_status(request: web.Request) -> web.Response:
     device = await _auth(request)
     body = await _body(request)
     state = _field(body, "state", str, required=True)
-    detail = _field(body, "detail", str, max_len=500) or ""
+    detail = _field(body, "detail", str, max_len=STATUS_DETAIL_LIMIT) or ""
+    if not PLAIN_TEXT.fullmatch(detail):
+        # Broadcast to every screen, and Qt renders text with tags as rich text.
+        raise BadRequest(
+            "detail must be plain text (no < > and no control characters)", code="invalid_field"
+        )
     now = svc.now()
     await svc.run(lambda: svc.hall.device_status(device.id, state, detail, now))
     return _ok({"device": device.id, "state": state, "detail": detail})
@@ -418,7 +408,7 @@ async def devices(request: web.Request) -> web.Response:
 async def queues(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request)
-    return _ok({"queues": svc.hall.queue_view(svc.now())})
+    return _ok({"queues": queues_view(svc.hall, svc.now())})
 
 
 @routes.get(P + "/windows")
@@ -426,14 +416,11 @@ async def windows(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request)
     now = svc.now()
-    return _ok({"windows": [svc.hall.window_view(w, now) for w in svc.hall.windows.values()]})
+    return _ok({"windows": [window_view(svc.hall, w, now) for w in svc.hall.windows.values()]})
 
 
 def _window_id(request: web.Request) -> str:
-    window = request.match_info["w"]
-    if window not in _service(request).hall.windows:
-        raise NotFound(f"no window {window!r}", code="unknown_window")
-    return window
+    return _service(request).hall.window(request.match_info["w"]).id
 
 
 @routes.post(P + "/windows/{w}/session")
@@ -444,18 +431,17 @@ async def sign_in(request: web.Request) -> web.Response:
     body = await _body(request)
     clerk_id = _field(body, "clerk", str, required=True, max_len=64)
     pin = _field(body, "pin", str, required=True, max_len=64)
-    if svc.pin_locked(window):
+    attempt = await svc.sign_ins.begin(window)
+    if attempt is None:
         raise RateLimited("too many wrong PINs; wait a minute")
     clerk = await svc.read(svc.reads.clerk, clerk_id)
-    ok = clerk is not None and await asyncio.get_running_loop().run_in_executor(
-        None, pin_matches, pin, clerk["pin_hash"]
-    )
-    if not ok or clerk is None:
-        svc.pin_failed(window)
+    stored = clerk["pin_hash"] if clerk is not None else None
+    if not await svc.sign_ins.check(window, attempt, pin, stored) or clerk is None:
         raise Forbidden("wrong clerk id or PIN", code="invalid_credentials")
+    name = clerk["name"]
     now = svc.now()
-    w = await svc.run(lambda: svc.hall.sign_in(window, clerk_id, clerk["name"], now))
-    return _ok({"window": svc.hall.window_view(w, svc.now())})
+    w = await svc.run(lambda: svc.hall.sign_in(window, clerk_id, name, now))
+    return _ok({"window": window_view(svc.hall, w, svc.now())})
 
 
 @routes.delete(P + "/windows/{w}/session")
@@ -465,7 +451,7 @@ async def sign_out(request: web.Request) -> web.Response:
     await _auth(request, "caller", "manager", window=window)
     now = svc.now()
     w = await svc.run(lambda: svc.hall.sign_out(window, now))
-    return _ok({"window": svc.hall.window_view(w, svc.now())})
+    return _ok({"window": window_view(svc.hall, w, svc.now())})
 
 
 def _window_action(name: str) -> Handler:
@@ -483,7 +469,7 @@ def _window_action(name: str) -> Handler:
                     hall.pause(window, reason, now) if name == "pause" else hall.resume(window, now)
                 )
             )
-            return _ok({"window": hall.window_view(w, svc.now())})
+            return _ok({"window": window_view(hall, w, svc.now())})
         if name == "transfer":
             body = await _body(request)
             service = _field(body, "service", str)
@@ -498,7 +484,7 @@ def _window_action(name: str) -> Handler:
                 "no-show": hall.no_show,
             }[name]
             t = await svc.run(lambda: command(window, now))
-        return _ok({"ticket": hall.view(t, svc.now()) if t else None})
+        return _ok({"ticket": ticket_view(hall, t, svc.now()) if t else None})
 
     return act
 
@@ -535,17 +521,25 @@ async def events(request: web.Request) -> web.StreamResponse:
         raise BadRequest("since must be an integer", code="invalid_field") from None
     if since is not None and since < 0:
         raise BadRequest("since must not be negative", code="invalid_field")
-    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096)
+    # No per-message deflate: one event is sent to hundreds of screens, compressing it for
+    # each would cost more than the bytes it saves on a LAN. `timeout` bounds a close.
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096, compress=False, timeout=2.0)
     await ws.prepare(request)
+    sock = request.transport.get_extra_info("socket") if request.transport else None
+    if sock is not None:  # a reader that stalls holds 64 KiB of the kernel, not megabytes
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_KERNEL_BUFFER)
+    request.app[SOCKETS].add(ws)
     sub = Subscriber()
     svc.subscribers.add(sub)
     upto = svc.committed_seq
     sender = asyncio.create_task(_send(svc, ws, sub, upto if since is None else since, upto))
+    sub.on_overflow = sender.cancel
     try:
         async for msg in ws:
             if msg.type == WSMsgType.ERROR:
                 break
     finally:
+        request.app[SOCKETS].discard(ws)
         svc.subscribers.discard(sub)
         sender.cancel()
         await asyncio.gather(sender, return_exceptions=True)
@@ -557,7 +551,6 @@ async def _send(
 ) -> None:
     """Replay what the client missed from the log, then the live events past that point."""
     sent = since
-    overflow = asyncio.ensure_future(sub.overflowed.wait())
     try:
         while sent < upto:
             rows = await svc.read(svc.reads.events_after, sent, upto)
@@ -567,27 +560,38 @@ async def _send(
                 await ws.send_str(body)
                 sent = seq
         while True:
-            get = asyncio.ensure_future(sub.queue.get())
-            await asyncio.wait({get, overflow}, return_when=asyncio.FIRST_COMPLETED)
-            if overflow.done():
-                get.cancel()
-                await ws.close(code=WS_CLOSE_TOO_SLOW, message=b"too slow: reconnect with since")
-                return
-            seq, body = get.result()
-            if seq > sent:
-                await ws.send_str(body)
-                sent = seq
+            for seq, body in await sub.take():
+                if seq > sent:
+                    await ws.send_str(body)
+                    sent = seq
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
-        overflow.cancel()
+        if sub.overflowed:
+            code, why = WS_CLOSE_TOO_SLOW, b"too slow: reconnect with since"
+        else:
+            code, why = WSCloseCode.OK, b""
         if not ws.closed:
-            await ws.close()
+            await ws.close(code=code, message=why)
 
 
-def make_app(service: HallService) -> web.Application:
+async def _going_away(app: web.Application) -> None:
+    """On stop, every WebSocket is told the server goes away (1001); terminals reconnect."""
+    sockets = app[SOCKETS]
+    closing = [
+        asyncio.ensure_future(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping"))
+        for ws in tuple(sockets)
+    ]
+    if closing:
+        await asyncio.wait(closing, timeout=0.5)  # a client that never answers is not awaited
+
+
+def make_app(service: HallService, *, body_timeout: float = 15.0) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=PHOTO_LIMIT + 1024)
     app[SERVICE] = service
+    app[SOCKETS] = set()
+    app[BODY_TIMEOUT] = body_timeout
+    app.on_shutdown.append(_going_away)
     app.add_routes(routes)
 
     async def lifecycle(app: web.Application) -> Any:

@@ -11,18 +11,24 @@ import logging
 import signal
 import sys
 import zoneinfo
+from importlib.metadata import version
 from pathlib import Path
 from typing import TextIO
 
 from aiohttp import web
 
+import hallqlog
+
 from .app import make_app
 from .config import ConfigError, load_config
+from .connections import quiet_malformed_requests
 from .discovery import Advert
 from .domain.stats import day_stats
+from .ownership import DatabaseLock, OwnershipError
 from .security import IdHasher, new_token, pin_hash, token_hash
 from .service import HallService
 from .store import Store, StoreError
+from .tls import CertificateError, ServerCertificate, server_certificate
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("hallq.server")
@@ -40,8 +46,23 @@ def _port(text: str) -> int:
     return int(text)
 
 
+TOOLS = {
+    "token": "print a fresh bearer token for a device (replaces its old one)",
+    "clerk": "manage clerks (clerk add)",
+    "stats": "a day's figures as JSON",
+    "export": "a day's tickets as CSV (no personal data)",
+}
+
+
 def _serve_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="hallq-server", description="Run the hall server.")
+    tools = "\n".join(f"  hallq-server {name:<7} {what}" for name, what in TOOLS.items())
+    p = _Parser(
+        prog="hallq-server",
+        description="Run the hall server.",
+        epilog=f"subcommands (hallq-server SUBCOMMAND --help):\n{tools}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     p.add_argument("--config", required=True, help="hall config (TOML)")
     p.add_argument("--db", required=True, help="SQLite database (created on first start)")
     p.add_argument("--host", default="127.0.0.1")
@@ -60,22 +81,36 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="issue tickets outside opening hours (demos, tests, 延时服务)",
     )
     p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="close a connection that sends no complete request headers, or a body, "
+        "within S seconds (idle keep-alive connections too; default 15)",
+    )
+    p.add_argument(
         "--synchronous",
         choices=["FULL", "NORMAL"],
         default="FULL",
         help="SQLite durability (FULL: every answer survives power loss)",
+    )
+    p.add_argument(
+        "--no-tls",
+        action="store_true",
+        help="plain HTTP, for development only (default: HTTPS with the certificate beside --db)",
     )
     return p
 
 
 def _tool_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hallq-server", description="Hall server tools.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     sub = p.add_subparsers(dest="tool", required=True)
-    t = sub.add_parser("token", help="print a fresh bearer token for a device")
+    t = sub.add_parser("token", help=TOOLS["token"])
     t.add_argument("--config", required=True)
     t.add_argument("--db", required=True)
     t.add_argument("--device", required=True)
-    clerk = sub.add_parser("clerk", help="manage clerks").add_subparsers(
+    clerk = sub.add_parser("clerk", help=TOOLS["clerk"]).add_subparsers(
         dest="action", required=True
     )
     add = clerk.add_parser("add", help="create or update a clerk")
@@ -83,11 +118,11 @@ def _tool_parser() -> argparse.ArgumentParser:
     add.add_argument("--id", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--pin", required=True)
-    st = sub.add_parser("stats", help="a day's figures as JSON")
+    st = sub.add_parser("stats", help=TOOLS["stats"])
     st.add_argument("--config", required=True)
     st.add_argument("--db", required=True)
     st.add_argument("--date", help="YYYY-MM-DD (default: today)")
-    ex = sub.add_parser("export", help="a day's tickets as CSV (no personal data)")
+    ex = sub.add_parser("export", help=TOOLS["export"])
     ex.add_argument("--config", required=True)
     ex.add_argument("--db", required=True)
     ex.add_argument("--date", help="YYYY-MM-DD (default: today)")
@@ -97,14 +132,12 @@ def _tool_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    hallqlog.configure()
     try:
-        if argv and argv[0] in ("token", "clerk", "stats", "export"):
+        if argv and argv[0] in TOOLS:
             return _tool(_tool_parser().parse_args(argv))
         return _serve(_serve_parser().parse_args(argv))
-    except (ConfigError, StoreError) as e:
+    except (ConfigError, StoreError, OwnershipError, CertificateError) as e:
         print(f"hallq-server: {e}", file=sys.stderr)
         return EXIT_USAGE if isinstance(e, ConfigError) else EXIT_FAIL
 
@@ -187,17 +220,41 @@ def _write_csv(out: TextIO, columns: list[str], rows: list[dict[str, object]]) -
 def _serve(args: argparse.Namespace) -> int:
     settings = load_config(args.config)
     store = _open_store(args.db, synchronous=args.synchronous)
-    store.check_writable()
-    service = HallService(
-        settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
+    lock = DatabaseLock(Path(args.db))
+    lock.acquire()
+    try:
+        store.check_writable()
+        service = HallService(
+            settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
+        )
+        certificate = None if args.no_tls else server_certificate(Path(args.db), settings.id)
+        return asyncio.run(_run(service, args, certificate))
+    finally:
+        lock.release()
+
+
+async def _run(
+    service: HallService, args: argparse.Namespace, certificate: ServerCertificate | None
+) -> int:
+    quiet_malformed_requests()
+    # Requests still running 0.5 s into a stop are cancelled: SIGTERM ends the server in < 2 s.
+    # aiohttp's keep-alive timer runs from the connection's first byte until a request is
+    # whole: it is also the header timeout that closes half-sent requests.
+    app_runner = web.AppRunner(
+        make_app(service, body_timeout=args.request_timeout),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=0.5,
+        keepalive_timeout=args.request_timeout,
     )
-    return asyncio.run(_run(service, args))
-
-
-async def _run(service: HallService, args: argparse.Namespace) -> int:
-    app_runner = web.AppRunner(make_app(service), access_log=None, handle_signals=False)
     await app_runner.setup()
-    site = web.TCPSite(app_runner, args.host, args.port, reuse_address=True)
+    site = web.TCPSite(
+        app_runner,
+        args.host,
+        args.port,
+        reuse_address=True,
+        ssl_context=certificate.ssl_context() if certificate else None,
+    )
     try:
         await site.start()
     except OSError as e:
@@ -207,7 +264,12 @@ async def _run(service: HallService, args: argparse.Namespace) -> int:
         await app_runner.cleanup()
         return EXIT_FAIL
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(f"listening on http://{args.host}:{port}", flush=True)
+    scheme = "https" if certificate else "http"
+    print(f"listening on {scheme}://{args.host}:{port}", flush=True)
+    if certificate:
+        log.info("TLS certificate %s, SHA-256 %s", certificate.cert_path, certificate.fingerprint)
+    else:
+        log.warning("TLS is off (--no-tls): tokens and PINs cross the network in clear")
 
     stop = asyncio.Event()
     exit_code = EXIT_OK
@@ -226,13 +288,17 @@ async def _run(service: HallService, args: argparse.Namespace) -> int:
         interfaces = args.zeroconf_interface or (
             None if args.host in ("0.0.0.0", "") else [args.host]
         )
-        advert = Advert(service.settings, port, interfaces)
+        fingerprint = certificate.fingerprint if certificate else None
+        advert = Advert(service.settings, port, interfaces, tls_fingerprint=fingerprint)
         advertising = asyncio.create_task(advert.start())
     await stop.wait()
     if advert is not None:
         advertising.cancel()
         await asyncio.gather(advertising, return_exceptions=True)
-        await advert.stop()
+        try:
+            await asyncio.wait_for(advert.stop(), 0.5)  # the goodbye is a courtesy
+        except TimeoutError:
+            log.warning("zeroconf advert not withdrawn in time; it expires by itself")
     await app_runner.cleanup()
     return exit_code
 

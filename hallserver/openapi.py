@@ -89,6 +89,8 @@ _ERROR = {
 _S = {"type": "string"}
 _BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("/tickets", "post"): {
+        "description": "service, or an appointment code (its service)",
+        "anyOf": [{"required": ["service"]}, {"required": ["appointment"]}],
         "properties": {
             "service": _S,
             "matter": _S,
@@ -124,7 +126,15 @@ _BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/devices/me/status", "post"): {
         "required": ["state"],
-        "properties": {"state": {"enum": ["ok", "degraded", "down"]}, "detail": _S},
+        "properties": {
+            "state": {"enum": ["ok", "degraded", "down"]},
+            "detail": {
+                "type": "string",
+                "maxLength": 500,
+                "pattern": "^[^<>\\x00-\\x1f\\x7f]*$",
+                "description": "plain text, shown on every screen",
+            },
+        },
     },
     ("/windows/{w}/session", "post"): {
         "required": ["clerk", "pin"],
@@ -132,10 +142,12 @@ _BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/windows/{w}/transfer", "post"): {
         "description": "exactly one of service or window",
+        "oneOf": [{"required": ["service"]}, {"required": ["window"]}],
         "properties": {"service": _S, "window": _S},
     },
     ("/windows/{w}/pause", "post"): {"properties": {"reason": _S}},
 }
+_OPTIONAL_BODIES = {("/windows/{w}/pause", "post")}  # a pause without a reason
 
 # path, method, roles, summary, success status, error codes
 _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
@@ -349,9 +361,16 @@ def openapi() -> dict[str, Any]:
         body = _BODIES.get((path, method))
         if body is not None:
             schema = {"type": "object", **body}
-            op["requestBody"] = {"content": {"application/json": {"schema": schema}}}
-        if path == "/tickets/{id}/photo" and method == "put":
             op["requestBody"] = {
+                "required": (path, method) not in _OPTIONAL_BODIES,
+                "content": {"application/json": {"schema": schema}},
+            }
+            # not JSON or a field of the wrong type, a body too slow or too big
+            errors = sorted({*errors, 400, 408, 413})
+        if path == "/tickets/{id}/photo" and method == "put":
+            errors = sorted({*errors, 408})
+            op["requestBody"] = {
+                "required": True,
                 "content": {
                     "image/jpeg": {
                         "schema": {
@@ -360,7 +379,7 @@ def openapi() -> dict[str, Any]:
                             "maxLength": 2 * 1024 * 1024,
                         }
                     }
-                }
+                },
             }
         for status in errors:
             op["responses"][str(status)] = {

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
+import hallqlog
 from devices.camera import SimCamera
 from devices.errors import DeviceError
 from devices.idcard import SimIdCardReader
@@ -33,6 +34,7 @@ from .catalogue import Catalogue
 from .config import KioskConfig, kiosk_config
 from .flow import KioskFlow
 from .hardware import KioskDevices, watch
+from .hours import OpeningHours
 from .printing import TicketPrinting
 from .sim_panel import SimPanel
 from .window import KioskWindow
@@ -49,15 +51,20 @@ _OPENERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def open_devices(config: KioskConfig) -> tuple[KioskDevices, list[str]]:
+# The names the device watchers report states under (KioskFlow.on_device_state).
+_STATE_NAMES = {"id_reader": "id reader", "scanner": "scanner", "printer": "printer",
+                "camera": "camera"}  # fmt: skip
+
+
+def open_devices(config: KioskConfig) -> tuple[KioskDevices, dict[str, str]]:
     """Open each configured device; one that cannot be opened is left out and reported."""
     opened: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     for kind, spec in config.devices.items():
         try:
             opened[kind] = _OPENERS[kind](spec)
         except (DeviceError, OSError, ValueError) as exc:
-            problems.append(f"{kind}: {exc}")
+            problems[kind] = f"{kind}: {exc}"
             log.warning("cannot open %s (%s): %s", kind, spec, exc)
     return KioskDevices(**opened), problems
 
@@ -128,6 +135,7 @@ class KioskApp:
             voice=self.voice,
             settings=self.config.settings,
             has_camera=self.devices.camera is not None,
+            hours=OpeningHours.from_hall(result.body),
             parent=self.window,
         )
         flow.lang = self.args.lang
@@ -142,8 +150,8 @@ class KioskApp:
             on_state=flow.on_device_state,
             parent=self.window,
         )
-        for problem in self.problems:
-            flow.report_device(False, problem)
+        for kind, problem in self.problems.items():  # shown on the start screen from the first
+            flow.on_device_state(_STATE_NAMES[kind], False, problem)
 
     def stop(self) -> None:
         """Stop speaking and the device threads, and release the devices."""
@@ -157,7 +165,7 @@ class KioskApp:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the kiosk until the admin leaves it (Escape + PIN)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    hallqlog.configure()
     args = terminal_arguments("hallq-kiosk", "kiosk").parse_args(argv)
     try:
         app = start_application(args)

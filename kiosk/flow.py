@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ from terminal.formatting import spoken_ticket, wait_minutes
 
 from . import texts as T
 from .catalogue import Area, Catalogue, Matter
+from .hours import OpeningHours
 from .printing import TicketPrinting, service_title, ticket_layout
 from .qrcodes import AppointmentCode, TicketCode, parse_scan
 from .texts import Text
@@ -142,6 +143,8 @@ class KioskFlow(QObject):
         settings: KioskSettings | None = None,
         has_camera: bool = False,
         today: Callable[[], date] = date.today,
+        hours: OpeningHours | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -153,6 +156,13 @@ class KioskFlow(QObject):
         self.settings = settings or KioskSettings()
         self.has_camera = has_camera
         self._today = today
+        self.hours = hours
+        self._clock = clock
+        self._was_closed = self.closed
+        # Opening and closing time pass while the start screen shows: look every half minute.
+        self._hours_timer = QTimer(self, interval=30_000)
+        self._hours_timer.timeout.connect(self._check_hours)
+        self._hours_timer.start()
         self.lang = "zh"
         self.elder = False
         self.screen = Screen.START
@@ -173,6 +183,8 @@ class KioskFlow(QObject):
         self.can_retry = False
         self.reader_down = False
         self.scanner_down = False
+        self.printer_down = False  # missing, or its last ticket failed (paper out, cover open)
+        self.camera_down = False
         self._printer_degraded = False
         self._pending: tuple[dict[str, Any], str] | None = None
         self._idle = QTimer(self)
@@ -180,6 +192,18 @@ class KioskFlow(QObject):
         self._idle.timeout.connect(self._on_idle)
 
     # ----- what views read -------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """Outside the hours tickets are issued in: the start screen says so and offers none."""
+        return self.hours is not None and not self.hours.issuing(self._clock())
+
+    def _check_hours(self) -> None:
+        closed = self.closed
+        if closed != self._was_closed:
+            self._was_closed = closed
+            if self.screen is Screen.START:
+                self.changed.emit()
+
     @property
     def has_card(self) -> bool:
         """True while a swiped card waits to be used for a ticket."""
@@ -332,6 +356,8 @@ class KioskFlow(QObject):
             return
         if self.screen in (Screen.TICKET, Screen.REPRINT, Screen.STATUS, Screen.MESSAGE):
             self.home()
+        if self.closed:
+            return  # the start screen already says tickets are issued in opening hours only
         self._card = card
         self.holder_name = card.masked_name()
         self.holder_id = card.masked_id()
@@ -465,6 +491,7 @@ class KioskFlow(QObject):
         if degraded == self._printer_degraded:
             return
         self._printer_degraded = degraded
+        self.printer_down = degraded
         self.report_device(not degraded, problem or "printer: ok")
 
     def report_device(self, usable: bool, detail: str) -> None:
@@ -480,6 +507,10 @@ class KioskFlow(QObject):
             self.reader_down = not usable
         elif name == "scanner":
             self.scanner_down = not usable
+        elif name == "printer":
+            self.printer_down = not usable
+        elif name == "camera":
+            self.camera_down = not usable
         self.report_device(usable, detail)
         self.changed.emit()
 

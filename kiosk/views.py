@@ -48,9 +48,24 @@ def start_page(flow: KioskFlow, theme: Theme, landscape: bool) -> QWidget:
         box.addWidget(
             bilingual_label(greeting, lang, theme, 52, bold=True, colour=theme.palette.accent)
         )
-    else:
+    elif not flow.closed:
         box.addWidget(bilingual_label(T.WELCOME, lang, theme, 56, bold=True))
         box.addWidget(bilingual_label(T.START_HINT, lang, theme, 30, colour=theme.palette.muted))
+    hours = flow.hours.text() if flow.hours is not None else None
+    if flow.closed:
+        # Refused on the first screen, not after card, service and matter.
+        box.addStretch(1)
+        closed = bilingual_label(T.HALL_CLOSED, lang, theme, 56, bold=True)
+        closed.setObjectName("closed")
+        box.addWidget(closed)
+        if hours is not None:
+            box.addWidget(bilingual_label(hours, lang, theme, 40, colour=theme.palette.muted))
+        box.addStretch(1)
+        return page
+    if hours is not None:
+        hours_label = bilingual_label(hours, lang, theme, 26, colour=theme.palette.muted)
+        hours_label.setObjectName("hours")
+        box.addWidget(hours_label)
     areas = [
         BigButton(
             Text(f"{a.code}  {a.name}", f"{a.code}  {a.name_en}"),
@@ -212,20 +227,26 @@ def ticket_page(flow: KioskFlow, theme: Theme, landscape: bool) -> QWidget:
     page, box = _page(theme)
     if flow.ticket_note is not None:
         box.addWidget(bilingual_label(flow.ticket_note, lang, theme, 36, colour=p.highlight))
+    # Landscape: the number on the left; what it is for, the QR and printing on the right. The
+    # number is smaller there and the QR never grows, so the page fits 1080 px in elder mode.
     body = QHBoxLayout() if landscape else QVBoxLayout()
     left = QVBoxLayout()
-    left.addWidget(bilingual_label(T.YOUR_NUMBER, lang, theme, 40, colour=p.muted))
+    left.addWidget(bilingual_label(T.YOUR_NUMBER, lang, theme, 36, colour=p.muted))
     number = QLabel(ticket["number"])
     number.setObjectName("number")
     number.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    number.setFont(theme.font(220, bold=True))
+    number.setFont(theme.font(160 if landscape else 220, bold=True))
     number.setStyleSheet(f"color: {p.accent}; background: transparent;")
     left.addWidget(number)
-    for i, line in enumerate(flow.ticket_lines()):
-        left.addWidget(bilingual_label(line, lang, theme, 44 if i else 36, bold=i > 0))
+    lines = flow.ticket_lines()
+    left.addWidget(bilingual_label(lines[0], lang, theme, 36))
     body.addLayout(left, 3)
     right = QVBoxLayout()
-    qr = qr_label(ticket_payload(flow.catalogue.hall_id, ticket["id"]), theme.px(300))
+    details = right if landscape else left
+    for line in lines[1:]:
+        details.addWidget(bilingual_label(line, lang, theme, 40, bold=True))
+    # A phone reads the QR as well at any size: it does not grow in elder mode.
+    qr = qr_label(ticket_payload(flow.catalogue.hall_id, ticket["id"]), 240)
     qr.setObjectName("qr")
     right.addWidget(qr)
     state = {

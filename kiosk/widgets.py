@@ -30,6 +30,7 @@ def bilingual_label(
     *,
     bold: bool = False,
     colour: str | None = None,
+    secondary_colour: str | None = None,
     secondary: bool = True,
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter,
 ) -> QLabel:
@@ -39,7 +40,8 @@ def bilingual_label(
     main += f' color:{colour or p.text}">{text.primary(lang)}</div>'
     if secondary and text.secondary(lang) != text.primary(lang):
         main += (
-            f'<div style="font-size:{theme.px(max(18, size * 0.55))}px; color:{p.muted}">'
+            f'<div style="font-size:{theme.px(max(18, size * 0.55))}px; '
+            f'color:{secondary_colour or p.muted}">'
             f"{text.secondary(lang)}</div>"
         )
     label = QLabel(main)

@@ -45,6 +45,10 @@ class ActivityFilter(QObject):
         return False
 
 
+BANNER_AMBER, BANNER_INK = "#ffc940", "#111827"  # over 10:1, whatever the palette
+_NO_BANNER = (Screen.TICKET, Screen.PHOTO)
+
+
 class KioskWindow(FullScreenWindow):
     """Shows the flow; until ``attach`` the overlay says it is connecting to the hall."""
 
@@ -67,7 +71,7 @@ class KioskWindow(FullScreenWindow):
         self.devices = KioskDevices()
         self.link: ServerLink | None = None
         self.booth: PhotoBooth | None = None
-        self._look: tuple[object, ...] = (None, None, None, None)
+        self._look: tuple[object, ...] = ()
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
@@ -130,7 +134,9 @@ class KioskWindow(FullScreenWindow):
         theme = self.theme
         # Restyling the window and rebuilding the header re-polishes every widget: only when
         # what they show changed (most taps change the page alone).
-        look = (flow.lang, flow.elder, flow.reader_down, flow.scanner_down)
+        # The ticket page says itself what the printer did, and nothing else matters there.
+        down = (flow.reader_down, flow.scanner_down, flow.printer_down, flow.camera_down)
+        look = (flow.lang, flow.elder, *down, flow.screen in _NO_BANNER)
         if look != self._look:
             if look[:2] != self._look[:2]:
                 self.setStyleSheet(theme.stylesheet())
@@ -173,26 +179,35 @@ class KioskWindow(FullScreenWindow):
         return bar
 
     def _build_banner(self, flow: KioskFlow, theme: Theme) -> QWidget:
-        notes = []
-        if flow.reader_down:
-            notes.append(T.READER_DOWN)
-        if flow.scanner_down:
-            notes.append(T.SCANNER_DOWN)
+        states = (
+            (flow.reader_down, T.READER_DOWN),
+            (flow.scanner_down, T.SCANNER_DOWN),
+            (flow.printer_down, T.PRINTER_DOWN),
+            (flow.camera_down, T.CAMERA_DOWN),
+        )
+        shown = flow.screen not in _NO_BANNER
+        notes = [note for down, note in states if down and shown]
         banner = QWidget()
         if not notes:
             banner.setFixedHeight(0)
             return banner
-        banner.setStyleSheet(f"background: {theme.palette.warn};")
+        # Near-black on light amber, both languages (over 10:1): white or grey on the palette's
+        # dark amber could not be read from a step away.
+        ink = BANNER_INK
+        banner.setStyleSheet(f"background: {BANNER_AMBER};")
         box = QVBoxLayout(banner)
         for note in notes:
-            label = bilingual_label(note, flow.lang, theme, 28, bold=True, colour="#ffffff")
+            label = bilingual_label(
+                note, flow.lang, theme, 28, bold=True, colour=ink, secondary_colour=ink
+            )
             label.setObjectName("device-banner")
             box.addWidget(label)
         return banner
 
     def _build_footer(self, flow: KioskFlow, theme: Theme) -> QWidget:
         bar = QWidget()
-        if flow.screen in (Screen.START, Screen.ISSUING, Screen.PHOTO):
+        # The ticket's own 完成 leads home: 返回 and 首页 there would say the same twice more.
+        if flow.screen in (Screen.START, Screen.ISSUING, Screen.TICKET, Screen.PHOTO):
             if flow.screen is Screen.PHOTO and self.booth is not None:
                 row = QHBoxLayout(bar)
                 row.setContentsMargins(theme.px(40), theme.px(8), theme.px(40), theme.px(16))

@@ -7,6 +7,7 @@ import logging
 import sys
 import tomllib
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from . import i18n
 from .discovery import HallAddress, discover_hall
 from .fonts import register_fonts
 from .link import ServerLink
+from .pinning import CertificatePin, FingerprintError, state_file_for
 from .theme import HALL_DARK, HALL_LIGHT, Theme
 from .workers import run_in_thread
 
@@ -35,6 +37,7 @@ CONFIG_KEYS = {
     "screen_size": str,
     "admin_pin": str,
     "mdns_interfaces": list,
+    "server_cert": str,
 }
 DISCOVERY_RETRY_MS = 3000
 
@@ -46,8 +49,16 @@ class TerminalConfigError(ValueError):
 def terminal_arguments(prog: str, role: str) -> argparse.ArgumentParser:
     """The options every terminal app understands; apps add their own before parsing."""
     p = argparse.ArgumentParser(prog=prog, description=f"hallq {role} terminal")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     p.add_argument("--server", help="hall server URL (skips zeroconf discovery)")
     p.add_argument("--token", help="this device's bearer token")
+    p.add_argument(
+        "--server-cert",
+        dest="server_cert",
+        metavar="SHA256",
+        help="the hall server certificate's SHA-256 fingerprint to trust (default: the one "
+        "met first, kept in $XDG_STATE_HOME/hallq/)",
+    )
     p.add_argument("--device", help="this device's id in the hall config")
     p.add_argument("--hall-id", dest="hall_id", help="discover the hall with this id")
     p.add_argument(
@@ -139,6 +150,16 @@ def start_application(args: argparse.Namespace) -> QApplication:
     return app
 
 
+def certificate_pin(args: argparse.Namespace) -> CertificatePin:
+    """The pin of `server_cert` from the config, else the one learned before (or to learn)."""
+    name = getattr(args, "device", None) or getattr(args, "role", None) or "terminal"
+    state_file = state_file_for(str(name))
+    try:
+        return CertificatePin(getattr(args, "server_cert", None), state_file)
+    except FingerprintError as exc:
+        raise TerminalConfigError(f"server_cert: {exc}") from None
+
+
 def connect_to_hall(args: argparse.Namespace, on_ready: Callable[[ServerLink], None]) -> None:
     """A ServerLink to the hall given by --server, or found by zeroconf (off the GUI thread).
 
@@ -147,9 +168,10 @@ def connect_to_hall(args: argparse.Namespace, on_ready: Callable[[ServerLink], N
     """
     if not args.token:
         raise TerminalConfigError("no device token: pass --token or set token in --config")
+    pin = certificate_pin(args)
     app = QApplication.instance()
     if args.server:
-        on_ready(ServerLink(args.server, args.token, app))
+        on_ready(ServerLink(args.server, args.token, app, pin=pin))
         return
 
     def found(address: HallAddress | None) -> None:
@@ -158,7 +180,9 @@ def connect_to_hall(args: argparse.Namespace, on_ready: Callable[[ServerLink], N
             QTimer.singleShot(DISCOVERY_RETRY_MS, browse)
             return
         log.info("found hall %s (%s) at %s", address.hall_id, address.name, address.url)
-        on_ready(ServerLink(address.url, args.token, app))
+        if address.tls_fingerprint:
+            pin.learn(address.tls_fingerprint)  # pairing: the first advert seen is trusted
+        on_ready(ServerLink(address.url, args.token, app, pin=pin))
 
     def failed(exc: BaseException) -> None:
         log.warning("zeroconf discovery failed: %s", exc)

@@ -22,9 +22,10 @@ log = logging.getLogger("hallq.discovery")
 class HallAddress:
     """A hall server found on the LAN."""
 
-    url: str  # http://HOST:PORT
+    url: str  # https://HOST:PORT (http:// when the server runs --no-tls)
     hall_id: str
     name: str
+    tls_fingerprint: str = ""  # the certificate's SHA-256 the advert names ("" without TLS)
 
 
 class _Names(ServiceListener):
@@ -79,8 +80,13 @@ def discover_hall(
             addresses = info.parsed_addresses(IPVersion.V4Only)
             if not addresses:
                 continue
+            fingerprint = _text(props.get(b"tls"))
+            scheme = "https" if fingerprint else "http"
             return HallAddress(
-                f"http://{addresses[0]}:{info.port}", found_id, _text(props.get(b"name"))
+                f"{scheme}://{addresses[0]}:{info.port}",
+                found_id,
+                _text(props.get(b"name")),
+                fingerprint,
             )
         return None
     finally:

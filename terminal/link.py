@@ -4,6 +4,11 @@ Everything here runs on the GUI thread with Qt's own network classes, so nothing
 callbacks need no locking. The event stream is exact: each event is delivered once, in seq
 order, across WebSocket drops and server restarts, because every (re)connect asks the server
 to replay from the last seq this terminal has seen.
+
+Over HTTPS no CA is trusted: the server's self-signed certificate is accepted when its SHA-256
+is the pinned one (terminal/pinning.py), checked in the TLS handshake before anything is sent.
+Every change of the link's state is one log line; refusals (a changed certificate, a token
+the server does not accept) are states of their own, which the screens show.
 """
 
 from __future__ import annotations
@@ -13,16 +18,23 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QCryptographicHash, QObject, QTimer, QUrl, Signal
 from PySide6.QtNetwork import (
     QAbstractSocket,
     QNetworkAccessManager,
     QNetworkReply,
     QNetworkRequest,
+    QSslCertificate,
+    QSslConfiguration,
+    QSslError,
+    QSslSocket,
 )
 from PySide6.QtWebSockets import QWebSocket
+
+from .pinning import CertificatePin
 
 log = logging.getLogger("hallq.link")
 
@@ -33,6 +45,16 @@ _TIMEOUT_ERRORS = {
     QNetworkReply.NetworkError.OperationCanceledError,
     QNetworkReply.NetworkError.TimeoutError,
 }
+
+
+class LinkState(StrEnum):
+    """Where the link stands; the screens show each state but ONLINE."""
+
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    UNREACHABLE = "unreachable"  # network error, server down or restarting: retrying
+    TOKEN_REFUSED = "token_refused"  # the server does not accept this device's token
+    CERTIFICATE_CHANGED = "certificate_changed"  # not the pinned certificate: nothing sent
 
 
 @dataclass
@@ -65,6 +87,7 @@ class ServerLink(QObject):
     """
 
     online_changed = Signal(bool)
+    state_changed = Signal(str)  # a LinkState value
     event_received = Signal(dict)
     resynced = Signal()
 
@@ -76,14 +99,24 @@ class ServerLink(QObject):
         *,
         reconnect_max_s: float = 8.0,
         ping_interval_ms: int = 10_000,
+        pin: CertificatePin | None = None,
     ) -> None:
         super().__init__(parent)
         self.base_url = base_url.rstrip("/")
         self._api = _api_base(base_url)
         self._token = token.encode()
+        # Without a pin from the terminal's config, the first certificate met is trusted.
+        self.pin = pin or CertificatePin()
+        self._tls = _pinned_tls() if self.base_url.startswith("https:") else None
+        self._refused_fingerprint: str | None = None
+        self._certificate: QSslCertificate | None = None  # the pinned one, once met
         self._nam = QNetworkAccessManager(self)
+        self._nam.sslErrors.connect(self._on_reply_ssl_errors)
+        self._nam.encrypted.connect(self._on_reply_encrypted)
         self.last_seq = 0
         self.online = False
+        self.state = LinkState.CONNECTING
+        self._health_seq = 0
         self._positioned = False  # last_seq is a real position in the server's log
         self._replay_target = 0
         self._replaying = False
@@ -120,21 +153,70 @@ class ServerLink(QObject):
         self._reconnect_timer.stop()
         self._ping_timer.stop()
         self._drop_socket()
+        self.state = LinkState.CONNECTING
         self._set_online(False)
 
     def _connect(self) -> None:
         if not self._running:
             return
+        self._refused_fingerprint = None
+        if self._tls is None and self.pin.fingerprint is not None:
+            self._refuse(LinkState.CERTIFICATE_CHANGED, "plain HTTP where TLS is pinned")
+            return
         self.request("GET", "/health", timeout_ms=3000, callback=self._on_health)
+
+    def _refuse(self, state: LinkState, detail: str) -> None:
+        self._set_state(state, detail)
+        self._schedule_reconnect()
+
+    def _failure(self, result: Result) -> tuple[LinkState, str]:
+        """What a failed answer says about the link: the state it puts it in, and why."""
+        if result.status in (401, 403):
+            return LinkState.TOKEN_REFUSED, f"HTTP {result.status} {result.message}"
+        if self._refused_fingerprint is not None:
+            return LinkState.CERTIFICATE_CHANGED, self._refused_fingerprint
+        return LinkState.UNREACHABLE, result.message or f"HTTP {result.status}"
+
+    def _failed(self, result: Result) -> None:
+        self._refuse(*self._failure(result))
+
+    def identify(self, on_device: Callable[[dict[str, Any]], None]) -> None:
+        """GET /devices/me until the server answers, then `on_device(answer)`.
+
+        Before the link is started (the caller asks which window it serves first): a failure
+        moves the link's state as a lost connection would — one log line per change, shown by
+        an overlay following the link — and is retried.
+        """
+
+        def answered(result: Result) -> None:
+            if result.ok and isinstance(result.body, dict):
+                on_device(result.body)
+                return
+            self._set_state(*self._failure(result))
+            retry_ms = int(min(self._reconnect_max_s, 3.0) * 1000)
+            QTimer.singleShot(retry_ms, self, lambda: self.identify(on_device))
+
+        self._refused_fingerprint = None
+        self.request("GET", "/devices/me", timeout_ms=3000, callback=answered)
 
     def _on_health(self, result: Result) -> None:
         if not self._running:
             return
         if not result.ok or not isinstance(result.body, dict):
-            log.info("hall server unreachable (%s); retrying", result.message)
-            self._schedule_reconnect()
+            self._failed(result)
             return
-        server_seq = int(result.body.get("seq", 0))
+        self._health_seq = int(result.body.get("seq", 0))
+        # /health asks for no token: check it before the event stream, so a refused token is
+        # told apart from a network failure (a refused WebSocket upgrade only says "error").
+        self.request("GET", "/devices/me", timeout_ms=3000, callback=self._on_device_checked)
+
+    def _on_device_checked(self, result: Result) -> None:
+        if not self._running:
+            return
+        if not result.ok:
+            self._failed(result)
+            return
+        server_seq = self._health_seq
         if not self._positioned:
             self.last_seq = server_seq
             self._positioned = True
@@ -161,6 +243,8 @@ class ServerLink(QObject):
         url.setScheme("wss" if url.scheme() == "https" else "ws")
         req = QNetworkRequest(url)
         req.setRawHeader(b"Authorization", b"Bearer " + self._token)
+        if self._tls is not None:
+            self._pin_socket(ws)
         ws.open(req)
 
     def _drop_socket(self) -> None:
@@ -177,7 +261,7 @@ class ServerLink(QObject):
         self._heard_since_ping = True
         self._ping_timer.start()
         self._replaying = self.last_seq < self._replay_target
-        self._set_online(True)
+        self._set_state(LinkState.ONLINE)
         if not self._replaying:
             self.resynced.emit()
 
@@ -207,32 +291,62 @@ class ServerLink(QObject):
         if ws is None:
             return
         if not self._heard_since_ping:
-            log.info("no pong from the hall server: reconnecting")
-            self._lost(ws)
+            self._lost(ws, "no answer to a ping")
             return
         self._heard_since_ping = False
         ws.ping()
 
     def _on_socket_error(self, ws: QWebSocket) -> None:
         if ws is self._ws and ws.state() != QAbstractSocket.SocketState.ConnectedState:
-            log.info("event stream: %s", ws.errorString())
-            self._lost(ws)
+            self._lost(ws, ws.errorString())
 
     def _on_disconnected(self, ws: QWebSocket) -> None:
         if ws is not self._ws:
             return
         if ws.closeCode() == CLOSE_TOO_SLOW:
             self._attempt = 0
-        self._lost(ws)
+        self._lost(ws, f"event stream closed ({ws.closeCode().value} {ws.closeReason()})")
 
-    def _lost(self, ws: QWebSocket) -> None:
+    def _lost(self, ws: QWebSocket, reason: str) -> None:
         if ws is not self._ws:
             return
         self._ping_timer.stop()
         self._drop_socket()
         self._replaying = False
-        self._set_online(False)
-        self._schedule_reconnect()
+        self._failed(Result(0, None, "network", reason))
+
+    # ----- TLS: the pinned certificate only ----------------------------------------------------
+    def _admits(self, errors: list[QSslError]) -> bool:
+        """The handshake's complaints all concern one certificate, and it is the pinned one."""
+        fingerprints = {_fingerprint(e.certificate()) for e in errors}
+        fingerprint = fingerprints.pop() if len(fingerprints) == 1 else ""
+        if fingerprint and self.pin.admits(fingerprint):
+            return True
+        self._refused_fingerprint = fingerprint or "(no single certificate)"
+        return False
+
+    def _on_reply_ssl_errors(self, reply: QNetworkReply, errors: list[QSslError]) -> None:
+        if self._admits(errors):
+            reply.ignoreSslErrors(errors)  # exactly these, for exactly the pinned certificate
+            self._certificate = reply.sslConfiguration().peerCertificate()
+
+    def _on_reply_encrypted(self, reply: QNetworkReply) -> None:
+        # Nothing has been sent yet: a certificate that passed without complaint is checked too.
+        fingerprint = _fingerprint(reply.sslConfiguration().peerCertificate())
+        if not self.pin.admits(fingerprint):
+            self._refused_fingerprint = fingerprint
+            reply.abort()
+
+    def _pin_socket(self, ws: QWebSocket) -> None:
+        """The event stream trusts exactly the certificate /health was just answered with: as
+        its only CA (so a self-signed one verifies) and whatever its host name. (Handling the
+        socket's own sslErrors signal crashes PySide 6.12 when the socket is deleted.)"""
+        config = _pinned_tls()
+        config.setCaCertificates([self._certificate] if self._certificate else [])
+        ws.setSslConfiguration(config)
+        if self._certificate is not None:
+            mismatch = QSslError(QSslError.SslError.HostNameMismatch, self._certificate)
+            ws.ignoreSslErrors([mismatch])
 
     def _schedule_reconnect(self) -> None:
         if not self._running or self._reconnect_timer.isActive():
@@ -242,6 +356,34 @@ class ServerLink(QObject):
         # Jitter keeps tens of displays from reconnecting in lock-step after a server restart.
         delay = base * random.uniform(0.8, 1.2)
         self._reconnect_timer.start(int(delay * 1000))
+
+    def _set_state(self, state: LinkState, detail: str = "") -> None:
+        """One log line per change of state (not per retry)."""
+        if state == self.state:
+            return
+        self.state = state
+        url = self.base_url
+        if state is LinkState.ONLINE:
+            log.info("online: hall server %s, events from seq %d", url, self.last_seq)
+        elif state is LinkState.UNREACHABLE:
+            log.warning("hall server %s unreachable (%s): retrying", url, detail)
+        elif state is LinkState.TOKEN_REFUSED:
+            log.error(
+                "hall server %s refuses this terminal's token (%s): pair the terminal again "
+                "(hallq-server token)",
+                url,
+                detail,
+            )
+        elif state is LinkState.CERTIFICATE_CHANGED:
+            log.error(
+                "hall server %s presented another TLS certificate (%s; pinned SHA-256 %s): "
+                "refused, nothing sent; pair the terminal again if the server was reinstalled",
+                url,
+                detail,
+                self.pin.fingerprint,
+            )
+        self._set_online(state is LinkState.ONLINE)
+        self.state_changed.emit(state.value)
 
     def _set_online(self, online: bool) -> None:
         if online != self.online:
@@ -269,6 +411,8 @@ class ServerLink(QObject):
         req = QNetworkRequest(QUrl(self._api + path))
         req.setRawHeader(b"Authorization", b"Bearer " + self._token)
         req.setTransferTimeout(timeout_ms)
+        if self._tls is not None:
+            req.setSslConfiguration(self._tls)
         data: bytes | None = None
         if isinstance(body, bytes):
             data = body
@@ -310,6 +454,20 @@ class ServerLink(QObject):
                 callback(result)
 
         reply.finished.connect(finished)
+
+
+def _pinned_tls() -> QSslConfiguration:
+    """TLS that trusts no CA at all: every certificate raises sslErrors, where the pin decides."""
+    config = QSslConfiguration.defaultConfiguration()
+    config.setCaCertificates([])  # also stops Qt loading the system's roots on demand
+    config.setPeerVerifyMode(QSslSocket.PeerVerifyMode.VerifyPeer)
+    return config
+
+
+def _fingerprint(certificate: QSslCertificate) -> str:
+    if certificate.isNull():
+        return ""
+    return bytes(certificate.digest(QCryptographicHash.Algorithm.Sha256).toHex().data()).decode()
 
 
 def _result_of(reply: QNetworkReply) -> Result:

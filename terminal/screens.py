@@ -9,6 +9,7 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -16,10 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from .i18n import Text
-from .link import ServerLink
+from .link import LinkState, ServerLink
 from .theme import Theme, app_theme
 
 MAX_PIN_TRIES = 5
+_PAIR_AGAIN = "请联系管理员重新配对 · Ask the administrator to pair this terminal again"
 
 
 class AdminPinPrompt(QWidget):
@@ -130,11 +132,18 @@ class FullScreenWindow(QWidget):
     def show_on_screen(self) -> None:
         """Show full screen (geometry first: without a window manager showFullScreen alone
         leaves a small window), or as a normal window of `screen_size` when windowed."""
+        # Never larger than the screen: without a window manager (the kiosk's xinit session)
+        # nothing cuts a window back that a tall page grew, and its bottom would be off screen.
+        layout = self.layout()
+        if layout is not None:  # else the layout raises the minimum size over the maximum
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         if self.windowed:
+            self.setMaximumSize(*self.screen_size)
             self.resize(*self.screen_size)
             self.show()
             return
         screen = self.screen()
+        self.setMaximumSize(screen.geometry().size())
         self.setGeometry(screen.geometry())
         self.showFullScreen()
 
@@ -160,7 +169,9 @@ class StatusOverlay(QWidget):
     """Covers its parent with a full-screen state such as "Reconnecting to the hall server…".
 
     `follow(link)` shows the reconnecting message whenever the link is offline, so stale content
-    is never shown as if it were live. It starts shown ("connecting") until the link is online.
+    is never shown as if it were live, and says so plainly when the server refuses this terminal
+    or shows a certificate other than the pinned one. It starts shown ("connecting") until the
+    link is online.
     """
 
     def __init__(self, parent: QWidget, theme: Theme | None = None) -> None:
@@ -192,6 +203,7 @@ class StatusOverlay(QWidget):
         box.addStretch(1)
         parent.installEventFilter(self)
         self.setGeometry(parent.rect())
+        self._was_online = False
         self.show_message(Text("正在连接大厅服务器…"))
 
     def show_message(self, text: Text, detail: str = "") -> None:
@@ -207,15 +219,24 @@ class StatusOverlay(QWidget):
         self.show_message(Text("服务器连接中断，正在重连…"))
 
     def follow(self, link: ServerLink) -> None:
-        """Hide while `link` is online; show the reconnecting state while it is not."""
-        link.online_changed.connect(self._on_online)
+        """Hide while `link` is online; show why it is not while it is not."""
+        link.state_changed.connect(self.show_state)
         if link.online:
+            self._was_online = True
             self.hide()
 
-    def _on_online(self, online: bool) -> None:
-        if online:
+    def show_state(self, state: str) -> None:
+        """The screen for a LinkState value (hidden when online)."""
+        if state == LinkState.ONLINE:
+            self._was_online = True
             self.hide()
-        else:
+        elif state == LinkState.TOKEN_REFUSED:
+            self.show_message(Text("本终端未获大厅服务器授权"), _PAIR_AGAIN)
+        elif state == LinkState.CERTIFICATE_CHANGED:
+            self.show_message(Text("大厅服务器证书已更改，已拒绝连接"), _PAIR_AGAIN)
+        elif state == LinkState.UNREACHABLE and not self._was_online:
+            self.show_message(Text("无法连接大厅服务器，正在重试…"))
+        elif state == LinkState.UNREACHABLE:
             self.show_reconnecting()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -18,10 +18,26 @@ from tests.support.server import HallServerProcess
 pytest_plugins = ["tests.support.browser"]
 
 
+@pytest.fixture(autouse=True)
+def _terminal_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Terminals keep what they learn (the pinned certificate) in the test's own folder."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def hall_server(tmp_path: Path) -> Iterator[HallServerProcess]:
     """A running sample hall (opening hours ignored), every device paired, a clerk per window."""
-    server = HallServerProcess(db=tmp_path / "hall.db")
+    yield from _running_hall(tmp_path, tls=False)
+
+
+@pytest.fixture
+def tls_hall_server(tmp_path: Path) -> Iterator[HallServerProcess]:
+    """The same hall over HTTPS, as a hall runs it (certificate made beside its database)."""
+    yield from _running_hall(tmp_path, tls=True)
+
+
+def _running_hall(tmp_path: Path, *, tls: bool) -> Iterator[HallServerProcess]:
+    server = HallServerProcess(db=tmp_path / "hall.db", tls=tls)
     server.pair_all()
     server.start()
     try:

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+
+from sortedcontainers import SortedKeyList
 
 from identity import age_on, birth_date_of, id_number_is_valid, mask_name
 
 from ..protocol import DEVICE_STATES, EVENT_TYPES, is_bad_review
 from .errors import BadRequest, Conflict, NotFound, Unprocessable
 from .evaluation import check_evaluation
-from .queue import ServiceQueue, ahead_of, choose, ticket_class
+from .queue import Line, ServiceQueue, ahead_of, choose, ticket_class
 from .settings import HallSettings
 from .supervision import Supervisor
 from .tickets import (
@@ -30,6 +32,7 @@ from .tickets import (
     WindowState,
     number_text,
 )
+from .views import alert_view, ticket_view
 
 
 @dataclass
@@ -69,6 +72,18 @@ class IssueRequest:
     staff: bool = False  # issued by hall staff (manager role): may grant the green channel
 
 
+@dataclass(frozen=True)
+class AppointmentRequest:
+    """An appointment booked outside the hall (预约), as the booking platform sends it."""
+
+    code: str
+    service: str
+    slot_start: dt.datetime
+    slot_end: dt.datetime
+    id_number: str | None = None
+    name: str = ""
+
+
 class Hall:
     """One hall's live state and rules."""
 
@@ -92,7 +107,9 @@ class Hall:
         self.by_holder: dict[tuple[str, str], Ticket] = {}  # (id_hash, service) → waiting ticket
         self.counters: dict[str, int] = {s.code: 0 for s in settings.services}
         self.queues: dict[str, ServiceQueue] = {s.code: ServiceQueue() for s in settings.services}
-        self.window_queues: dict[str, list[Ticket]] = {w.id: [] for w in settings.windows}
+        self.window_queues: dict[str, Line] = {w.id: Line() for w in settings.windows}
+        # Every waiting ticket by issue time: the 电子监察 wait check reads only the oldest.
+        self._by_issue = SortedKeyList(key=lambda t: (t.issued_at, t.order))
         self.windows: dict[str, WindowState] = {w.id: WindowState(w.id) for w in settings.windows}
         self.appointments: dict[str, Appointment] = {}
         self.handling: dict[str, float] = {s.code: float(s.handling_s) for s in settings.services}
@@ -171,7 +188,9 @@ class Hall:
                 self._dequeue(t)
                 t.status = Status.CANCELLED
                 self._touch(t)
-                self._emit("ticket.cancelled", now, ticket=self.view(t, now), reason="day_end")
+                self._emit(
+                    "ticket.cancelled", now, ticket=ticket_view(self, t, now), reason="day_end"
+                )
             for tid in [i for i, t in self.tickets.items() if not self._open_or_today(t, today)]:
                 del self.tickets[tid]
             self.by_idem.clear()
@@ -190,7 +209,7 @@ class Hall:
             raise Unprocessable(f"unknown service {code!r}", code="unknown_service")
         return self.queues[code]
 
-    def _window(self, window_id: str) -> WindowState:
+    def window(self, window_id: str) -> WindowState:
         if window_id not in self.windows:
             raise NotFound(f"no window {window_id!r}", code="unknown_window")
         return self.windows[window_id]
@@ -201,16 +220,14 @@ class Hall:
             raise NotFound("no such ticket", code="unknown_ticket")
         return t
 
-    def _enqueue(self, t: Ticket, lane: Lane, *, at: int | None = None) -> None:
+    def _enqueue(self, t: Ticket, lane: Lane, *, behind: int | None = None) -> None:
         t.lane = lane
         if lane is Lane.WINDOW:
             assert t.target_window is not None
             self.window_queues[t.target_window].append(t)
-        elif lane is Lane.NORMAL:
-            line = self.queues[t.service].normal
-            line.append(t) if at is None else line.insert(at, t)
         else:
-            self.queues[t.service].priority.append(t)
+            self.queues[t.service].join(t, behind=behind)
+        self._by_issue.add(t)
         if t.id_hash:
             self.by_holder[(t.id_hash, t.service)] = t
 
@@ -219,11 +236,13 @@ class Hall:
             self.window_queues[t.target_window].remove(t)
         elif t.lane is not Lane.NONE:
             self.queues[t.service].remove(t)
+        if t.lane is not Lane.NONE:
+            self._by_issue.remove(t)
         t.lane = Lane.NONE
         if t.id_hash and self.by_holder.get((t.id_hash, t.service)) is t:
             del self.by_holder[(t.id_hash, t.service)]
 
-    # ----- views ---------------------------------------------------------------------------------
+    # ----- live figures ------------------------------------------------------------------------
     def open_windows_for(self, service: str) -> int:
         serving = [w for w in self.settings.windows if service in w.services]
         n_open = sum(1 for w in serving if self.windows[w.id].status == "open")
@@ -239,78 +258,27 @@ class Hall:
             return self.window_queues[t.target_window].index(t)
         return ahead_of(t, self.queues[t.service], now, grace)
 
-    def view(self, t: Ticket, now: dt.datetime) -> dict[str, object]:
-        """The ticket object of the API, with live `ahead` and `estimated_wait_s`."""
-        ahead = self.ahead(t, now) if t.status is Status.WAITING else None
-        return {
-            "id": t.id,
-            "number": t.number,
-            "service": t.service,
-            "matter": t.matter,
-            "status": str(t.status),
-            "channel": str(t.channel),
-            "issued_at": t.issued_at.isoformat(),
-            "called_at": t.called_at.isoformat() if t.called_at else None,
-            "window": t.window,
-            "recalls": t.recalls,
-            "ahead": ahead,
-            "estimated_wait_s": None if ahead is None else self.estimated_wait_s(t.service, ahead),
-            "holder": t.holder,
-            "started_at": t.started_at.isoformat() if t.started_at else None,
-            "finished_at": t.finished_at.isoformat() if t.finished_at else None,
-            "transferred_from": t.transferred_from,
-            "target_window": t.target_window if t.status is Status.WAITING else None,
-            "checkins": t.checkins,
-            "score": t.score,
-            "slot_start": t.slot_start.isoformat() if t.slot_start else None,
-        }
+    def waiting_for(self, service: str) -> int:
+        """Tickets of a service waiting, those transferred to one of its windows included."""
+        at_windows = sum(
+            1 for wq in self.window_queues.values() for t in wq if t.service == service
+        )
+        return len(self.queues[service]) + at_windows
 
-    def queue_view(self, now: dt.datetime) -> list[dict[str, object]]:
-        out: list[dict[str, object]] = []
-        for code, q in self.queues.items():
-            waiting = len(q) + sum(
-                1 for wq in self.window_queues.values() for t in wq if t.service == code
-            )
-            grace = self.settings.policy.appointment_grace_s
-            longest = min(
-                (t.queued_at for t in [*q.normal[:1], *q.priority] if t.queued_at), default=None
-            )
-            priority = sum(1 for t in q.priority if ticket_class(t, now, grace) < 2)
-            out.append(
-                {
-                    "service": code,
-                    "waiting": waiting,
-                    "priority": priority,
-                    "estimated_wait_s": self.estimated_wait_s(code, waiting),
-                    "longest_wait_s": int((now - longest).total_seconds()) if longest else 0,
-                    "handling_s": round(self.handling[code]),
-                }
-            )
-        return out
+    def waiting_at(self, window_id: str) -> int:
+        """Tickets transferred to this one window, waiting for it."""
+        return len(self.window_queues[window_id])
 
-    def window_view(self, w: WindowState, now: dt.datetime) -> dict[str, object]:
-        spec = self.settings.window(w.id)
-        current = self.tickets.get(w.current) if w.current else None
-        return {
-            "id": w.id,
-            "name": spec.name if spec else w.id,
-            "kind": spec.kind if spec else "",
-            "services": list(spec.services) if spec else [],
-            "status": w.status,
-            "clerk": w.clerk,
-            "clerk_name": w.clerk_name,
-            "pause_reason": w.pause_reason if w.paused else None,
-            "paused_at": w.paused_at.isoformat() if w.paused and w.paused_at else None,
-            "current": self.view(current, now) if current else None,
-            "waiting": len(self.window_queues[w.id]),
-        }
+    def issued_for(self, device: str, idempotency_key: str) -> Ticket | None:
+        """The ticket a device already got with this Idempotency-Key today, if any."""
+        return self.by_idem.get((device, idempotency_key))
 
     # ----- citizens ------------------------------------------------------------------------------
     def issue(self, req: IssueRequest, now: dt.datetime, *, ignore_hours: bool = False) -> Ticket:
         """Give a citizen a ticket; raises when a rule forbids it."""
         self.begin(now)
         if req.idempotency_key:
-            again = self.by_idem.get((req.device, req.idempotency_key))
+            again = self.issued_for(req.device, req.idempotency_key)
             if again is not None:
                 return again
         appointment = self._appointment_for(req, now) if req.appointment else None
@@ -323,9 +291,7 @@ class Hall:
         id_hash = None
         age = None
         if req.id_number:
-            number = req.id_number.strip().upper()
-            if not id_number_is_valid(number):
-                raise Unprocessable("ID number fails the GB 11643 check", code="invalid_id_number")
+            number = self._valid_id_number(req.id_number)
             id_hash = self._hash_id(number)
             born = birth_date_of(number)
             age = age_on(born, self.local(now).date()) if born else None
@@ -373,8 +339,16 @@ class Hall:
             self.by_idem[(req.device, req.idempotency_key)] = t
         self._enqueue(t, Lane.NORMAL if channel is Channel.NORMAL else Lane.PRIORITY)
         self._touch(t)
-        self._emit("ticket.issued", now, ticket=self.view(t, now))
+        self._emit("ticket.issued", now, ticket=ticket_view(self, t, now))
         return t
+
+    @staticmethod
+    def _valid_id_number(text: str) -> str:
+        """The ID number as GB 11643 writes it (upper-case X), or 422 when its check fails."""
+        number = text.strip().upper()
+        if not id_number_is_valid(number):
+            raise Unprocessable("ID number fails the GB 11643 check", code="invalid_id_number")
+        return number
 
     def _appointment_for(self, req: IssueRequest, now: dt.datetime) -> Appointment:
         assert req.appointment is not None
@@ -424,10 +398,9 @@ class Hall:
         t.window = None
         t.target_window = None
         t.queued_at = now
-        line = self.queues[t.service].normal
-        self._enqueue(t, Lane.NORMAL, at=min(self.settings.policy.checkin_behind, len(line)))
+        self._enqueue(t, Lane.NORMAL, behind=self.settings.policy.checkin_behind)
         self._touch(t)
-        self._emit("ticket.checked_in", now, ticket=self.view(t, now))
+        self._emit("ticket.checked_in", now, ticket=ticket_view(self, t, now))
         return t
 
     def evaluate(
@@ -443,7 +416,7 @@ class Hall:
         self._emit(
             "ticket.evaluated",
             now,
-            ticket=self.view(t, now),
+            ticket=ticket_view(self, t, now),
             window=t.window,
             score=t.score,
             reasons=list(t.reasons),
@@ -455,18 +428,27 @@ class Hall:
                 kind="bad_review",
                 level="red",
                 window=t.window,
-                ticket=self.view(t, now),
+                ticket=ticket_view(self, t, now),
                 reasons=list(t.reasons),
             )
         return t
 
-    def add_appointment(self, a: Appointment, now: dt.datetime) -> Appointment:
-        if a.code in self.appointments:
+    def add_appointment(self, req: AppointmentRequest, now: dt.datetime) -> Appointment:
+        id_hash = self._hash_id(self._valid_id_number(req.id_number)) if req.id_number else None
+        if req.code in self.appointments:
             raise Conflict("an appointment with this code exists", code="duplicate_code")
-        if a.service not in self.queues:
-            raise Unprocessable(f"unknown service {a.service!r}", code="unknown_service")
-        if a.slot_end <= a.slot_start:
+        if req.service not in self.queues:
+            raise Unprocessable(f"unknown service {req.service!r}", code="unknown_service")
+        if req.slot_end <= req.slot_start:
             raise Unprocessable("slot_end must be after slot_start", code="invalid_slot")
+        a = Appointment(
+            code=req.code,
+            service=req.service,
+            slot_start=req.slot_start,
+            slot_end=req.slot_end,
+            id_hash=id_hash,
+            holder=mask_name(req.name) if req.name else "",
+        )
         self.appointments[a.code] = a
         self.changes.appointments[a.code] = a
         return a
@@ -488,7 +470,7 @@ class Hall:
     # ----- windows -------------------------------------------------------------------------------
     def sign_in(self, window_id: str, clerk: str, clerk_name: str, now: dt.datetime) -> WindowState:
         self.begin(now)
-        w = self._window(window_id)
+        w = self.window(window_id)
         if w.clerk == clerk:
             return w
         if w.current is not None:
@@ -503,7 +485,7 @@ class Hall:
         return w
 
     def sign_out(self, window_id: str, now: dt.datetime) -> WindowState:
-        w = self._window(window_id)
+        w = self.window(window_id)
         if w.clerk is None:
             raise Conflict("no clerk is signed in at this window", code="no_clerk")
         if w.current is not None:
@@ -515,7 +497,7 @@ class Hall:
         return w
 
     def _staffed(self, window_id: str) -> WindowState:
-        w = self._window(window_id)
+        w = self.window(window_id)
         if w.clerk is None:
             raise Conflict("no clerk is signed in at this window", code="no_clerk")
         return w
@@ -564,7 +546,7 @@ class Hall:
         w.current = t.id
         self._touch(t)
         self._touch_window(w)
-        self._emit("ticket.called", now, ticket=self.view(t, now), window=window_id)
+        self._emit("ticket.called", now, ticket=ticket_view(self, t, now), window=window_id)
         return t
 
     def recall(self, window_id: str, now: dt.datetime) -> Ticket:
@@ -577,7 +559,7 @@ class Hall:
         t.recalls += 1
         t.called_at = now
         self._touch(t)
-        self._emit("ticket.recalled", now, ticket=self.view(t, now), window=window_id)
+        self._emit("ticket.recalled", now, ticket=ticket_view(self, t, now), window=window_id)
         return t
 
     def start(self, window_id: str, now: dt.datetime) -> Ticket:
@@ -587,7 +569,7 @@ class Hall:
         t.status = Status.SERVING
         t.started_at = now
         self._touch(t)
-        self._emit("ticket.started", now, ticket=self.view(t, now), window=window_id)
+        self._emit("ticket.started", now, ticket=ticket_view(self, t, now), window=window_id)
         return t
 
     def _segment_s(self, t: Ticket, now: dt.datetime) -> int:
@@ -608,7 +590,11 @@ class Hall:
         self._touch(t)
         self._touch_window(w)
         self._emit(
-            "ticket.finished", now, ticket=self.view(t, now), window=window_id, service_s=segment
+            "ticket.finished",
+            now,
+            ticket=ticket_view(self, t, now),
+            window=window_id,
+            service_s=segment,
         )
         return t
 
@@ -624,7 +610,7 @@ class Hall:
         self.supervisor.forget_ticket(t.id)
         self._touch(t)
         self._touch_window(w)
-        self._emit("ticket.no_show", now, ticket=self.view(t, now), window=window_id)
+        self._emit("ticket.no_show", now, ticket=ticket_view(self, t, now), window=window_id)
         return t
 
     def transfer(
@@ -668,7 +654,7 @@ class Hall:
         self._emit(
             "ticket.transferred",
             now,
-            ticket=self.view(t, now),
+            ticket=ticket_view(self, t, now),
             window=window_id,
             to_service=new_service,
             to_window=to_window,
@@ -705,12 +691,25 @@ class Hall:
     def tick(self, now: dt.datetime) -> None:
         """Periodic: roll the day, raise 电子监察 alerts for newly crossed thresholds."""
         self.begin(now)
-        for alert in self.supervisor.check(self, now):
-            self._emit("hall.alert", now, **alert)
+        old = now - dt.timedelta(seconds=self.supervisor.first_wait_limit_s())
+        at_windows = [(w.id, self.tickets.get(w.current or "")) for w in self.windows.values()]
+        crossings = self.supervisor.check(
+            now,
+            waits=((t.id, t.issued_at) for t in self._by_issue.irange_key(max_key=(old, math.inf))),
+            handling=[
+                (t.id, window, began)
+                for window, t in at_windows
+                if t and t.status in OPEN_STATUSES and (began := t.started_at or t.called_at)
+            ],
+            pauses=[
+                (w.id, w.paused_at, w.pause_reason)
+                for w in self.windows.values()
+                if w.paused and w.paused_at
+            ],
+        )
+        for c in crossings:
+            self._emit("hall.alert", now, **alert_view(self, c, now))
 
-    def waiting(self) -> Iterable[Ticket]:
-        for q in self.queues.values():
-            yield from q.priority
-            yield from q.normal
-        for wq in self.window_queues.values():
-            yield from wq
+    def waiting(self) -> Iterator[Ticket]:
+        """Every waiting ticket, in the order they were issued."""
+        return iter(self._by_issue)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .settings import Thresholds
-from .tickets import Status
 
-if TYPE_CHECKING:
-    from .hall import Hall
 
-LEVELS = ("yellow", "red")
+@dataclass(frozen=True)
+class Crossing:
+    """A threshold newly crossed: `subject` is the ticket (wait, handling) or the window (pause)."""
+
+    kind: str  # wait, handling or pause
+    level: str  # yellow or red
+    subject: str
+    seconds: int
+    window: str | None = None
+    reason: str = ""
 
 
 class Supervisor:
@@ -36,6 +42,10 @@ class Supervisor:
     def forget_window(self, window_id: str) -> None:
         self.raised.pop(("pause", window_id), None)
 
+    def first_wait_limit_s(self) -> int:
+        """No wait shorter than this crosses anything: older waits are all the check needs."""
+        return min(self.t.wait_yellow_s, self.t.wait_red_s)
+
     def _crossed(self, kind: str, subject: str, seconds: float) -> str | None:
         """The level newly crossed by this subject, or None when there is nothing new."""
         level = self.t.level(kind, seconds)
@@ -45,39 +55,30 @@ class Supervisor:
         self.raised[(kind, subject)] = level
         return level
 
-    def check(self, hall: Hall, now: dt.datetime) -> Iterator[dict[str, object]]:
-        for waiting in hall.waiting():
-            waited = (now - waiting.issued_at).total_seconds()
-            if level := self._crossed("wait", waiting.id, waited):
-                yield {
-                    "kind": "wait",
-                    "level": level,
-                    "subject": waiting.id,
-                    "seconds": int(waited),
-                    "ticket": hall.view(waiting, now),
-                }
-        for w in hall.windows.values():
-            ticket = hall.tickets.get(w.current) if w.current else None
-            began = ticket.started_at or ticket.called_at if ticket else None
-            if ticket and began and ticket.status in (Status.CALLED, Status.SERVING):
-                took = (now - began).total_seconds()
-                if level := self._crossed("handling", ticket.id, took):
-                    yield {
-                        "kind": "handling",
-                        "level": level,
-                        "subject": ticket.id,
-                        "seconds": int(took),
-                        "window": w.id,
-                        "ticket": hall.view(ticket, now),
-                    }
-            if w.paused and w.paused_at:
-                paused = (now - w.paused_at).total_seconds()
-                if level := self._crossed("pause", w.id, paused):
-                    yield {
-                        "kind": "pause",
-                        "level": level,
-                        "subject": w.id,
-                        "seconds": int(paused),
-                        "window": w.id,
-                        "reason": w.pause_reason,
-                    }
+    def check(
+        self,
+        now: dt.datetime,
+        *,
+        waits: Iterable[tuple[str, dt.datetime]],
+        handling: Iterable[tuple[str, str, dt.datetime]],
+        pauses: Iterable[tuple[str, dt.datetime, str]],
+    ) -> list[Crossing]:
+        """What crossed a threshold since the last check.
+
+        waits: (ticket, issued at) of waiting tickets; handling: (ticket, window, called or
+        started at) of the tickets at the windows; pauses: (window, paused at, reason).
+        """
+        out = []
+        for ticket, since in waits:
+            waited = (now - since).total_seconds()
+            if level := self._crossed("wait", ticket, waited):
+                out.append(Crossing("wait", level, ticket, int(waited)))
+        for ticket, window, since in handling:
+            took = (now - since).total_seconds()
+            if level := self._crossed("handling", ticket, took):
+                out.append(Crossing("handling", level, ticket, int(took), window))
+        for window, since, reason in pauses:
+            paused = (now - since).total_seconds()
+            if level := self._crossed("pause", window, paused):
+                out.append(Crossing("pause", level, window, int(paused), window, reason))
+        return out

@@ -80,10 +80,6 @@ class Ticket:
         if self.queued_at is None:
             self.queued_at = self.issued_at
 
-    @property
-    def is_waiting(self) -> bool:
-        return self.status is Status.WAITING
-
 
 @dataclass
 class WindowState:

@@ -213,6 +213,12 @@ def test_supervision_colours_alerts_and_acknowledgement(
     # Seconds-long thresholds: the handling time turns the card red within a few seconds.
     qtbot.waitUntil(lambda: view.cards["2"].level == "red", timeout=10000)
     qtbot.waitUntil(lambda: view.queue_rows["B"][0].text() == "1", timeout=5000)
+    # Each header over its own column, in both languages, aligned as its figures are.
+    headers = view.queue_headers
+    assert [h.text() for h in headers] == ["队列 Queue", "等候 Waiting", "最长等待 Longest"]
+    for header, figure in zip(headers[1:], view.queue_rows["B"], strict=True):
+        assert header.alignment() == figure.alignment()
+        assert header.alignment() & Qt.AlignmentFlag.AlignRight
 
     qtbot.waitUntil(lambda: len(view.alert_rows) >= 2, timeout=10000)
     view.show()

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from hallserver.domain.errors import BadRequest, Conflict, NotFound, Unprocessable
-from hallserver.domain.hall import IssueRequest
-from hallserver.domain.tickets import Appointment, Status
+from hallserver.domain.hall import AppointmentRequest, IssueRequest
+from hallserver.domain.tickets import Status
+from hallserver.domain.views import ticket_view
 from identity import check_char
 from tests.hallserver.domainkit import TZ, Clock, issue, make_hall, sample_settings
 
@@ -128,7 +129,7 @@ def test_appointment_has_priority_inside_its_slot_only():
     hall, clock = make_hall(), Clock()
     start = clock.now + dt.timedelta(minutes=30)
     hall.add_appointment(
-        Appointment("YY1", "A", start, start + dt.timedelta(minutes=30)), clock.now
+        AppointmentRequest("YY1", "A", start, start + dt.timedelta(minutes=30)), clock.now
     )
     early = issue(hall, clock, "A")
     appt = issue(hall, clock, "", appointment="YY1")
@@ -247,8 +248,10 @@ def test_handling_time_from_start_else_call_and_ewma_feeds_the_estimate():
     assert hall.handling["K"] == pytest.approx(0.5 * 100 + 0.5 * 120)
     a = issue(hall, clock, "K")
     b = issue(hall, clock, "K")
-    assert hall.view(hall.ticket(a), clock.now)["estimated_wait_s"] == 0
-    assert hall.view(hall.ticket(b), clock.now)["estimated_wait_s"] == 110  # 1 ahead × 110 s / 1
+    assert ticket_view(hall, hall.ticket(a), clock.now)["estimated_wait_s"] == 0
+    assert (
+        ticket_view(hall, hall.ticket(b), clock.now)["estimated_wait_s"] == 110
+    )  # 1 ahead × 110 s / 1
 
 
 def test_evaluation_rules():
@@ -324,3 +327,23 @@ def test_the_domain_speaks_the_wire_contract():
     w.paused = True
     seen.add(w.status)
     assert seen == set(protocol.WINDOW_STATUSES)
+
+
+def test_the_supervisor_reads_plain_times_and_reports_each_crossing_once():
+    from hallserver.domain.settings import Thresholds
+    from hallserver.domain.supervision import Crossing, Supervisor
+
+    sup, clock = Supervisor(Thresholds(wait_yellow_s=10, wait_red_s=20)), Clock()
+    issued, paused = clock.now, clock.now
+
+    def check(seconds: int) -> list[Crossing]:
+        now = clock.now + dt.timedelta(seconds=seconds)
+        return sup.check(now, waits=[("t1", issued)], handling=[], pauses=[("3", paused, "会议")])
+
+    assert check(5) == []
+    assert check(10) == [Crossing("wait", "yellow", "t1", 10)]
+    assert check(15) == []
+    assert check(25) == [Crossing("wait", "red", "t1", 25)]
+    sup.forget_ticket("t1")  # it waits again (transferred, checked in): reported anew
+    assert check(26) == [Crossing("wait", "red", "t1", 26)]
+    assert check(900) == [Crossing("pause", "yellow", "3", 900, "3", "会议")]

@@ -344,6 +344,8 @@ def test_zeroconf_discovery_on_loopback(tmp_path: Path) -> None:
         assert found["port"] == port and "127.0.0.1" in found["addresses"]  # type: ignore[operator]
         props = found["props"]
         assert props[b"api"] == b"v1" and props[b"name"] == "示例市政务服务中心".encode()  # type: ignore[index]
+        # HTTPS by default: the advert names the certificate terminals are to pin.
+        assert props[b"tls"] == server.fingerprint.encode()  # type: ignore[index]
     finally:
         proc.terminate()
         assert proc.wait(15) == 0

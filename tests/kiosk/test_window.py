@@ -21,7 +21,7 @@ from kiosk.config import kiosk_config
 from kiosk.flow import Screen
 from kiosk.hardware import CardWatcher
 from kiosk.photo import BoothState
-from kiosk.window import KioskWindow
+from kiosk.window import BANNER_INK, KioskWindow
 from terminal.link import ServerLink
 from terminal.voice import VoiceConfig
 from tests.support.server import HallServerProcess
@@ -284,3 +284,24 @@ def test_idle_timeout_goes_back_to_start(qtbot: Any, hall_server: HallServerProc
         wait_screen(qtbot, app, Screen.START, timeout=5000)
         assert not app.flow.has_card
         assert "李*" not in screen_text(app)
+
+
+def test_a_printer_that_cannot_be_opened_is_shown_on_the_start_screen(
+    qtbot: Any, hall_server: HallServerProcess
+) -> None:
+    config = kiosk_config({"devices": {"printer": "lpt1"}}, sim=False)
+    window = KioskWindow(windowed=True, screen_size=(1920, 1080))
+    qtbot.addWidget(window)
+    window.show_on_screen()
+    app = KioskApp(argparse.Namespace(lang="zh"), config, window, voice=VoiceConfig(engine="mock"))
+    app.on_link(ServerLink(hall_server.url, hall_server.tokens["kiosk-1"], window))
+    try:
+        qtbot.waitUntil(lambda: window.findChild(QLabel, "device-banner") is not None, timeout=8000)
+        assert app.flow is not None and app.flow.screen is Screen.START
+        banner = window.findChild(QLabel, "device-banner")
+        assert banner is not None
+        assert "打印机暂不可用" in banner.text() and "printer is unavailable" in banner.text()
+        # Readable on amber: both languages near-black, neither white nor the muted grey.
+        assert banner.text().count(f"color:{BANNER_INK}") == 2 and "#ffffff" not in banner.text()
+    finally:
+        app.stop()

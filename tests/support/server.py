@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -17,10 +19,21 @@ from typing import Any
 from hallserver.config import load_config
 from hallserver.security import pin_hash, token_hash
 from hallserver.store import Store
+from hallserver.tls import certificate_paths, fingerprint_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "assets" / "halls" / "sample.toml"
 CLERK_PIN = "1234"
+
+
+def run_command(*args: str, read_only: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m <args>` in the checkout; with `read_only`, that folder is mounted read-only
+    for the command alone (a mount namespace of its own: works for root and other users)."""
+    command = [sys.executable, "-m", *args]
+    if read_only is not None:
+        mount = shlex.join(["mount", "--bind", "-o", "ro", str(read_only), str(read_only)])
+        command = ["unshare", "-rm", "sh", "-c", f"{mount} && exec {shlex.join(command)}"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
 
 
 def clerk_for(window: str) -> str:
@@ -30,10 +43,15 @@ def clerk_for(window: str) -> str:
 
 @dataclass
 class HallServerProcess:
-    """Starts, kills and restarts a hall server on one database; knows every device's token."""
+    """Starts, kills and restarts a hall server on one database; knows every device's token.
+
+    `tls=True` serves HTTPS as a hall does (certificate made beside the database); the default
+    is plain HTTP (`--no-tls`), which the tests of the API and the web pages talk to.
+    """
 
     db: Path
     config: Path = SAMPLE
+    tls: bool = False
     extra_args: list[str] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[str] | None = None
@@ -68,6 +86,7 @@ class HallServerProcess:
             str(port or self.port),
             "--no-zeroconf",
             "--ignore-hours",
+            *([] if self.tls else ["--no-tls"]),
             *self.extra_args,
         ]
         self.proc = subprocess.Popen(
@@ -119,6 +138,19 @@ class HallServerProcess:
                     raise
                 time.sleep(0.1)
 
+    @property
+    def certificate(self) -> Path:
+        return certificate_paths(self.db)[0]
+
+    @property
+    def fingerprint(self) -> str:
+        """The SHA-256 of the server's certificate, as terminals pin it."""
+        return fingerprint_of(self.certificate.read_bytes())
+
+    def client_ssl(self) -> ssl.SSLContext | None:
+        """For clients of this server: trusts its own certificate (None without TLS)."""
+        return ssl.create_default_context(cafile=self.certificate) if self.tls else None
+
     # ----- a tiny synchronous client -----------------------------------------------------------
     def request(
         self,
@@ -139,7 +171,7 @@ class HallServerProcess:
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
+            with urllib.request.urlopen(req, timeout=10, context=self.client_ssl()) as resp:
                 payload = resp.read()
                 status = resp.status
                 kind = resp.headers.get("Content-Type", "")

@@ -7,19 +7,27 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from hallserver.tls import certificate_paths, fingerprint_of
 from terminal.app import connect_to_hall, terminal_arguments
 from terminal.discovery import discover_hall
 from terminal.link import ServerLink
+from terminal.pinning import state_file_for
 from tests.support.server import ROOT, SAMPLE
 
 
+class Advertised(NamedTuple):
+    url: str
+    fingerprint: str  # of the certificate the server made beside its database
+
+
 @pytest.fixture
-def advertised_hall(tmp_path: Path) -> Iterator[str]:
-    """A hall server advertising `_hallq._tcp.local.` on 127.0.0.1; yields its URL."""
+def advertised_hall(tmp_path: Path) -> Iterator[Advertised]:
+    """A hall server (HTTPS, as by default) advertising `_hallq._tcp.local.` on 127.0.0.1."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -46,7 +54,8 @@ def advertised_hall(tmp_path: Path) -> Iterator[str]:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.startswith("listening on "), line
-        yield line.split()[-1]
+        cert = certificate_paths(tmp_path / "zc.db")[0]
+        yield Advertised(line.split()[-1], fingerprint_of(cert.read_bytes()))
     finally:
         proc.kill()
         proc.wait(10)
@@ -54,18 +63,22 @@ def advertised_hall(tmp_path: Path) -> Iterator[str]:
             proc.stdout.close()
 
 
-def test_discovers_the_hall_by_id_on_loopback(advertised_hall: str) -> None:
+def test_discovers_the_hall_by_id_on_loopback(advertised_hall: Advertised) -> None:
     found = discover_hall("sample-hall", timeout_s=15, interfaces=["127.0.0.1"])
     assert found is not None
-    assert found.url == advertised_hall
+    assert found.url == advertised_hall.url
+    assert found.url.startswith("https://")
+    assert found.tls_fingerprint == advertised_hall.fingerprint
     assert (found.hall_id, found.name) == ("sample-hall", "示例市政务服务中心")
 
 
-def test_another_halls_advert_is_not_taken(advertised_hall: str) -> None:
+def test_another_halls_advert_is_not_taken(advertised_hall: Advertised) -> None:
     assert discover_hall("other-hall", timeout_s=3, interfaces=["127.0.0.1"]) is None
 
 
-def test_connect_to_hall_discovers_off_the_gui_thread(qtbot: QtBot, advertised_hall: str) -> None:
+def test_connect_to_hall_discovers_off_the_gui_thread(
+    qtbot: QtBot, advertised_hall: Advertised
+) -> None:
     args = terminal_arguments("hallq-test", "display").parse_args(
         ["--token", "t", "--hall-id", "sample-hall", "--mdns-interface", "127.0.0.1"]
     )
@@ -73,7 +86,10 @@ def test_connect_to_hall_discovers_off_the_gui_thread(qtbot: QtBot, advertised_h
     connect_to_hall(args, links.append)
     assert links == []  # discovery runs in a thread; the GUI thread goes on
     qtbot.waitUntil(lambda: bool(links), timeout=20000)
-    assert links[0].base_url == advertised_hall
+    assert links[0].base_url == advertised_hall.url
+    # Pairing: the advert's certificate is pinned and kept for the next start.
+    assert links[0].pin.fingerprint == advertised_hall.fingerprint
+    assert state_file_for("display").read_text().strip() == advertised_hall.fingerprint
 
 
 def test_connect_to_hall_with_a_fixed_server_skips_discovery() -> None:

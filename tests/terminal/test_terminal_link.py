@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from terminal.link import Result, ServerLink
@@ -47,9 +48,15 @@ class Recorder:
         self.resyncs += 1
 
 
+def _link(url: str, token: str, **kwargs: Any) -> ServerLink:
+    """A link owned by the application, as in the apps: never destroyed by the garbage
+    collector on some other thread (a QObject destroyed off its thread crashes Qt)."""
+    return ServerLink(url, token, QCoreApplication.instance(), **kwargs)
+
+
 @pytest.fixture
 def link(qtbot: QtBot, hall_server: HallServerProcess) -> Iterator[ServerLink]:
-    link = ServerLink(hall_server.url, hall_server.tokens["display-hall"], reconnect_max_s=0.5)
+    link = _link(hall_server.url, hall_server.tokens["display-hall"], reconnect_max_s=0.5)
     yield link
     link.stop()
 
@@ -64,7 +71,7 @@ def _call(
 
 
 def test_request_parses_json_and_errors(qtbot: QtBot, hall_server: HallServerProcess) -> None:
-    kiosk = ServerLink(hall_server.url + "/", hall_server.tokens["kiosk-1"])
+    kiosk = _link(hall_server.url + "/", hall_server.tokens["kiosk-1"])
     hall = _call(qtbot, kiosk, "GET", "/hall")
     assert hall.ok and hall.body["id"] == "sample-hall" and hall.error_code is None
 
@@ -72,7 +79,7 @@ def test_request_parses_json_and_errors(qtbot: QtBot, hall_server: HallServerPro
     assert (bad.ok, bad.status, bad.error_code) == (False, 422, "unknown_service")
     assert bad.message
 
-    display = ServerLink(hall_server.url, hall_server.tokens["display-hall"])
+    display = _link(hall_server.url, hall_server.tokens["display-hall"])
     denied = _call(qtbot, display, "POST", "/tickets", {"service": "A"})
     assert (denied.status, denied.error_code) == (403, "forbidden")
 
@@ -80,7 +87,7 @@ def test_request_parses_json_and_errors(qtbot: QtBot, hall_server: HallServerPro
 def test_same_idempotency_key_gives_the_same_ticket(
     qtbot: QtBot, hall_server: HallServerProcess
 ) -> None:
-    kiosk = ServerLink(hall_server.url, hall_server.tokens["kiosk-1"])
+    kiosk = _link(hall_server.url, hall_server.tokens["kiosk-1"])
     first = _call(qtbot, kiosk, "POST", "/tickets", {"service": "B"}, idempotency_key="k-1")
     again = _call(qtbot, kiosk, "POST", "/tickets", {"service": "B"}, idempotency_key="k-1")
     assert first.status == 201 and again.status == 200
@@ -91,7 +98,7 @@ def test_network_error_and_timeout(qtbot: QtBot) -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    refused = _call(qtbot, ServerLink(f"http://127.0.0.1:{port}", "t"), "GET", "/hall")
+    refused = _call(qtbot, _link(f"http://127.0.0.1:{port}", "t"), "GET", "/hall")
     assert (refused.status, refused.ok, refused.error_code) == (0, False, "network")
 
     # A server that accepts the connection and never answers.
@@ -99,14 +106,14 @@ def test_network_error_and_timeout(qtbot: QtBot) -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        slow = _call(qtbot, ServerLink(url, "t"), "GET", "/hall", timeout_ms=300)
+        slow = _call(qtbot, _link(url, "t"), "GET", "/hall", timeout_ms=300)
     assert (slow.status, slow.error_code) == (0, "timeout")
 
 
 def test_retries_resend_the_same_request_until_the_server_is_back(
     qtbot: QtBot, hall_server: HallServerProcess
 ) -> None:
-    kiosk = ServerLink(hall_server.url, hall_server.tokens["kiosk-1"])
+    kiosk = _link(hall_server.url, hall_server.tokens["kiosk-1"])
     port = hall_server.port
     hall_server.kill()
     results: list[Result] = []
@@ -148,7 +155,7 @@ def test_http_errors_are_not_retried(qtbot: QtBot) -> None:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         busy = _call(
             qtbot,
-            ServerLink(url, "t"),
+            _link(url, "t"),
             "POST",
             "/windows/1/call-next",
             {},
@@ -243,7 +250,7 @@ def test_stop_then_start_again_replays_what_was_missed(
 def test_a_server_on_a_new_database_is_followed_from_its_end(
     qtbot: QtBot, hall_server: HallServerProcess, tmp_path: Any
 ) -> None:
-    link = ServerLink(hall_server.url, hall_server.tokens["display-hall"], reconnect_max_s=0.5)
+    link = _link(hall_server.url, hall_server.tokens["display-hall"], reconnect_max_s=0.5)
     with qtbot.waitSignal(link.resynced, timeout=10000):
         link.start(since=500)  # ahead of this server's log (e.g. it was reinstalled)
     assert link.last_seq == _server_seq(hall_server)
