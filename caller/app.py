@@ -11,12 +11,12 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from devices.urls import open_window_bus
 from devices.window import (
     CallerKeypad,
     KeypadAction,
     KeypadEvent,
     ModbusLedScreen,
-    Rs485Bus,
     SerialCallerKeypad,
     SimKeypads,
     SimLedScreen,
@@ -71,7 +71,7 @@ class WindowDevices:
                 raise CallerConfigError(f"[caller] {key} must be {DEVICE_KEYS[key].__name__}")
         if "bus" not in section:
             return cls()
-        bus = Rs485Bus(section["bus"], baudrate=section.get("baudrate", 9600))
+        bus = open_window_bus(section["bus"], baudrate=section.get("baudrate", 9600))
         address = section.get("keypad_address")
         unit = section.get("led_unit")
         return cls(
