@@ -2,15 +2,20 @@
 
 Target (issue 3): p99 ≤ 20 ms. Subscribers run in two other processes; times are
 CLOCK_MONOTONIC, which is shared by every process on the machine.
-Usage: .venv/bin/python bench/bench_broadcast.py [--subscribers 100] [--calls 300]
+`--stalled N` opens N more WebSockets that never read a byte (issue 12: with 300 sockets of
+which 50 never read, call-next's answer p99 ≤ 20 ms).
+Usage: .venv/bin/python bench/bench_broadcast.py [--subscribers 100] [--calls 300] [--stalled 0]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import multiprocessing as mp
+import os
+import socket
 import time
 
 import aiohttp
@@ -47,7 +52,24 @@ def subscriber_process(
     asyncio.run(main())
 
 
-async def caller(url: str, token: str, calls: int) -> dict[str, float]:
+def stalled_sockets(port: int, token: str, n: int) -> list[socket.socket]:
+    """WebSockets opened by hand that never read: the server must not wait for them."""
+    opened = []
+    for _ in range(n):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall(
+            f"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n".encode()
+        )
+        opened.append(sock)
+    return opened
+
+
+async def caller(url: str, token: str, calls: int, answers: list[float]) -> dict[str, float]:
     sent: dict[str, float] = {}
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession() as s:
@@ -56,6 +78,7 @@ async def caller(url: str, token: str, calls: int) -> dict[str, float]:
             t0 = time.monotonic()
             async with s.post(f"{url}/api/v1/windows/9/call-next", headers=headers) as r:
                 body = await r.json()
+            answers.append((time.monotonic() - t0) * 1000)
             sent[body["ticket"]["id"]] = t0
             async with s.post(f"{url}/api/v1/windows/9/finish", headers=headers) as r:
                 await r.read()
@@ -66,6 +89,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--subscribers", type=int, default=100)
     ap.add_argument("--calls", type=int, default=300)
+    ap.add_argument("--stalled", type=int, default=0, help="WebSockets that never read")
     args = ap.parse_args()
     with running_hall() as server:
         for _ in range(args.calls):
@@ -94,12 +118,20 @@ def main() -> None:
             readies.append(ready)
         for r in readies:
             r.wait(60)
-        sent = asyncio.run(caller(server.url, server.tokens["caller-9"], args.calls))
+        stalled = stalled_sockets(server.port, server.tokens["display-hall"], args.stalled)
+        answers: list[float] = []
+        sent = asyncio.run(caller(server.url, server.tokens["caller-9"], args.calls, answers))
         received = out.get(timeout=120) + out.get(timeout=120)
         for p in procs:
             p.join(30)
         lat = [(at - sent[tid]) * 1000 for tid, at in received]
-        print(f"{args.calls} calls × {args.subscribers} subscribers = {len(lat)} deliveries")
+        for sock in stalled:
+            sock.close()
+        print(
+            f"{args.calls} calls × {args.subscribers} subscribers = {len(lat)} deliveries"
+            f" ({args.stalled} more sockets never read)"
+        )
+        print(summary("call-next answered", answers))
         print(summary("call-next → ticket.called at subscriber", lat))
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 import statistics
 import time
 
-from devices.idcard import SAMPLE_CARDS, PtySamServer, SamModuleSim, SerialIdCardReader
+from devices.idcard import SAMPLE_CARDS, PtySamServer, SamModuleSim
+from devices.urls import open_id_reader
 
 
 def main(reads: int = 20) -> None:
     sam = SamModuleSim(SAMPLE_CARDS["elderly"])
     with (
         PtySamServer(sam, baudrate=115200) as server,
-        SerialIdCardReader(server.port, baudrate=115200) as reader,
+        open_id_reader(server.port, baudrate=115200) as reader,
     ):
         reader.read_card(timeout=2)  # open the port, settle
         times = []

@@ -29,7 +29,7 @@ async def client(url: str, token: str, n: int, start: int, lat: list[float]) -> 
             lat.append((time.perf_counter() - t0) * 1000)
 
 
-async def run(url: str, token: str, clients: int, tickets: int) -> None:
+async def run(url: str, token: str, clients: int, tickets: int) -> float:
     lat: list[float] = []
     per = tickets // clients
     t0 = time.perf_counter()
@@ -40,6 +40,7 @@ async def run(url: str, token: str, clients: int, tickets: int) -> None:
         f"→ {len(lat) / took:,.0f} tickets/s (durable: synchronous=FULL)"
     )
     print(summary("issue latency", lat))
+    return len(lat) / took
 
 
 def main() -> None:

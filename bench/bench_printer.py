@@ -1,4 +1,5 @@
-"""Time to build a ticket's ESC/POS bytes (text and raster mode) and its PNG preview.
+"""Time to build the ESC/POS bytes of the printer test page (text and raster mode) and its
+PNG preview.
 
 Run: .venv/bin/python bench/bench_printer.py
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from devices.printer import PrintMode, encode_ticket, sample_layout
+from devices.printer import PrintMode, encode_ticket, sample_page
 from devices.printer.preview import render_ticket
 
 
@@ -20,7 +21,7 @@ def per_call_ms(action: object, n: int = 30) -> float:
 
 
 def main() -> None:
-    layout = sample_layout(datetime(2026, 11, 22, 9, 30))
+    layout = sample_page(datetime(2026, 11, 22, 9, 30))
     text = encode_ticket(layout, PrintMode.TEXT)
     raster = encode_ticket(layout, PrintMode.RASTER)
     print(f"text mode   : {per_call_ms(lambda: encode_ticket(layout)):6.2f} ms, {len(text)} bytes "

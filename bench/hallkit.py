@@ -64,12 +64,16 @@ def big_hall(path: Path, windows: int = 60) -> Path:
 
 
 @contextmanager
-def running_hall(windows: int | None = None) -> Iterator[HallServerProcess]:
+def running_hall(
+    windows: int | None = None, extra_args: list[str] | None = None
+) -> Iterator[HallServerProcess]:
     """A paired hall server on loopback in a temporary folder: the sample hall, or a big one
-    with `windows` windows."""
+    with `windows` windows; `extra_args` for hallq-server (e.g. --city URL)."""
     with tempfile.TemporaryDirectory() as tmp:
         config = big_hall(Path(tmp) / "big.toml", windows) if windows else SAMPLE
-        server = HallServerProcess(db=Path(tmp) / "hall.db", config=config)
+        server = HallServerProcess(
+            db=Path(tmp) / "hall.db", config=config, extra_args=list(extra_args or [])
+        )
         server.pair_all()
         server.start()
         try:

@@ -19,9 +19,10 @@ import hallqlog
 from terminal.app import TerminalConfigError, connect_to_hall, start_application, terminal_arguments
 from terminal.i18n import Text
 from terminal.link import ServerLink
-from terminal.screens import FullScreenWindow, StatusOverlay
+from terminal.screens import PAIR_AGAIN, FullScreenWindow, StatusOverlay
 from terminal.theme import app_theme
 
+from . import texts as T
 from .app import CallerApp, CallerConfigError, WindowDevices
 from .clerk import CountsFile
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     running: list[CallerApp | QWidget] = []
     # Until the server says which window this is, one screen says what is going on (never black).
     waiting = FullScreenWindow(
-        "叫号 Caller",
+        f"{T.CALLER_TITLE.zh} {T.CALLER_TITLE.en}",
         windowed=args.windowed,
         screen_size=args.screen_size,
         admin_pin=args.admin_pin,
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             waiting_overlay.show_message(
                 Text("本终端的令牌不属于叫号器"),
-                "请联系管理员重新配对 · Ask the administrator to pair this terminal again",
+                " · ".join(PAIR_AGAIN.both()),
             )
             return
         device_id = str(device["id"])

@@ -11,12 +11,12 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from devices.urls import open_window_bus
 from devices.window import (
     CallerKeypad,
     KeypadAction,
     KeypadEvent,
     ModbusLedScreen,
-    Rs485Bus,
     SerialCallerKeypad,
     SimKeypads,
     SimLedScreen,
@@ -28,6 +28,7 @@ from terminal.link import ServerLink
 from terminal.screens import FullScreenWindow, StatusOverlay
 from terminal.theme import Theme
 
+from . import texts as T
 from .citizen import CitizenViewModel
 from .citizen_view import CitizenView
 from .clerk import CallerViewModel, CountsFile
@@ -70,7 +71,7 @@ class WindowDevices:
                 raise CallerConfigError(f"[caller] {key} must be {DEVICE_KEYS[key].__name__}")
         if "bus" not in section:
             return cls()
-        bus = Rs485Bus(section["bus"], baudrate=section.get("baudrate", 9600))
+        bus = open_window_bus(section["bus"], baudrate=section.get("baudrate", 9600))
         address = section.get("keypad_address")
         unit = section.get("led_unit")
         return cls(
@@ -156,8 +157,7 @@ class CallerApp(QObject):
         if action is None:
             self.model.notice.emit(
                 "info",
-                "本系统不支持按号呼叫，请用叫号键",
-                "Calling a typed number is not supported",
+                *T.NO_NUMBER_CALLS.both("zh"),
             )
         elif action is Action.PAUSE:
             self.model.pause(PAUSE_REASONS[0].zh)  # a keypad cannot say why: the usual reason
@@ -182,7 +182,8 @@ class CallerApp(QObject):
         screens = QGuiApplication.screens()
         if self.view is not None:
             # With --compact the clerk shares the screen with other software: no lockdown.
-            frame = _frame(self.view, "叫号 Caller", windowed or self.compact is not None,
+            title = f"{T.CALLER_TITLE.zh} {T.CALLER_TITLE.en}"
+            frame = _frame(self.view, title, windowed or self.compact is not None,
                            screen_size, admin_pin)  # fmt: skip
             frame.show_on_screen()
             shown.append(frame)
@@ -192,7 +193,13 @@ class CallerApp(QObject):
             self.compact.show()
             shown.append(self.compact)
         if self.citizen_view is not None:
-            frame = _frame(self.citizen_view, "评价 Evaluation", windowed, screen_size, admin_pin)
+            frame = _frame(
+                self.citizen_view,
+                f"{T.EVALUATION_TITLE.zh} {T.EVALUATION_TITLE.en}",
+                windowed,
+                screen_size,
+                admin_pin,
+            )
             StatusOverlay(frame).follow(self.link)
             if len(screens) > 1 and self.view is not None:
                 frame.setGeometry(screens[1].geometry())

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal.link import Result, ServerLink
 
+from . import texts as T
 from .rating import RatingFlow, Stage
 
 log = logging.getLogger("hallq.caller.citizen")
@@ -127,9 +128,7 @@ class CitizenViewModel(QObject):
         else:
             log.info("rating not accepted: %s", result.error_code)
             self.flow.failed(
-                "提交失败，请再试一次 · Could not send, please try again"
-                if result.status == 0
-                else f"{result.message}"
+                " · ".join(T.SEND_FAILED.both("zh")) if result.status == 0 else f"{result.message}"
             )
         self._settle()
         self.changed.emit()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from terminal.theme import Theme, app_theme
 
+from . import texts as T
 from .citizen import CitizenViewModel
 from .rating import LEVELS, REASONS, Stage
 from .widgets import Text, big_button, text_css
@@ -120,9 +121,9 @@ class ReasonsPage(QWidget):
             button.clicked.connect(lambda _c=False, c=code: model.toggle_reason(c))
             grid.addWidget(button, i // 3, i % 3)
             self.buttons[code] = button
-        self.back = big_button(theme, "返回 Back", 36, height=120)
+        self.back = big_button(theme, f"{T.BACK.zh} {T.BACK.en}", 36, height=120)
         self.back.clicked.connect(model.back)
-        self.send = big_button(theme, "提交评价 Submit", 40, height=120)
+        self.send = big_button(theme, f"{T.SUBMIT.zh} {T.SUBMIT.en}", 40, height=120)
         self.send.setProperty("primary", True)
         self.send.clicked.connect(model.send)
         actions = QHBoxLayout()
@@ -186,24 +187,21 @@ class CitizenView(QWidget):
         if flow.clerk:
             self.avatar.setText(flow.clerk_name[:1] or "员")
             self.avatar.show()
-            self.clerk.setText(f"{flow.clerk_name}\n工号 No. {flow.clerk}")
+            self.clerk.setText(f"{flow.clerk_name}\n{T.BADGE.zh} {T.BADGE.en} {flow.clerk}")
         else:
             self.avatar.hide()
             self.clerk.setText("")
-        self.link.setText("" if m.online else "服务器连接中断，正在重连… Reconnecting…")
+        self.link.setText("" if m.online else f"{T.RECONNECTING.zh} {T.RECONNECTING.en}")
         stage = flow.stage
         if stage is Stage.RATING:
             number = flow.to_rate["number"] if flow.to_rate else ""
-            self.rating_page.title.setText(
-                f"{number} 请对本次服务进行评价\nPlease rate the service you received"
-            )
+            title = T.PLEASE_RATE.format(number=number)
+            self.rating_page.title.setText(f"{title.zh}\n{title.en}")
             self.rating_page.error.setText(flow.error)
             self.pages.setCurrentWidget(self.rating_page)
             return
         if stage is Stage.REASONS:
-            self.reasons_page.title.setText(
-                "请告诉我们哪里不满意（可多选）\nWhat went wrong? (choose one or more)"
-            )
+            self.reasons_page.title.setText(f"{T.WHAT_WENT_WRONG.zh}\n{T.WHAT_WENT_WRONG.en}")
             for code, button in self.reasons_page.buttons.items():
                 button.setChecked(code in flow.reasons)
             self.reasons_page.send.setEnabled(flow.can_send)
@@ -213,17 +211,17 @@ class CitizenView(QWidget):
         self.pages.setCurrentWidget(self.message_page)
         page = self.message_page
         if stage is Stage.SENDING:
-            page.show_text("", "正在提交评价…", "Sending your rating…")
+            page.show_text("", *T.SENDING.both("zh"))
         elif stage is Stage.THANKS:
-            page.show_text("", "感谢您的评价！", "Thank you for your feedback!")
+            page.show_text("", *T.THANKS.both("zh"))
         elif stage is Stage.SERVING and flow.current is not None:
             t = flow.current
-            words = ["正在为您办理", t.get("matter") or "", t.get("holder") or ""]
-            page.show_text(t["number"], " · ".join(w for w in words if w), "Now serving")
+            words = [T.NOW_SERVING.zh, t.get("matter") or "", t.get("holder") or ""]
+            page.show_text(t["number"], " · ".join(w for w in words if w), T.NOW_SERVING.en)
         elif stage is Stage.PAUSED:
             reason = f"（{flow.pause_reason}）" if flow.pause_reason else ""
-            page.show_text("", f"暂停服务{reason}，请稍候", "Service paused, please wait")
+            page.show_text("", *T.SERVICE_PAUSED.format(reason=reason).both("zh"))
         elif stage is Stage.CLOSED:
-            page.show_text("", "本窗口暂未开放", "This window is closed")
+            page.show_text("", *T.WINDOW_CLOSED.both("zh"))
         else:
-            page.show_text("", "欢迎光临，请留意叫号", "Welcome — please wait for your number")
+            page.show_text("", *T.WELCOME.both("zh"))

@@ -25,14 +25,12 @@ from terminal.formatting import duration_text, window_name
 from terminal.theme import Theme, app_theme
 from terminal.windows import handling_s, seconds_between, waited_s
 
+from . import texts as T
 from .clerk import OFFLINE, CallerViewModel
 from .desk import LABELS, ORDER, Action
 from .targets import PAUSE_REASONS, TransferTarget, search
 from .widgets import Text, big_button, text_css
 
-CHANNELS = {"normal": "普通 Normal", "appointment": "预约 Appointment", "green": "绿色通道 Green"}
-TICKET_STATUS = {"called": "已呼叫 Called", "serving": "办理中 Serving"}
-WINDOW_STATUS = {"open": "服务中 Open", "paused": "暂停 Paused", "closed": "未登录 Closed"}
 _FUNCTION_KEYS = {
     Qt.Key.Key_F1: 0, Qt.Key.Key_F2: 1, Qt.Key.Key_F3: 2, Qt.Key.Key_F4: 3,
     Qt.Key.Key_F5: 4, Qt.Key.Key_F6: 5, Qt.Key.Key_F7: 6, Qt.Key.Key_F8: 7,
@@ -66,19 +64,19 @@ class SignInPage(QWidget):
         self.model = model
         self.title = Text(theme, 56, text="", bold=True)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = Text(theme, 28, text="请输入工号和密码登录 · Sign in with your clerk id and PIN",
+        hint = Text(theme, 28, text=f"{T.SIGN_IN_HINT.zh} · {T.SIGN_IN_HINT.en}",
                       colour=theme.palette.muted)  # fmt: skip
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.clerk = QLineEdit()
-        self.clerk.setPlaceholderText("工号 Clerk id")
+        self.clerk.setPlaceholderText(f"{T.CLERK_ID.zh} {T.CLERK_ID.en}")
         self.pin = QLineEdit()
-        self.pin.setPlaceholderText("密码 PIN")
+        self.pin.setPlaceholderText(f"{T.PIN.zh} {T.PIN.en}")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         for field in (self.clerk, self.pin):
             field.setStyleSheet(f"QLineEdit {{ {text_css(theme, 40)} }}")
         self.clerk.returnPressed.connect(self.pin.setFocus)
         self.pin.returnPressed.connect(self.submit)
-        self.button = big_button(theme, "登录 Sign in", 36, height=100)
+        self.button = big_button(theme, f"{T.SIGN_IN.zh} {T.SIGN_IN.en}", 36, height=100)
         self.button.setProperty("primary", True)
         self.button.clicked.connect(self.submit)
         form = QVBoxLayout()
@@ -104,7 +102,8 @@ class SignInPage(QWidget):
 
     def refresh(self) -> None:
         self.title.setText(
-            f"{window_name(self.model.window_id, self.model.desk.name)} · 窗口登录 Sign in"
+            f"{window_name(self.model.window_id, self.model.desk.name)}"
+            f" · {T.WINDOW_SIGN_IN.zh} {T.WINDOW_SIGN_IN.en}"
         )
         self.button.setEnabled(self.model.in_flight is None)
 
@@ -158,8 +157,8 @@ class TicketCard(QFrame):
             paused = model.desk.status == "paused"
             self.number.setText("暂停" if paused else "—")
             reason = model.desk.pause_reason
-            self.status.setText(f"暂停中 Paused{(' · ' + reason) if reason else ''}" if paused
-                                else "空闲 · 按 F1 叫号 Press F1 to call")  # fmt: skip
+            self.status.setText(f"{T.PAUSED.zh} {T.PAUSED.en}{(' · ' + reason) if reason else ''}"
+                                if paused else f"{T.IDLE.zh} {T.IDLE.en}")  # fmt: skip
             for label in (self.matter, self.holder, self.channel, self.waited, self.handling):
                 label.setText("")
             self._paint_pause(model)
@@ -167,22 +166,24 @@ class TicketCard(QFrame):
         zh, en = model.hall.service_name(t["service"])
         self.number.setText(t["number"])
         recalls = f" · 重呼 {t['recalls']} 次" if t.get("recalls") else ""
-        self.status.setText(f"{TICKET_STATUS.get(t['status'], t['status'])}{recalls}")
+        status = T.TICKET_STATUS.get(t["status"])
+        self.status.setText(f"{f'{status.zh} {status.en}' if status else t['status']}{recalls}")
         self.status.paint(p.highlight)
         self.matter.setText(f"{t.get('matter') or zh} · {en}")
         self.holder.setText(f"申请人 {t['holder']}" if t.get("holder") else "申请人 未登记")
         source = t.get("transferred_from")
         transferred = f" · 由{source}号窗口转入" if source else ""
-        self.channel.setText(CHANNELS.get(t.get("channel") or "normal", "") + transferred)
+        channel = T.CHANNELS.get(t.get("channel") or "normal")
+        self.channel.setText((f"{channel.zh} {channel.en}" if channel else "") + transferred)
         waited = waited_s(t)
         if waited is not None:
             lvl = th.level("wait", waited)
-            self.waited.setText(f"已等候 Waited {duration_text(waited)}")
+            self.waited.setText(f"{T.WAITED.zh} {T.WAITED.en} {duration_text(waited)}")
             self.waited.paint(level_colour(self.theme, lvl))
         handled = handling_s(t, model.now())
         if handled is not None:
             lvl = th.level("handling", handled)
-            self.handling.setText(f"办理 Handling {duration_text(handled)}")
+            self.handling.setText(f"{T.HANDLING.zh} {T.HANDLING.en} {duration_text(handled)}")
             self.handling.paint(level_colour(self.theme, lvl))
 
     def _paint_pause(self, model: CallerViewModel) -> None:
@@ -193,7 +194,7 @@ class TicketCard(QFrame):
         seconds = seconds_between(paused_at, model.now()) or 0
         th = model.hall.thresholds
         lvl = th.level("pause", seconds)
-        self.handling.setText(f"已暂停 Paused for {duration_text(seconds)}")
+        self.handling.setText(f"{T.PAUSED_FOR.zh} {T.PAUSED_FOR.en} {duration_text(seconds)}")
         self.handling.paint(level_colour(self.theme, lvl))
         self.status.paint(self.theme.palette.warn)
 
@@ -216,10 +217,10 @@ class FiguresPanel(QFrame):
         self.today.setTextFormat(Qt.TextFormat.RichText)
         box = QVBoxLayout(self)
         box.setContentsMargins(theme.px(24), theme.px(20), theme.px(24), theme.px(20))
-        box.addWidget(Text(theme, 32, text="等候人数 Waiting", bold=True))
+        box.addWidget(Text(theme, 32, text=f"{T.WAITING.zh} {T.WAITING.en}", bold=True))
         box.addWidget(self.queues)
         box.addSpacing(theme.px(16))
-        box.addWidget(Text(theme, 32, text="今日本窗口 Today", bold=True))
+        box.addWidget(Text(theme, 32, text=f"{T.TODAY.zh} {T.TODAY.en}", bold=True))
         box.addWidget(self.today)
         box.addStretch(1)
 
@@ -238,7 +239,7 @@ class FiguresPanel(QFrame):
             )
         if model.desk.transferred_in:
             rows.append(
-                f"<tr><td>转入本窗口 Transferred in</td>"
+                f"<tr><td>{T.TRANSFERRED_IN.zh} {T.TRANSFERRED_IN.en}</td>"
                 f"<td align=right>&nbsp;&nbsp;<b>{model.desk.transferred_in}</b> 人</td></tr>"
             )
         self.queues.setText(f"<table width=100%>{''.join(rows)}</table>")
@@ -248,9 +249,11 @@ class FiguresPanel(QFrame):
         bad = f" <span style='color:{alarm}'>差评 {c.bad}</span>" if c.bad else ""
         out = model.transferred_out()
         self.today.setText(
-            f"叫号 Called <b>{c.issued}</b> · 办结 Served <b>{c.served}</b><br>"
-            f"过号 No-show <b>{c.no_show}</b> · 转出 Transferred <b>{out}</b><br>"
-            f"评价 Rated <b>{c.evaluations}</b> · 满意率 <b>{rate}</b>{bad}"
+            f"{T.CALLED.zh} {T.CALLED.en} <b>{c.issued}</b>"
+            f" · {T.SERVED.zh} {T.SERVED.en} <b>{c.served}</b><br>"
+            f"{T.NO_SHOW.zh} {T.NO_SHOW.en} <b>{c.no_show}</b>"
+            f" · {T.TRANSFERRED_OUT.zh} {T.TRANSFERRED_OUT.en} <b>{out}</b><br>"
+            f"{T.RATED.zh} {T.RATED.en} <b>{c.evaluations}</b> · 满意率 <b>{rate}</b>{bad}"
         )
 
 
@@ -309,7 +312,7 @@ class PausePage(QWidget):
         self.view = view
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         box = QVBoxLayout(self)
-        box.addWidget(Text(theme, 48, text="暂停原因 · Why pause?", bold=True))
+        box.addWidget(Text(theme, 48, text=f"{T.WHY_PAUSE.zh} · {T.WHY_PAUSE.en}", bold=True))
         grid = QGridLayout()
         grid.setSpacing(theme.px(16))
         for i, reason in enumerate(PAUSE_REASONS):
@@ -318,7 +321,7 @@ class PausePage(QWidget):
             grid.addWidget(button, i // 3, i % 3)
         box.addLayout(grid)
         box.addStretch(1)
-        back = big_button(theme, "Esc  返回 Back", 30, height=90)
+        back = big_button(theme, f"Esc  {T.BACK.zh} {T.BACK.en}", 30, height=90)
         back.clicked.connect(view.back_to_desk)
         box.addWidget(back)
 
@@ -340,7 +343,7 @@ class TransferPage(QWidget):
         self.view = view
         self.query = QLineEdit()
         self.query.setStyleSheet(f"QLineEdit {{ {text_css(theme, 36)} }}")
-        self.query.setPlaceholderText("搜索：窗口号、业务字母、名称或拼音首字母 · Search")
+        self.query.setPlaceholderText(f"{T.TRANSFER_SEARCH.zh} · {T.TRANSFER_SEARCH.en}")
         self.query.textChanged.connect(self._filter)
         self.query.returnPressed.connect(self.submit)
         self.query.installEventFilter(self)
@@ -353,13 +356,15 @@ class TransferPage(QWidget):
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.results.itemActivated.connect(lambda _item: self.submit())
         self.results.itemClicked.connect(lambda _item: self.submit())
-        back = big_button(theme, "Esc  返回 Back", 30, height=90)
+        back = big_button(theme, f"Esc  {T.BACK.zh} {T.BACK.en}", 30, height=90)
         back.clicked.connect(view.back_to_desk)
-        self.confirm = big_button(theme, "Enter  确认转移 Transfer", 30, height=90)
+        self.confirm = big_button(
+            theme, f"Enter  {T.CONFIRM_TRANSFER.zh} {T.CONFIRM_TRANSFER.en}", 30, height=90
+        )
         self.confirm.setProperty("primary", True)
         self.confirm.clicked.connect(self.submit)
         self.title = Text(theme, 48, bold=True)
-        keys = "↑↓ 选择 · Enter 确认 · Esc 返回    ↑↓ choose · Enter confirm · Esc back"
+        keys = f"{T.TRANSFER_KEYS.zh}    {T.TRANSFER_KEYS.en}"
         hint = Text(theme, 26, colour=theme.palette.muted, text=keys)
         buttons = QHBoxLayout()
         buttons.addWidget(back, 1)
@@ -374,7 +379,8 @@ class TransferPage(QWidget):
     def open(self) -> None:
         current = self.view.model.desk.current
         number = f" {current['number']}" if current else ""
-        self.title.setText(f"转移{number} 到 · Transfer{number} to")
+        title = T.TRANSFER_TO.format(number=number)
+        self.title.setText(f"{title.zh} · {title.en}")
         self.query.clear()
         self._filter("")
         self.query.setFocus()
@@ -429,7 +435,7 @@ class CallerView(QWidget):
         self.clerk = Text(theme, 30, text="")
         self.status = Text(theme, 30, text="", bold=True)
         self.link = Text(theme, 28, text="")
-        self.sign_out = big_button(theme, "签退 Sign out", 28, height=72)
+        self.sign_out = big_button(theme, f"{T.SIGN_OUT.zh} {T.SIGN_OUT.en}", 28, height=72)
         self.sign_out.clicked.connect(model.sign_out)
         header = QHBoxLayout()
         header.addWidget(self.window_name)
@@ -445,10 +451,7 @@ class CallerView(QWidget):
         self.message.setWordWrap(True)
         # Said large while the link is down: what the screen shows may be out of date.
         self.offline = Text(theme, 32, bold=True, centred=True)
-        self.offline.setText(
-            "服务器连接中断，正在重连…  画面为断线前状态，按键暂停使用\n"
-            "Reconnecting to the hall server — the screen may be out of date, keys are off"
-        )
+        self.offline.setText(f"{T.OFFLINE_DETAIL.zh}\n{T.OFFLINE_DETAIL.en}")
         self.offline.setStyleSheet(
             f"QLabel {{ {text_css(theme, 32, bold=True)} color: {p.on_accent};"
             f" background: {p.alarm}; border-radius: {theme.px(12)}px;"
@@ -521,12 +524,13 @@ class CallerView(QWidget):
         desk = m.desk
         self.window_name.setText(window_name(m.window_id, desk.name))
         self.clerk.setText(f"{desk.clerk_name}（{desk.clerk}）" if desk.clerk else "")
-        status = WINDOW_STATUS.get(desk.status, desk.status)
+        status_text = T.WINDOW_STATUS.get(desk.status)
+        status = f"{status_text.zh} {status_text.en}" if status_text else desk.status
         colour = {"open": p.ok, "paused": p.warn}.get(desk.status, p.muted)
         self.status.setText(status)
         self.status.paint(colour)
         if m.online:
-            self.link.setText("● 在线 Online")
+            self.link.setText(f"● {T.ONLINE.zh} {T.ONLINE.en}")
             self.link.paint(p.ok)
             self.offline.hide()
         else:

@@ -4,5 +4,6 @@ One sub-package per kind, each with a small blocking-with-timeout interface, a r
 driver, a simulator and (where bytes are involved) a pure codec.  Nothing here knows
 about Qt or the hall server: the apps run these calls in worker threads.
 
-Build devices from config strings with :mod:`devices.config`.
+Build devices from the config's URLs with :mod:`devices.urls`; every kind has the same
+files: ``interface.py``, ``driver.py``, ``sim.py`` and (where bytes are involved) ``codec.py``.
 """

@@ -7,13 +7,17 @@ a card's fields in full (to stdout, on the machine it runs on); nothing is logge
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hallqlog
 
@@ -28,6 +32,9 @@ from .errors import (
     PrinterNotReady,
 )
 
+if TYPE_CHECKING:
+    from .window import CallerKeypad
+
 EXIT_NO_CARD = 2
 EXIT_NO_DEVICE = 3
 EXIT_BAD_DATA = 4
@@ -35,7 +42,8 @@ EXIT_NOT_READY = 5
 
 
 def _fail(code: int, reason: str) -> int:
-    print(f"hallq-devices: {reason}", file=sys.stderr)
+    # One line whatever the library put in its message (escpos puts a newline in its own).
+    print(f"hallq-devices: {' '.join(reason.split())}", file=sys.stderr)
     return code
 
 
@@ -51,7 +59,7 @@ def _device_exit(exc: DeviceError) -> int:
 
 
 def probe_idcard(args: argparse.Namespace) -> int:
-    from .config import open_id_reader
+    from .urls import open_id_reader
 
     try:
         with open_id_reader(args.port, baudrate=args.baudrate) as reader:
@@ -65,7 +73,7 @@ def probe_idcard(args: argparse.Namespace) -> int:
 
 
 def probe_scanner(args: argparse.Namespace) -> int:
-    from .config import open_scanner
+    from .urls import open_scanner
 
     try:
         scanner = open_scanner(args.source)
@@ -94,27 +102,81 @@ def probe_scanner(args: argparse.Namespace) -> int:
 
 
 def probe_printer(args: argparse.Namespace) -> int:
-    from .config import open_printer
-    from .printer import PrintMode, sample_layout
+    """Reach the printer, print its status and (``--sample``) a test page.
+
+    Exits non-zero when the printer cannot be reached, does not answer or cannot print,
+    so a script (or an installer) sees at once that something is wrong.
+    """
+    from .printer import PrinterStatus, PrintMode, sample_page
     from .printer.preview import save_preview
+    from .urls import open_printer
 
     url = args.printer
     if args.mode == "raster":
         url += ("&" if "?" in url else "?") + "mode=raster"
-    layout = sample_layout(datetime.now().replace(microsecond=0))
+    page = sample_page(datetime.now().replace(microsecond=0))
     try:
         printer = open_printer(url, timeout=args.timeout)
         with printer:
+            printer.open()
             status = printer.status()
             print(f"status: {status.value}")
+            if status is PrinterStatus.OFFLINE:
+                return _fail(EXIT_NO_DEVICE, f"printer at {args.printer} does not answer")
             if args.sample:
-                printer.print_ticket(layout)
-                print(f"sample ticket sent ({PrintMode(args.mode).value} mode)")
+                printer.print_ticket(page)
+                print(f"sample page sent ({PrintMode(args.mode).value} mode)")
+            elif not status.can_print:
+                return _fail(EXIT_NOT_READY, f"printer cannot print: {status.value}")
     except DeviceError as exc:
-        code = EXIT_NOT_READY if isinstance(exc, PrinterNotReady) else EXIT_NO_DEVICE
-        return _fail(code, str(exc))
+        if isinstance(exc, PrinterNotReady):
+            return _fail(EXIT_NOT_READY, str(exc))
+        return _fail(EXIT_NO_DEVICE, f"cannot reach printer {args.printer}: {exc}")
     if args.preview:
-        print(f"preview: {save_preview(layout, Path(args.preview))}")
+        print(f"preview: {save_preview(page, Path(args.preview))}")
+    return 0
+
+
+def probe_window(args: argparse.Namespace) -> int:
+    """Write a test line to the LED screen, then show each key pressed on the keypad."""
+    from .urls import open_window_bus
+    from .window import ModbusLedScreen, SerialCallerKeypad
+
+    try:
+        bus = open_window_bus(args.bus, baudrate=args.baudrate)
+    except DeviceError as exc:
+        return _fail(EXIT_NO_DEVICE, str(exc))
+    with contextlib.closing(bus):
+        try:
+            if args.led:
+                ModbusLedScreen(bus, args.led).show(args.text, timeout=args.answer_timeout)
+                print(f"led {args.led}: {args.text}", flush=True)
+            if not args.keypad:
+                return 0
+            keypad = SerialCallerKeypad(bus, args.keypad)
+            keypad.show(args.text, timeout=args.answer_timeout)
+            print(f"keypad {args.keypad}: press keys (Ctrl-C stops)", flush=True)
+            return _watch_keys(keypad, args)
+        except DeviceError as exc:
+            return _fail(EXIT_NO_DEVICE, f"window bus {args.bus}: {exc}")
+        except ValueError as exc:  # a test line longer than the screen holds
+            return _fail(EXIT_BAD_DATA, str(exc))
+
+
+def _watch_keys(keypad: CallerKeypad, args: argparse.Namespace) -> int:
+    seen = 0
+    idle_since = time.monotonic()
+    while args.count is None or seen < args.count:
+        event = keypad.poll(timeout=args.answer_timeout)
+        if event is None:
+            if args.timeout > 0 and time.monotonic() - idle_since > args.timeout:
+                break
+            time.sleep(0.05)  # a keypad is polled, not waited on: about 20 polls a second
+            continue
+        value = "" if event.value is None else f" {event.value}"
+        print(f"key: {event.action.value}{value}", flush=True)
+        seen += 1
+        idle_since = time.monotonic()
     return 0
 
 
@@ -127,7 +189,7 @@ def probe_camera(args: argparse.Namespace) -> int:
         make_id_photo,
         save_id_photo,
     )
-    from .config import open_camera
+    from .urls import open_camera
 
     try:
         with open_camera(args.source) as camera:
@@ -222,13 +284,15 @@ def sim_camera(args: argparse.Namespace) -> int:
 
 def sim_window(args: argparse.Namespace) -> int:
     from .pty_port import PtyPort
-    from .window import SimKeypads, SimLedScreen
+    from .window import KeypadAction, SimKeypads, SimLedScreen, SimWindowBus
 
     keypads = SimKeypads(tuple(range(1, args.keypads + 1)))
-    screen = SimLedScreen()
-    with PtyPort(keypads.handle) as keypad_port, PtyPort(screen.handle) as screen_port:
-        print(f"keypads {keypad_port.port}", flush=True)
-        print(f"led {screen_port.port}", flush=True)
+    for press in args.press:
+        action, _, value = press.partition("=")
+        keypads.press(1, KeypadAction(action), int(value) if value.isdigit() else value or None)
+    bus = SimWindowBus(keypads, SimLedScreen(args.led))
+    with PtyPort(bus.handle) as port:
+        print(port.port, flush=True)
         _serve_until_stopped()
     return 0
 
@@ -251,13 +315,27 @@ def list_devices(args: argparse.Namespace) -> int:
         print(f"  {camera}  {label}")
     if not cameras:
         print("  (none)")
-    printers = sorted(Path("/dev/usb").glob("lp*")) if Path("/dev/usb").exists() else []
-    print("usb printers (file:):")
-    for printer in printers:
-        print(f"  file:{printer}")
-    if not printers:
-        print("  (none)")
+    print("usb printers:")
+    _list_usb_printers()
     return 0
+
+
+def _list_usb_printers() -> None:
+    from .printer.driver import find_usb_printers
+
+    # The kernel's usblp driver claims printer-class devices as /dev/usb/lpN (file: URLs).
+    files = sorted(Path("/dev/usb").glob("lp*")) if Path("/dev/usb").exists() else []
+    for path in files:
+        print(f"  file:{path}")
+    try:
+        printers = find_usb_printers()
+    except DeviceError as exc:
+        print(f"  ({exc})")
+        return
+    for printer in printers:
+        print(f"  {printer.url}  {printer.label}")
+    if not files and not printers:
+        print("  (none)")
 
 
 # --- arguments -----------------------------------------------------------------------------
@@ -265,6 +343,7 @@ def list_devices(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hallq-devices", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     probe = commands.add_parser("probe", help="exercise a real device").add_subparsers(
@@ -282,11 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=None, help="stop after N codes")
     p.set_defaults(run=probe_scanner)
 
-    p = probe.add_parser("printer", help="read the status, print a sample ticket")
+    p = probe.add_parser("printer", help="read the status, print a test page")
     p.add_argument("--printer", required=True, help="file:, serial:, usb:, network:, dummy")
-    p.add_argument("--sample", action="store_true", help="print the sample ticket")
+    p.add_argument("--sample", action="store_true", help="print a test page")
     p.add_argument("--mode", choices=["text", "raster"], default="text")
-    p.add_argument("--preview", help="also write the sample ticket as PNG here")
+    p.add_argument("--preview", help="also write the test page as PNG here")
     p.add_argument("--timeout", type=float, default=2.0)
     p.set_defaults(run=probe_printer)
 
@@ -296,6 +375,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", choices=["1", "2"], default="1", help="一寸 or 二寸")
     p.add_argument("--timeout", type=float, default=5.0)
     p.set_defaults(run=probe_camera)
+
+    p = probe.add_parser("window", help="LED test line, then each key pressed on the keypad")
+    p.add_argument("--bus", required=True, help="RS-485 adapter: serial port or pyserial URL")
+    p.add_argument("--baudrate", type=int, default=9600)
+    p.add_argument("--keypad", type=int, default=1, help="keypad address (0: none)")
+    p.add_argument("--led", type=int, default=1, help="LED screen's Modbus unit (0: none)")
+    p.add_argument("--text", default="测试 TEST 0123", help="the test line")
+    p.add_argument("--count", type=int, default=None, help="stop after N key presses")
+    p.add_argument("--timeout", type=float, default=0.0, help="stop after S idle seconds")
+    p.add_argument("--answer-timeout", type=float, default=0.5, help="wait for each answer")
+    p.set_defaults(run=probe_window)
 
     sim = commands.add_parser("sim", help="run a simulator").add_subparsers(
         dest="kind", required=True
@@ -326,8 +416,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--qr", help="show this QR code instead of a person")
     s.set_defaults(run=sim_camera)
 
-    s = sim.add_parser("window", help="keypads and an LED screen on two ptys")
-    s.add_argument("--keypads", type=int, default=4)
+    s = sim.add_parser("window", help="keypads and an LED screen on one RS-485 bus (a pty)")
+    s.add_argument("--keypads", type=int, default=4, help="keypads at addresses 1..N")
+    s.add_argument("--led", type=int, default=1, help="the LED screen's Modbus unit")
+    s.add_argument("--press", action="append", default=[], metavar="ACTION[=VALUE]",
+                   help="a key press keypad 1 reports (call_next, evaluate=5, …)")  # fmt: skip
     s.set_defaults(run=sim_window)
 
     p = commands.add_parser("list", help="serial ports, cameras and USB printers")

@@ -6,10 +6,11 @@ the simulators can hand them an in-process link instead of a port.
 
 from __future__ import annotations
 
+import contextlib
 import termios
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import serial
@@ -61,6 +62,46 @@ def serial_url_factory(url: str, baudrate: int, *, timeout: float = 0.05) -> Lin
         return open_serial_url(url, baudrate, timeout=timeout)
 
     return factory
+
+
+def read_waiting(link: SerialLink) -> bytes:
+    """What the port holds now, or the next byte within the port's timeout.
+
+    ``read(n)`` blocks until n bytes or the timeout, so ask for what is waiting.
+    """
+    return link.read(max(1, link.in_waiting))
+
+
+class SerialPort:
+    """A driver's serial link: opened on first use, closed on a fault, reopened next time.
+
+    ``device`` names the device in errors ("ID card reader disconnected: …"), so a pulled
+    USB-serial adapter is one :class:`DeviceUnavailable` and the driver recovers by itself
+    when the adapter comes back.
+    """
+
+    def __init__(self, open_link: LinkFactory, device: str) -> None:
+        self._open_link = open_link
+        self._device = device
+        self._link: SerialLink | None = None
+
+    @contextlib.contextmanager
+    def link(self) -> Iterator[SerialLink]:
+        """The open link for one exchange; a link fault inside closes it."""
+        try:
+            if self._link is None:
+                self._link = self._open_link()
+            yield self._link
+        except LINK_FAULTS as exc:
+            self.close()
+            raise DeviceUnavailable(f"{self._device} disconnected: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the link; the next :meth:`link` opens it again."""
+        link, self._link = self._link, None
+        if link is not None:
+            with contextlib.suppress(*LINK_FAULTS):
+                link.close()
 
 
 class InProcessLink:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from terminal.formatting import wait_text, window_number
 from terminal.theme import Theme
 
+from . import texts as T
 from .board import Call, CallBoard
 from .widgets import Header, Ticker, label
 
@@ -109,7 +110,8 @@ class QueuePanel(QWidget):
         grid.setContentsMargins(theme.px(20), theme.px(8), theme.px(20), theme.px(8))
         grid.setHorizontalSpacing(theme.px(20))
         grid.setVerticalSpacing(theme.px(2))
-        grid.addWidget(label("排队等候  Waiting", theme.font(36, bold=True), p.muted), 0, 0, 1, 3)
+        title = f"{T.WAITING.zh}  {T.WAITING.en}"
+        grid.addWidget(label(title, theme.font(36, bold=True), p.muted), 0, 0, 1, 3)
         codes = [c for c in board.hall.services if board.shows(c)]
         # A whole hall's dozen services fit one line each; a zone's few also get English.
         bilingual = len(codes) <= MAX_BILINGUAL_ROWS
@@ -177,7 +179,8 @@ class HallView(QWidget):
         calls_box = QVBoxLayout(calls)
         left, right = (0, 0) if portrait else (theme.px(24), theme.px(12))
         calls_box.setContentsMargins(left, theme.px(8), right, theme.px(8))
-        calls_box.addWidget(label("正在呼叫  Now calling", theme.font(36, bold=True), p.muted))
+        calls_title = f"{T.NOW_CALLING.zh}  {T.NOW_CALLING.en}"
+        calls_box.addWidget(label(calls_title, theme.font(36, bold=True), p.muted))
         grid = QGridLayout()
         grid.setSpacing(theme.px(16))
         for i, tile in enumerate(self.tiles):
@@ -201,7 +204,7 @@ class HallView(QWidget):
         ]
         recent = QHBoxLayout()
         recent.setContentsMargins(theme.px(24), 0, theme.px(24), 0)
-        recent.addWidget(label("最近呼叫 Recent", theme.font(28), p.muted))
+        recent.addWidget(label(f"{T.RECENT.zh} {T.RECENT.en}", theme.font(28), p.muted))
         for lab in self.recent_labels:
             recent.addWidget(lab, 1)
 

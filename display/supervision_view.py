@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 from terminal.formatting import duration_text
 from terminal.theme import Theme
 
+from . import texts as T
 from .board import Alert, SupervisionBoard, WindowRow
 from .controller import DisplayController
 from .widgets import Header, label
 
-STATUS_TEXT = {"open": "开放 Open", "paused": "暂停 Paused", "closed": "关闭 Closed"}
 MAX_ALERT_ROWS = 3  # what fits beside the queues on 1080 lines; the count shows the rest
 ALERT_TEXT = {
     "wait": "{number} 等候超时 {elapsed}",
@@ -89,11 +89,14 @@ class WindowCard(QFrame):
         p = self.theme.palette
         self.row = row
         self.name.setText(row.name.split()[0] if row.name else row.id)
-        self.status.setText(STATUS_TEXT.get(row.status, row.status))
+        status = T.WINDOW_STATUS.get(row.status)
+        self.status.setText(f"{status.zh} {status.en}" if status else row.status)
         colour = {"open": p.ok, "paused": p.warn}.get(row.status, p.muted)
         self.status.setStyleSheet(f"color: {colour}; background: transparent;")
         self.clerk.setText(row.clerk_name or "—")
-        self.number.setText(row.number or ("" if row.status != "open" else "空闲 idle"))
+        self.number.setText(
+            row.number or ("" if row.status != "open" else f"{T.IDLE.zh} {T.IDLE.en}")
+        )
         if row.status == "paused":
             reason = f" {row.pause_reason}" if row.pause_reason else ""
             self.times.setText(f"暂停 {duration_text(row.paused_s)}{reason}")
@@ -129,7 +132,7 @@ class AlertRow(QFrame):
         )
         self.text = label(alert_text(alert), theme.font(26, bold=True), p.text)
         when = label(alert.at.strftime("%H:%M"), theme.font(22), p.muted)
-        self.ack = QPushButton("确认 OK")
+        self.ack = QPushButton(f"{T.ACKNOWLEDGE.zh} {T.ACKNOWLEDGE.en}")
         self.ack.setFont(theme.font(24, bold=True))
         self.ack.setMinimumHeight(theme.px(64))
         self.ack.setStyleSheet(
@@ -159,22 +162,25 @@ class SupervisionView(QWidget):
         self.setStyleSheet(f"SupervisionView {{ background: {p.background}; }}")
         hall = self.board.hall
         self.header = Header(
-            f"电子监察  {hall.name}", "Supervision · " + hall.name_en, theme, self.board.now
+            f"{T.SUPERVISION.zh}  {hall.name}",
+            f"{T.SUPERVISION.en} · {hall.name_en}",
+            theme,
+            self.board.now,
         )
 
         self.figures: dict[str, QLabel] = {}
         figures = QHBoxLayout()
         figures.setContentsMargins(theme.px(24), 0, theme.px(24), 0)
         for key, title in (
-            ("issued", "今日取号 Issued"),
-            ("served", "已办结 Served"),
-            ("no_show", "过号 No-shows"),
-            ("avg_wait", "平均等待 Avg wait"),
-            ("satisfaction", "满意率 Satisfaction"),
+            ("issued", T.ISSUED),
+            ("served", T.SERVED),
+            ("no_show", T.NO_SHOWS),
+            ("avg_wait", T.AVERAGE_WAIT),
+            ("satisfaction", T.SATISFACTION),
         ):
             box = QVBoxLayout()
             box.setSpacing(0)
-            box.addWidget(label(title, theme.font(22), p.muted))
+            box.addWidget(label(f"{title.zh} {title.en}", theme.font(22), p.muted))
             value = label("—", theme.font(48, bold=True), p.text)
             box.addWidget(value)
             self.figures[key] = value
@@ -200,9 +206,19 @@ class SupervisionView(QWidget):
         right_aligned = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         # Headers aligned as their figures are: right, over their own column.
         self.queue_headers = [
-            label("队列 Queue", theme.font(22), p.muted),
-            label("等候 Waiting", theme.font(22), p.muted, align=right_aligned),
-            label("最长等待 Longest", theme.font(22), p.muted, align=right_aligned),
+            label(f"{T.QUEUE.zh} {T.QUEUE.en}", theme.font(22), p.muted),
+            label(
+                f"{T.QUEUE_WAITING.zh} {T.QUEUE_WAITING.en}",
+                theme.font(22),
+                p.muted,
+                align=right_aligned,
+            ),
+            label(
+                f"{T.QUEUE_LONGEST.zh} {T.QUEUE_LONGEST.en}",
+                theme.font(22),
+                p.muted,
+                align=right_aligned,
+            ),
         ]
         for column, header in enumerate(self.queue_headers):
             queues.addWidget(header, 0, column)
@@ -274,15 +290,16 @@ class SupervisionView(QWidget):
         self.figures["satisfaction"].setText(f"{rate:.1%}" if rate is not None else "—")
         if today.since is not None:
             since = today.since.astimezone(self.board.hall.zone)
-            self.figures_note.setText(
-                f"统计自 {since:%H:%M} 起（本屏开机后）· counted since {since:%H:%M}"
-            )
+            note = T.COUNTED_SINCE.format(since=f"{since:%H:%M}")
+            self.figures_note.setText(f"{note.zh}· {note.en}")
         else:
-            self.figures_note.setText(f"{today.day.isoformat()} 全天 · whole day")
+            self.figures_note.setText(
+                f"{today.day.isoformat()} {T.WHOLE_DAY.zh} · {T.WHOLE_DAY.en}"
+            )
 
     def _show_alerts(self) -> None:
         alerts = self.board.open_alerts()
-        self.alerts_title.setText(f"告警 Alerts（{len(alerts)}）")
+        self.alerts_title.setText(f"{T.ALERTS.zh} {T.ALERTS.en}（{len(alerts)}）")
         shown = tuple(a.seq for a in alerts[:MAX_ALERT_ROWS])
         if shown == self._shown_alerts:
             return

@@ -1,8 +1,8 @@
-"""``hallq``: the whole hall on one machine (``hallq demo``) and the hall's database backups.
+"""``hallq``: the whole hall on one machine (``hallq demo``) and the hall's backups.
 
 hallq demo [--scenario busy-morning] [--terminals kiosk-1,caller-1,…] [--data var/demo]
-hallq backup --db /var/lib/hallq/hall.db --out /var/backups/hallq/hall-2026-11-25.db
-hallq restore --from /var/backups/hallq/hall-2026-11-25.db --db /var/lib/hallq/hall.db
+hallq backup --db /var/lib/hallq/hall.db --out /var/backups/hallq/hall-2026-11-25
+hallq restore --from /var/backups/hallq/hall-2026-11-25 --db /var/lib/hallq/hall.db
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import hallqlog
@@ -22,6 +23,7 @@ from .hall import DEMO_TERMINALS, SAMPLE_HALL, HallStartError, LocalHall
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hallq", description=__doc__.split("\n")[0])
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     sub = p.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run a hall server and terminals on this machine")
     demo.add_argument("--scenario", choices=SCENARIOS, help="drive the hall: citizens and clerks")
@@ -55,11 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     demo.add_argument("--seed", type=int, help="random seed of the scenario")
 
-    b = sub.add_parser("backup", help="copy a hall database while the server runs")
+    b = sub.add_parser(
+        "backup", help="copy a hall's database and ID-hash key while the server runs"
+    )
     b.add_argument("--db", type=Path, required=True)
-    b.add_argument("--out", type=Path, required=True, help="the backup file (must not exist)")
+    b.add_argument("--out", type=Path, required=True, help="the backup folder (must not exist)")
     r = sub.add_parser("restore", help="put a backup in place (hall server stopped)")
-    r.add_argument("--from", dest="source", type=Path, required=True, help="the backup file")
+    r.add_argument("--from", dest="source", type=Path, required=True, help="the backup folder")
     r.add_argument("--db", type=Path, required=True)
     return p
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from devices.idcard import IdCard
 
 from .contact_sheet import contact_sheet
-from .hall import LocalHall
+from .hall import DEMO_MANAGER, DEMO_PASSWORD, LocalHall
 from .scenario import Actor, BusyMorning, run_actors
 from .terminals import RemoteError
 
@@ -170,6 +170,10 @@ def describe(
     assert hall.server is not None
     say(f"hallq demo: hall '{hall.settings.name}' served at {hall.url} (pid {hall.server.pid})")
     say("  terminals found it by zeroconf on 127.0.0.1 (hall id " + hall.settings.id + ")")
+    say(
+        f"  manager console (管理后台): {hall.console_url}  "
+        f"account {DEMO_MANAGER}, password {DEMO_PASSWORD}"
+    )
     for device in hall.terminal_ids:
         say(f"  {device:<20} pid {hall.child(device).pid:<8} log {hall.logs / device}.log")
     say("  clerks are signed in (PIN 1234); kiosks have simulated card reader, scanner, printer")

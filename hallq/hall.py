@@ -11,6 +11,7 @@ The orchestrator is not a terminal: it may write tokens straight into the hall's
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from hallserver.domain.settings import HallSettings
 from hallserver.security import pin_hash, token_hash
 from hallserver.store import Store
 from hallserver.tls import certificate_paths
+from manage import accounts, records
 
 from .processes import Child, start_child, wait_for
 from .terminals import RemoteError, RemoteTerminal
@@ -64,6 +66,7 @@ SCREEN_SIZES = {"kiosk": "1920x1080", "caller": "1280x720", "display": "1920x108
 XVFB_DISPLAYS = range(61, 100)
 XVFB_SIZE = "1920x1080x24"
 START_TIMEOUT_S = 30.0
+DEMO_MANAGER, DEMO_PASSWORD = "demo", "hallq-demo"  # the demo's 管理员 account
 
 
 class HallStartError(RuntimeError):
@@ -152,6 +155,7 @@ class LocalHall:
             self.sims = {t: KioskSims() for t in terminals if t.startswith("kiosk")}
         self.tokens: dict[str, str] = {}
         self.url = ""
+        self.console_url = ""
         self.x_display: str | None = None
         self.children: list[Child] = []
         self.server: Child | None = None
@@ -212,6 +216,14 @@ class LocalHall:
             for n, window in enumerate(self.settings.windows):
                 name = CLERK_NAMES[n % len(CLERK_NAMES)]
                 store.set_clerk(clerk_for(window.id), name, digest)
+            records.create(store.conn)
+            records.save_manager(
+                store.conn,
+                DEMO_MANAGER,
+                "admin",
+                accounts.password_hash(DEMO_PASSWORD),
+                dt.datetime.now(dt.UTC),
+            )
         finally:
             store.close()
 
@@ -281,6 +293,10 @@ class LocalHall:
         if not line.startswith("listening on "):
             raise HallStartError(f"the hall server did not start:\n{server.log_tail()}")
         self.url = line.split()[-1]
+        line = _read_line(server.proc.stdout, START_TIMEOUT_S)
+        if not line.startswith("console on "):
+            raise HallStartError(f"the manager console did not start:\n{server.log_tail()}")
+        self.console_url = line.split()[-1]
         # The server prints nothing more on stdout; keep the pipe drained all the same.
         threading.Thread(target=server.proc.stdout.read, daemon=True).start()
 

@@ -6,10 +6,12 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from .domain.errors import BadRequest, HallError, NotFound, Unprocessable
 from .domain.hall import AppointmentRequest, IssueRequest
@@ -19,16 +21,21 @@ from .domain.views import appointment_view, hall_view, queues_view, ticket_view,
 from .openapi import openapi
 from .phone import TICKET_ID, phone_view
 from .phone import page as phone_page
-from .protocol import API_PREFIX, WS_CLOSE_TOO_SLOW
-from .security import pin_matches, token_hash
+from .protocol import API_PREFIX, WS_CLOSE_REVOKED, WS_CLOSE_TOO_SLOW
+from .security import token_hash
 from .service import HallService, Subscriber
 
 log = logging.getLogger("hallq.api")
 
 JSON_LIMIT = 64 * 1024
 PHOTO_LIMIT = 2 * 1024 * 1024
+WS_KERNEL_BUFFER = 64 * 1024
+STATUS_DETAIL_LIMIT = 500
+PLAIN_TEXT = re.compile(r"[^<>\x00-\x1f\x7f]*")
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
-DEVICE_KEY = "hallq.device"
+SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets", set)
+BODY_TIMEOUT: web.AppKey[float] = web.AppKey("body_timeout", float)
+TOKEN_KEY: web.RequestKey[str] = web.RequestKey("hallq.token", str)  # the caller's token hash
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -50,6 +57,11 @@ class TooLarge(HallError):
 class RateLimited(HallError):
     status = 429
     code = "rate_limited"
+
+
+class RequestTimeout(HallError):
+    status = 408
+    code = "request_timeout"
 
 
 def _error(status: int, code: str, message: str, **details: object) -> web.Response:
@@ -92,7 +104,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        return _error(e.status, _HTTP_CODES.get(e.status, "http_error"), e.reason)
+        answer = _error(e.status, _HTTP_CODES.get(e.status, "http_error"), e.reason)
+        if "Allow" in e.headers:  # 405 names the methods the route has (RFC 9110)
+            answer.headers["Allow"] = e.headers["Allow"]
+        return answer
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
@@ -113,21 +128,22 @@ async def _auth(request: web.Request, *roles: str, window: str | None = None) ->
         token = request.query.get("token", "")  # browsers cannot set headers on a WebSocket
     if not token:
         raise Unauthorized("missing bearer token")
-    device = await _service(request).device_for(token_hash(token))
+    digest = token_hash(token)
+    device = await _service(request).device_for(digest)
     if device is None:
         raise Unauthorized("unknown or revoked token")
+    request[TOKEN_KEY] = digest
     if roles and device.role not in roles:
         raise Forbidden(f"a {device.role} may not do this")
     if window is not None and device.role == "caller" and device.window != window:
         raise Forbidden(f"this caller is bound to window {device.window}")
-    request[DEVICE_KEY] = device
     return device
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > JSON_LIMIT:
         raise TooLarge(f"request body over {JSON_LIMIT} bytes")
-    raw = await request.content.read(JSON_LIMIT + 1)
+    raw = await _read(request, JSON_LIMIT + 1)
     if len(raw) > JSON_LIMIT:
         raise TooLarge(f"request body over {JSON_LIMIT} bytes")
     if not raw.strip():
@@ -141,14 +157,29 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+async def _read(request: web.Request, limit: int) -> bytes:
+    """The whole body (no more than `limit` bytes kept), within the server's request timeout.
+
+    `request.read()`, not `content.read(n)`: the latter answers with the first chunk that
+    arrived, a JSON body cut where the network split it.
+    """
+    try:
+        async with asyncio.timeout(request.app[BODY_TIMEOUT]):
+            return (await request.read())[:limit]
+    except TimeoutError:
+        raise RequestTimeout("the request body did not arrive in time") from None
+
+
 def _field(
     body: dict[str, Any], key: str, kind: type, *, required: bool = False, max_len: int = 200
 ) -> Any:
-    value = body.get(key)
-    if value is None:
+    if key not in body:
         if required:
             raise BadRequest(f"{key} is required", code="missing_field")
         return None
+    value = body[key]
+    if value is None:  # the contract has no nullable field: leave a field out instead
+        raise BadRequest(f"{key} must be {kind.__name__}, not null", code="invalid_field")
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise BadRequest(f"{key} must be {kind.__name__}", code="invalid_field")
     if isinstance(value, str) and len(value) > max_len:
@@ -294,7 +325,7 @@ async def put_photo(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > PHOTO_LIMIT:
         raise TooLarge("photo over 2 MB")
     t = await _ticket(svc, request.match_info["id"])
-    jpeg = await request.content.read(PHOTO_LIMIT + 1)
+    jpeg = await _read(request, PHOTO_LIMIT + 1)
     if len(jpeg) > PHOTO_LIMIT:
         raise TooLarge("photo over 2 MB")
     if not jpeg.startswith(b"\xff\xd8\xff"):
@@ -348,7 +379,12 @@ async def device_status(request: web.Request) -> web.Response:
     device = await _auth(request)
     body = await _body(request)
     state = _field(body, "state", str, required=True)
-    detail = _field(body, "detail", str, max_len=500) or ""
+    detail = _field(body, "detail", str, max_len=STATUS_DETAIL_LIMIT) or ""
+    if not PLAIN_TEXT.fullmatch(detail):
+        # Broadcast to every screen, and Qt renders text with tags as rich text.
+        raise BadRequest(
+            "detail must be plain text (no < > and no control characters)", code="invalid_field"
+        )
     now = svc.now()
     await svc.run(lambda: svc.hall.device_status(device.id, state, detail, now))
     return _ok({"device": device.id, "state": state, "detail": detail})
@@ -421,17 +457,16 @@ async def sign_in(request: web.Request) -> web.Response:
     body = await _body(request)
     clerk_id = _field(body, "clerk", str, required=True, max_len=64)
     pin = _field(body, "pin", str, required=True, max_len=64)
-    if svc.pin_locked(window):
+    attempt = await svc.sign_ins.begin(window)
+    if attempt is None:
         raise RateLimited("too many wrong PINs; wait a minute")
     clerk = await svc.read(svc.reads.clerk, clerk_id)
-    ok = clerk is not None and await asyncio.get_running_loop().run_in_executor(
-        None, pin_matches, pin, clerk["pin_hash"]
-    )
-    if not ok or clerk is None:
-        svc.pin_failed(window)
+    stored = clerk["pin_hash"] if clerk is not None else None
+    if not await svc.sign_ins.check(window, attempt, pin, stored) or clerk is None:
         raise Forbidden("wrong clerk id or PIN", code="invalid_credentials")
+    name = clerk["name"]
     now = svc.now()
-    w = await svc.run(lambda: svc.hall.sign_in(window, clerk_id, clerk["name"], now))
+    w = await svc.run(lambda: svc.hall.sign_in(window, clerk_id, name, now))
     return _ok({"window": window_view(svc.hall, w, svc.now())})
 
 
@@ -504,7 +539,7 @@ async def stats(request: web.Request) -> web.Response:
 @routes.get(P + "/events")
 async def events(request: web.Request) -> web.StreamResponse:
     svc = _service(request)
-    await _auth(request)
+    device = await _auth(request)
     text = request.query.get("since")
     try:
         since = int(text) if text is not None else None
@@ -512,17 +547,29 @@ async def events(request: web.Request) -> web.StreamResponse:
         raise BadRequest("since must be an integer", code="invalid_field") from None
     if since is not None and since < 0:
         raise BadRequest("since must not be negative", code="invalid_field")
-    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096)
+    # No per-message deflate: one event is sent to hundreds of screens, compressing it for
+    # each would cost more than the bytes it saves on a LAN. `timeout` bounds a close.
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096, compress=False, timeout=2.0)
     await ws.prepare(request)
-    sub = Subscriber()
+    sock = request.transport.get_extra_info("socket") if request.transport else None
+    if sock is not None:  # a reader that stalls holds 64 KiB of the kernel, not megabytes
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_KERNEL_BUFFER)
+    request.app[SOCKETS].add(ws)
+    sub = Subscriber(
+        token=request[TOKEN_KEY],
+        device=device.id,
+        close=lambda: ws.close(code=WS_CLOSE_REVOKED, message=b"token revoked"),
+    )
     svc.subscribers.add(sub)
     upto = svc.committed_seq
     sender = asyncio.create_task(_send(svc, ws, sub, upto if since is None else since, upto))
+    sub.on_overflow = sender.cancel
     try:
         async for msg in ws:
             if msg.type == WSMsgType.ERROR:
                 break
     finally:
+        request.app[SOCKETS].discard(ws)
         svc.subscribers.discard(sub)
         sender.cancel()
         await asyncio.gather(sender, return_exceptions=True)
@@ -534,7 +581,6 @@ async def _send(
 ) -> None:
     """Replay what the client missed from the log, then the live events past that point."""
     sent = since
-    overflow = asyncio.ensure_future(sub.overflowed.wait())
     try:
         while sent < upto:
             rows = await svc.read(svc.reads.events_after, sent, upto)
@@ -544,27 +590,38 @@ async def _send(
                 await ws.send_str(body)
                 sent = seq
         while True:
-            get = asyncio.ensure_future(sub.queue.get())
-            await asyncio.wait({get, overflow}, return_when=asyncio.FIRST_COMPLETED)
-            if overflow.done():
-                get.cancel()
-                await ws.close(code=WS_CLOSE_TOO_SLOW, message=b"too slow: reconnect with since")
-                return
-            seq, body = get.result()
-            if seq > sent:
-                await ws.send_str(body)
-                sent = seq
+            for seq, body in await sub.take():
+                if seq > sent:
+                    await ws.send_str(body)
+                    sent = seq
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
-        overflow.cancel()
+        if sub.overflowed:
+            code, why = WS_CLOSE_TOO_SLOW, b"too slow: reconnect with since"
+        else:
+            code, why = WSCloseCode.OK, b""
         if not ws.closed:
-            await ws.close()
+            await ws.close(code=code, message=why)
 
 
-def make_app(service: HallService) -> web.Application:
+async def _going_away(app: web.Application) -> None:
+    """On stop, every WebSocket is told the server goes away (1001); terminals reconnect."""
+    sockets = app[SOCKETS]
+    closing = [
+        asyncio.ensure_future(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping"))
+        for ws in tuple(sockets)
+    ]
+    if closing:
+        await asyncio.wait(closing, timeout=0.5)  # a client that never answers is not awaited
+
+
+def make_app(service: HallService, *, body_timeout: float = 15.0) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=PHOTO_LIMIT + 1024)
     app[SERVICE] = service
+    app[SOCKETS] = set()
+    app[BODY_TIMEOUT] = body_timeout
+    app.on_shutdown.append(_going_away)
     app.add_routes(routes)
     app.add_routes(pages)
 

@@ -6,26 +6,33 @@ import argparse
 import asyncio
 import csv
 import datetime as dt
+import getpass
 import json
 import logging
 import signal
 import sys
 import zoneinfo
+from importlib.metadata import version
 from pathlib import Path
 from typing import TextIO
 
 from aiohttp import web
 
 import hallqlog
+from manage import accounts, records
+from manage.console import clerk_errors, make_console
 
 from .app import make_app
 from .config import ConfigError, load_config
+from .connections import quiet_malformed_requests
 from .discovery import Advert
 from .domain.stats import day_stats
+from .ownership import DatabaseLock, OwnershipError
 from .security import IdHasher, new_token, pin_hash, token_hash
 from .service import HallService
 from .store import Store, StoreError
 from .tls import CertificateError, ServerCertificate, server_certificate
+from .uplink import CityUplink
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("hallq.server")
@@ -43,12 +50,41 @@ def _port(text: str) -> int:
     return int(text)
 
 
+TOOLS = {
+    "token": "a device's token: mint a fresh one (default, replaces the old), list, or revoke",
+    "clerk": "manage clerks: list, add, remove, disable, enable",
+    "manager": "manager console accounts (manager add; the password from stdin)",
+    "stats": "a day's figures as JSON",
+    "export": "a day's tickets as CSV (no personal data)",
+    "plan": "the windows to open on a day, from the hall's history",
+}
+
+
+def _city_url(text: str) -> str:
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a postgresql://… URL")
+    return text
+
+
 def _serve_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="hallq-server", description="Run the hall server.")
+    tools = "\n".join(f"  hallq-server {name:<7} {what}" for name, what in TOOLS.items())
+    p = _Parser(
+        prog="hallq-server",
+        description="Run the hall server.",
+        epilog=f"subcommands (hallq-server SUBCOMMAND --help):\n{tools}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     p.add_argument("--config", required=True, help="hall config (TOML)")
     p.add_argument("--db", required=True, help="SQLite database (created on first start)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8750, help="0 picks a free port")
+    p.add_argument(
+        "--manage-port",
+        type=_port,
+        help="the manager console's port, on the same host (default: --port + 1; "
+        "a free one when --port is 0)",
+    )
     p.add_argument("--no-zeroconf", action="store_true", help="do not advertise on the LAN")
     p.add_argument(
         "--zeroconf-interface",
@@ -61,6 +97,20 @@ def _serve_parser() -> argparse.ArgumentParser:
         "--ignore-hours",
         action="store_true",
         help="issue tickets outside opening hours (demos, tests, 延时服务)",
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="close a connection that sends no complete request headers, or a body, "
+        "within S seconds (idle keep-alive connections too; default 15)",
+    )
+    p.add_argument(
+        "--city",
+        metavar="URL",
+        type=_city_url,
+        help="feed the city's PostgreSQL (postgresql://…; overrides [city] url of the config)",
     )
     p.add_argument(
         "--synchronous",
@@ -78,29 +128,50 @@ def _serve_parser() -> argparse.ArgumentParser:
 
 def _tool_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hallq-server", description="Hall server tools.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     sub = p.add_subparsers(dest="tool", required=True)
-    t = sub.add_parser("token", help="print a fresh bearer token for a device")
-    t.add_argument("--config", required=True)
+    t = sub.add_parser("token", help=TOOLS["token"])
+    t.add_argument("action", nargs="?", choices=["list", "revoke"])
+    t.add_argument("--config", help="hall config (needed to mint; lists every configured device)")
     t.add_argument("--db", required=True)
-    t.add_argument("--device", required=True)
-    clerk = sub.add_parser("clerk", help="manage clerks").add_subparsers(
+    t.add_argument("--device")
+    clerk = sub.add_parser("clerk", help=TOOLS["clerk"]).add_subparsers(
         dest="action", required=True
     )
-    add = clerk.add_parser("add", help="create or update a clerk")
+    add = clerk.add_parser("add", help="create or update a clerk (enables a disabled one)")
     add.add_argument("--db", required=True)
     add.add_argument("--id", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--pin", required=True)
-    st = sub.add_parser("stats", help="a day's figures as JSON")
+    lst = clerk.add_parser("list", help="every clerk: id, name, enabled or disabled")
+    lst.add_argument("--db", required=True)
+    for action, what in (
+        ("remove", "delete a clerk (signed out at once if signed in)"),
+        ("disable", "refuse a clerk's sign-in (signed out at once if signed in)"),
+        ("enable", "allow a disabled clerk again"),
+    ):
+        one = clerk.add_parser(action, help=what)
+        one.add_argument("--db", required=True)
+        one.add_argument("--id", required=True)
+    mgr = sub.add_parser("manager", help=TOOLS["manager"]).add_subparsers(
+        dest="action", required=True
+    )
+    madd = mgr.add_parser(
+        "add", help="create or update an account; the password is read from stdin"
+    )
+    madd.add_argument("--db", required=True)
+    madd.add_argument("--user", required=True)
+    madd.add_argument("--role", choices=sorted(accounts.ROLES), default="admin")
+    st = sub.add_parser("stats", help=TOOLS["stats"])
     st.add_argument("--config", required=True)
     st.add_argument("--db", required=True)
     st.add_argument("--date", help="YYYY-MM-DD (default: today)")
-    ex = sub.add_parser("export", help="a day's tickets as CSV (no personal data)")
+    ex = sub.add_parser("export", help=TOOLS["export"])
     ex.add_argument("--config", required=True)
     ex.add_argument("--db", required=True)
     ex.add_argument("--date", help="YYYY-MM-DD (default: today)")
     ex.add_argument("--out", help="file (default: stdout)")
-    pl = sub.add_parser("plan", help="the windows to open on a day, from the hall's history")
+    pl = sub.add_parser("plan", help=TOOLS["plan"])
     pl.add_argument("--config", required=True)
     pl.add_argument("--db", required=True)
     pl.add_argument("--date", help="YYYY-MM-DD (default: tomorrow)")
@@ -120,10 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     hallqlog.configure()
     try:
-        if argv and argv[0] in ("token", "clerk", "stats", "export", "plan"):
+        if argv and argv[0] in TOOLS:
             return _tool(_tool_parser().parse_args(argv))
         return _serve(_serve_parser().parse_args(argv))
-    except (ConfigError, StoreError, CertificateError) as e:
+    except (ConfigError, StoreError, OwnershipError, CertificateError) as e:
         print(f"hallq-server: {e}", file=sys.stderr)
         return EXIT_USAGE if isinstance(e, ConfigError) else EXIT_FAIL
 
@@ -148,21 +219,11 @@ def _day(text: str | None, tz: str) -> dt.date:
 
 def _tool(args: argparse.Namespace) -> int:
     if args.tool == "token":
-        settings = load_config(args.config)
-        if settings.device(args.device) is None:
-            raise ConfigError(f"{args.config}: devices: no device {args.device!r}")
-        store = _open_store(args.db)
-        token = new_token()
-        store.set_token(args.device, token_hash(token))
-        print(token, flush=True)
-        return EXIT_OK
+        return _token(args)
     if args.tool == "clerk":
-        if not args.pin.isdigit() or not 4 <= len(args.pin) <= 12:
-            print("hallq-server: --pin must be 4 to 12 digits", file=sys.stderr)
-            return EXIT_USAGE
-        _open_store(args.db).set_clerk(args.id, args.name, pin_hash(args.pin))
-        print(f"clerk {args.id} saved")
-        return EXIT_OK
+        return _clerk(args)
+    if args.tool == "manager":
+        return _manager(args)
     if args.tool == "plan":
         return _plan(args)
     settings = load_config(args.config)
@@ -197,6 +258,84 @@ def _tool(args: argparse.Namespace) -> int:
         return EXIT_OK
     with open(args.out, "w", newline="", encoding="utf-8-sig") as out:  # BOM: Excel reads UTF-8
         _write_csv(out, columns, rows)
+    return EXIT_OK
+
+
+def _token(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        store = _open_store(args.db)
+        rows = store.device_rows()
+        ids = [d.id for d in load_config(args.config).devices] if args.config else sorted(rows)
+        for device in ids:
+            row = rows.get(device)
+            paired = "paired" if row is not None and row["token_hash"] else "no token"
+            print(f"{device}\t{paired}")
+        return EXIT_OK
+    if not args.device:
+        raise ConfigError("token: --device is required")
+    if args.action == "revoke":
+        if not _open_store(args.db).revoke_token(args.device):
+            print(f"hallq-server: device {args.device} has no token", file=sys.stderr)
+            return EXIT_FAIL
+        print(f"token of {args.device} revoked")
+        return EXIT_OK
+    if not args.config:
+        raise ConfigError("token: --config is required to mint a token")
+    settings = load_config(args.config)
+    if settings.device(args.device) is None:
+        raise ConfigError(f"{args.config}: devices: no device {args.device!r}")
+    token = new_token()
+    _open_store(args.db).set_token(args.device, token_hash(token))
+    print(token, flush=True)
+    return EXIT_OK
+
+
+def _clerk(args: argparse.Namespace) -> int:
+    store = _open_store(args.db)
+    if args.action == "list":
+        for row in store.clerk_rows():
+            print(f"{row['id']}\t{row['name']}\t{'disabled' if row['disabled'] else 'enabled'}")
+        return EXIT_OK
+    if args.action == "add":
+        errors = clerk_errors(args.id, args.name, args.pin)
+        for field, message in errors.items():
+            print(f"hallq-server: --{field}: {message}", file=sys.stderr)
+        if errors:
+            return EXIT_USAGE
+        store.set_clerk(args.id, args.name, pin_hash(args.pin))
+        print(f"clerk {args.id} saved")
+        return EXIT_OK
+    if args.action == "remove":
+        done = store.remove_clerk(args.id)
+    else:
+        done = store.set_clerk_disabled(args.id, args.action == "disable")
+    if not done:
+        print(f"hallq-server: no clerk {args.id!r}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"clerk {args.id} {args.action}d")
+    return EXIT_OK
+
+
+def _manager(args: argparse.Namespace) -> int:
+    """The first console account: the password comes from stdin, never from the command line."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("hallq-server: the passwords differ", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        accounts.check_new(args.user, args.role, password)
+    except accounts.AccountError as e:
+        print(f"hallq-server: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    store = _open_store(args.db)
+    records.create(store.conn)
+    now = dt.datetime.now(dt.UTC)
+    records.save_manager(store.conn, args.user, args.role, accounts.password_hash(password), now)
+    records.audit(store.conn, now, "", "account_saved", args.user, role=args.role, via="cli")
+    print(f"manager {args.user} saved ({args.role})")
     return EXIT_OK
 
 
@@ -244,18 +383,33 @@ def _write_csv(out: TextIO, columns: list[str], rows: list[dict[str, object]]) -
 def _serve(args: argparse.Namespace) -> int:
     settings = load_config(args.config)
     store = _open_store(args.db, synchronous=args.synchronous)
-    store.check_writable()
-    service = HallService(
-        settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
-    )
-    certificate = None if args.no_tls else server_certificate(Path(args.db), settings.id)
-    return asyncio.run(_run(service, args, certificate))
+    lock = DatabaseLock(Path(args.db))
+    lock.acquire()
+    try:
+        store.check_writable()
+        service = HallService(
+            settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
+        )
+        certificate = None if args.no_tls else server_certificate(Path(args.db), settings.id)
+        return asyncio.run(_run(service, args, certificate))
+    finally:
+        lock.release()
 
 
 async def _run(
     service: HallService, args: argparse.Namespace, certificate: ServerCertificate | None
 ) -> int:
-    app_runner = web.AppRunner(make_app(service), access_log=None, handle_signals=False)
+    quiet_malformed_requests()
+    # Requests still running 0.5 s into a stop are cancelled: SIGTERM ends the server in < 2 s.
+    # aiohttp's keep-alive timer runs from the connection's first byte until a request is
+    # whole: it is also the header timeout that closes half-sent requests.
+    app_runner = web.AppRunner(
+        make_app(service, body_timeout=args.request_timeout),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=0.5,
+        keepalive_timeout=args.request_timeout,
+    )
     await app_runner.setup()
     site = web.TCPSite(
         app_runner,
@@ -273,8 +427,32 @@ async def _run(
         await app_runner.cleanup()
         return EXIT_FAIL
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    console_runner = web.AppRunner(
+        make_console(service), access_log=None, handle_signals=False, shutdown_timeout=2
+    )
+    await console_runner.setup()
+    manage_port = args.manage_port if args.manage_port is not None else args.port and port + 1
+    console_site = web.TCPSite(
+        console_runner,
+        args.host,
+        manage_port,
+        reuse_address=True,
+        ssl_context=certificate.ssl_context() if certificate else None,
+    )
+    try:
+        await console_site.start()
+    except OSError as e:
+        print(
+            f"hallq-server: cannot listen on {args.host}:{manage_port} (console): {e.strerror}",
+            file=sys.stderr,
+        )
+        await console_runner.cleanup()
+        await app_runner.cleanup()
+        return EXIT_FAIL
+    manage_port = console_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     scheme = "https" if certificate else "http"
     print(f"listening on {scheme}://{args.host}:{port}", flush=True)
+    print(f"console on {scheme}://{args.host}:{manage_port}/manage/", flush=True)
     if certificate:
         log.info("TLS certificate %s, SHA-256 %s", certificate.cert_path, certificate.fingerprint)
     else:
@@ -300,11 +478,21 @@ async def _run(
         fingerprint = certificate.fingerprint if certificate else None
         advert = Advert(service.settings, port, interfaces, tls_fingerprint=fingerprint)
         advertising = asyncio.create_task(advert.start())
+    city_url = args.city or service.settings.city_url
+    uplink = CityUplink(service, city_url, Path(args.db)) if city_url else None
+    if uplink is not None:
+        await uplink.start()
     await stop.wait()
+    if uplink is not None:
+        await uplink.stop()
     if advert is not None:
         advertising.cancel()
         await asyncio.gather(advertising, return_exceptions=True)
-        await advert.stop()
+        try:
+            await asyncio.wait_for(advert.stop(), 0.5)  # the goodbye is a courtesy
+        except TimeoutError:
+            log.warning("zeroconf advert not withdrawn in time; it expires by itself")
+    await console_runner.cleanup()
     await app_runner.cleanup()
     return exit_code
 

@@ -82,22 +82,40 @@ class _Reader:
         return cls(**values)
 
 
+def _unique(r: _Reader, values: list[str], where: str, key: str, what: str) -> None:
+    """A repeated id names the second entry, the first, and the value."""
+    first: dict[str, int] = {}
+    for i, value in enumerate(values):
+        if value in first:
+            raise r.fail(
+                f"{where}[{i}].{key}", f"duplicate {what} {value!r} (also {where}[{first[value]}])"
+            )
+        first[value] = i
+
+
 def load_config(path: str | Path) -> HallSettings:
     path = Path(path)
-    r = _Reader(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read: {e}") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> HallSettings:
+    """The settings in `text`, the content of the file `path` (named in every message)."""
+    r = _Reader(path)
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
 
     r.table(
         raw,
         "",
-        {"hall", "hours", "policy", "supervision", "services", "windows", "devices"},
+        {"hall", "hours", "policy", "supervision", "services", "windows", "devices", "city"},
         {"hall", "services", "windows"},
     )
     hall = r.table(
@@ -123,26 +141,34 @@ def load_config(path: str | Path) -> HallSettings:
         code = r.typed(s["code"], str, f"{where}.code")
         if not (len(code) == 1 and code.isascii() and code.isupper()):
             raise r.fail(f"{where}.code", f"{code!r} must be one capital letter (the prefix)")
+        handling_s = r.typed(s.get("handling_s", 480), int, f"{where}.handling_s")
+        if handling_s <= 0:
+            raise r.fail(
+                f"{where}.handling_s", f"{handling_s} must be a positive number of seconds"
+            )
+        digits = r.typed(s.get("digits", 3), int, f"{where}.digits")
+        if not 1 <= digits <= 6:
+            raise r.fail(f"{where}.digits", f"{digits} must be 1 to 6 (digits of the number)")
+        quota = (
+            r.typed(s["daily_quota"], int, f"{where}.daily_quota") if "daily_quota" in s else None
+        )
+        if quota is not None and quota < 0:
+            raise r.fail(f"{where}.daily_quota", f"{quota} must not be negative")
         services.append(
             Service(
                 code=code,
                 name=r.typed(s["name"], str, f"{where}.name"),
                 name_en=r.typed(s.get("name_en", ""), str, f"{where}.name_en"),
                 matters=r.strings(s.get("matters", []), f"{where}.matters"),
-                daily_quota=(
-                    r.typed(s["daily_quota"], int, f"{where}.daily_quota")
-                    if "daily_quota" in s
-                    else None
-                ),
-                handling_s=r.typed(s.get("handling_s", 480), int, f"{where}.handling_s"),
-                digits=r.typed(s.get("digits", 3), int, f"{where}.digits"),
+                daily_quota=quota,
+                handling_s=handling_s,
+                digits=digits,
             )
         )
     codes = [s.code for s in services]
     if not services:
         raise r.fail("services", "at least one service is needed")
-    if len(set(codes)) != len(codes):
-        raise r.fail("services", "service codes must be unique")
+    _unique(r, codes, "services", "code", "service code")
 
     windows = []
     for i, w in enumerate(r.typed(raw["windows"], list, "windows")):
@@ -166,8 +192,13 @@ def load_config(path: str | Path) -> HallSettings:
             )
         )
     ids = [w.id for w in windows]
-    if len(set(ids)) != len(ids):
-        raise r.fail("windows", "window ids must be unique")
+    _unique(r, ids, "windows", "id", "window id")
+    served_somewhere = {code for w in windows for code in w.services}
+    for i, code in enumerate(codes):
+        if code not in served_somewhere:
+            raise r.fail(
+                f"services[{i}]", f"service {code!r} is served by no window (add it to a window)"
+            )
 
     devices = []
     for i, d in enumerate(r.typed(raw.get("devices", []), list, "devices")):
@@ -198,9 +229,7 @@ def load_config(path: str | Path) -> HallSettings:
                 speaker=r.typed(d.get("speaker", False), bool, f"{where}.speaker"),
             )
         )
-    dev_ids = [d.id for d in devices]
-    if len(set(dev_ids)) != len(dev_ids):
-        raise r.fail("devices", "device ids must be unique")
+    _unique(r, [d.id for d in devices], "devices", "id", "device id")
 
     hours = Hours()
     if "hours" in raw:
@@ -216,6 +245,13 @@ def load_config(path: str | Path) -> HallSettings:
             last_ticket=r.clock(h.get("last_ticket", hours.last_ticket), "hours.last_ticket"),
         )
 
+    city_url = ""
+    if "city" in raw:
+        city = r.table(raw["city"], "city", {"url"}, {"url"})
+        city_url = r.typed(city["url"], str, "city.url")
+        if not city_url.startswith(("postgresql://", "postgres://")):
+            raise r.fail("city.url", "must be a postgresql://… URL")
+
     return HallSettings(
         id=hall["id"],
         name=hall["name"],
@@ -228,4 +264,5 @@ def load_config(path: str | Path) -> HallSettings:
         hours=hours,
         policy=r.numbers(Policy, raw.get("policy", {}), "policy"),
         thresholds=r.numbers(Thresholds, raw.get("supervision", {}), "supervision"),
+        city_url=city_url,
     )

@@ -37,6 +37,14 @@ _TICKET = {
         "ahead": {"type": ["integer", "null"]},
         "estimated_wait_s": {"type": ["integer", "null"]},
         "holder": {"type": "string", "description": "masked name, e.g. 张*"},
+        "wait_s": {
+            "type": ["integer", "null"],
+            "description": "seconds from issue (or the booked slot) to the first call",
+        },
+        "service_s": {
+            "type": "integer",
+            "description": "handling seconds over every window that served it",
+        },
         "slot_start": {
             "type": ["string", "null"],
             "format": "date-time",
@@ -103,6 +111,8 @@ _ERROR = {
 _S = {"type": "string"}
 _BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("/tickets", "post"): {
+        "description": "service, or an appointment code (its service)",
+        "anyOf": [{"required": ["service"]}, {"required": ["appointment"]}],
         "properties": {
             "service": _S,
             "matter": _S,
@@ -138,7 +148,15 @@ _BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/devices/me/status", "post"): {
         "required": ["state"],
-        "properties": {"state": {"enum": ["ok", "degraded", "down"]}, "detail": _S},
+        "properties": {
+            "state": {"enum": ["ok", "degraded", "down"]},
+            "detail": {
+                "type": "string",
+                "maxLength": 500,
+                "pattern": "^[^<>\\x00-\\x1f\\x7f]*$",
+                "description": "plain text, shown on every screen",
+            },
+        },
     },
     ("/windows/{w}/session", "post"): {
         "required": ["clerk", "pin"],
@@ -146,10 +164,12 @@ _BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/windows/{w}/transfer", "post"): {
         "description": "exactly one of service or window",
+        "oneOf": [{"required": ["service"]}, {"required": ["window"]}],
         "properties": {"service": _S, "window": _S},
     },
     ("/windows/{w}/pause", "post"): {"properties": {"reason": _S}},
 }
+_OPTIONAL_BODIES = {("/windows/{w}/pause", "post")}  # a pause without a reason
 
 # path, method, roles, summary, success status, error codes
 _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
@@ -326,7 +346,8 @@ _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
         "/events",
         "get",
         "any token",
-        "WebSocket: replay events with seq > since, then live",
+        "WebSocket: replay events with seq > since, then live; closed with code 4000 when the "
+        "client lags too far behind, 4001 when its token is revoked",
         101,
         [400, 401],
     ),
@@ -381,9 +402,16 @@ def openapi() -> dict[str, Any]:
         body = _BODIES.get((path, method))
         if body is not None:
             schema = {"type": "object", **body}
-            op["requestBody"] = {"content": {"application/json": {"schema": schema}}}
-        if path == "/tickets/{id}/photo" and method == "put":
             op["requestBody"] = {
+                "required": (path, method) not in _OPTIONAL_BODIES,
+                "content": {"application/json": {"schema": schema}},
+            }
+            # not JSON or a field of the wrong type, a body too slow or too big
+            errors = sorted({*errors, 400, 408, 413})
+        if path == "/tickets/{id}/photo" and method == "put":
+            errors = sorted({*errors, 408})
+            op["requestBody"] = {
+                "required": True,
                 "content": {
                     "image/jpeg": {
                         "schema": {
@@ -392,7 +420,7 @@ def openapi() -> dict[str, Any]:
                             "maxLength": 2 * 1024 * 1024,
                         }
                     }
-                }
+                },
             }
         for status in errors:
             op["responses"][str(status)] = {

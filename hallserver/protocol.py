@@ -58,6 +58,8 @@ def is_bad_review(score: int) -> bool:
 
 # The WebSocket close code the server uses for a client that lags too far behind.
 WS_CLOSE_TOO_SLOW = 4000
+# … and for a device whose token was revoked while it was connected (it goes back to pairing).
+WS_CLOSE_REVOKED = 4001
 
 
 @dataclass(frozen=True)

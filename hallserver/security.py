@@ -9,6 +9,12 @@ import secrets
 from pathlib import Path
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+KEY_BYTES = 32
+
+
+def key_path_for(db_path: Path) -> Path:
+    """The ID-hash key lives beside the database (`hall.db.key`) and goes into every backup."""
+    return db_path.with_name(db_path.name + ".key")
 
 
 def new_token() -> str:
@@ -48,11 +54,11 @@ class IdHasher:
 
     @classmethod
     def for_database(cls, db_path: Path) -> IdHasher:
-        key_path = db_path.with_name(db_path.name + ".key")
+        key_path = key_path_for(db_path)
         if key_path.exists():
             key = key_path.read_bytes()
         else:
-            key = secrets.token_bytes(32)
+            key = secrets.token_bytes(KEY_BYTES)
             fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(key)

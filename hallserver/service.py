@@ -8,9 +8,11 @@ import concurrent.futures
 import datetime as dt
 import logging
 import secrets
+import sqlite3
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -18,12 +20,13 @@ from .domain.errors import HallError
 from .domain.hall import Changes, Hall
 from .domain.settings import Device, HallSettings
 from .security import IdHasher
+from .signin import SignInGuard
 from .store import Store, event_body
 
 log = logging.getLogger("hallq.server")
 T = TypeVar("T")
 
-SUBSCRIBER_BACKLOG = 20_000  # events a slow WebSocket may lag behind before it is dropped
+SUBSCRIBER_BACKLOG = 1_000  # events a WebSocket may lag behind before it is closed (too slow)
 
 
 class StoreFailure(HallError):
@@ -31,22 +34,53 @@ class StoreFailure(HallError):
     code = "store_failed"
 
 
+class DiskFull(HallError):
+    """The database's disk is full: nothing is taken until space returns (no exit, no loss)."""
+
+    status = 503
+    code = "disk_full"
+
+
+def _disk_full(e: BaseException, store: Store) -> bool:
+    code = getattr(e, "sqlite_errorcode", None) if isinstance(e, sqlite3.Error) else None
+    if code == sqlite3.SQLITE_FULL:
+        return True
+    # An I/O error on a disk without space is the same trouble (the WAL could not grow).
+    return code == sqlite3.SQLITE_IOERR and not store.has_room()
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One WebSocket client's outbox; overflowing it drops the client (it reconnects with since)."""
+    """One WebSocket client's outbox. Overflowing it closes the client as too slow: it
+    reconnects with `since` and replays from the log, while the hall never waits for it."""
 
-    queue: asyncio.Queue[tuple[int, str]] = field(
-        default_factory=lambda: asyncio.Queue(SUBSCRIBER_BACKLOG)
-    )
-    overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+    backlog: deque[tuple[int, str]] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    overflowed: bool = False
+    on_overflow: Callable[[], object] = lambda: None
+    token: str = ""  # the hash of the device token it connected with
+    device: str = ""  # the device id that token belonged to
+    close: Callable[[], Awaitable[object]] | None = None  # ends the connection (token revoked)
 
     def push(self, seq: int, body: str) -> None:
-        if self.overflowed.is_set():
+        if self.overflowed:
             return
-        try:
-            self.queue.put_nowait((seq, body))
-        except asyncio.QueueFull:
-            self.overflowed.set()
+        if len(self.backlog) >= SUBSCRIBER_BACKLOG:
+            self.overflowed = True
+            self.backlog.clear()
+            self.on_overflow()
+            return
+        self.backlog.append((seq, body))
+        self.wake.set()
+
+    async def take(self) -> list[tuple[int, str]]:
+        """Everything pushed since the last take (waits while there is nothing)."""
+        while not self.backlog:
+            self.wake.clear()
+            await self.wake.wait()
+        items = list(self.backlog)
+        self.backlog.clear()
+        return items
 
 
 class TokenBucket:
@@ -83,9 +117,9 @@ class HallService:
         self.tz = zoneinfo.ZoneInfo(settings.timezone)
         self.clock = clock or (lambda: dt.datetime.now(self.tz))
         self.ignore_hours = ignore_hours
-        self.hall = Hall(
-            settings, tz=self.tz, hash_id=id_hasher, new_id=lambda: secrets.token_urlsafe(12)
-        )
+        self._hash_id = id_hasher
+        self.hall = self._new_hall()
+        self._reloading = False
         self.writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hallq-store")
         self.reads = store.reader()
         self._reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hallq-read")
@@ -95,12 +129,24 @@ class HallService:
         self.on_failure: Callable[[BaseException], None] = lambda e: None
         self._pending: list[tuple[Changes, list[str], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._tokens: dict[str, str] = {}
-        self._data_version = -1
+        # Tokens are looked up in the database on every request, on a connection and thread of
+        # their own: a token minted or revoked by `hallq-server token` counts from its commit on.
+        self._tokens = store.reader()
+        self._token_thread = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="hallq-tokens"
+        )
         self.last_seen: dict[str, dt.datetime] = {}
         self.buckets: dict[str, TokenBucket] = {}
-        self.pin_failures: dict[str, list[float]] = {}
+        self.sign_ins = SignInGuard(store, self.db)
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _new_hall(self) -> Hall:
+        return Hall(
+            self.settings,
+            tz=self.tz,
+            hash_id=self._hash_id,
+            new_id=lambda: secrets.token_urlsafe(12),
+        )
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -118,7 +164,7 @@ class HallService:
         state = await self.db(self.store.load, today)
         self.hall.restore(**state)
         self.committed_seq = self.hall.seq
-        await self.reload_tokens()
+        await self.sign_ins.load()
         self._tasks.append(asyncio.create_task(self._ticker()))
         await self.run(lambda: self.hall.tick(self.now()))
 
@@ -130,13 +176,18 @@ class HallService:
             await asyncio.gather(self._flusher, return_exceptions=True)
         self.writer.shutdown(wait=True)
         self._reader.shutdown(wait=True)
+        self._token_thread.shutdown(wait=True)
+        self.sign_ins.close()
         self.reads.close()
+        self._tokens.close()
 
     # ----- commands ----------------------------------------------------------------------------
     async def run(self, command: Callable[[], T]) -> T:
         """Apply a domain command; answer only once what it changed is on disk."""
         if self.failed is not None:
             raise StoreFailure("the hall database failed; the server is stopping")
+        if self._reloading:
+            raise DiskFull("the hall database's disk is full; try again when space is freed")
         error: HallError | None = None
         result: T | None = None
         try:
@@ -163,7 +214,10 @@ class HallService:
             batch, self._pending = self._pending, []
             try:
                 await self.db(self.store.write, [(c, b) for c, b, _ in batch], self.hall.day)
-            except Exception as e:  # the disk said no: nothing more can be promised
+            except Exception as e:
+                if _disk_full(e, self.store) and await self._forget_unwritten(batch, e):
+                    continue
+                # Any other refusal: nothing more can be promised, the server stops.
                 log.critical("database write failed: %s", e)
                 self.failed = e
                 for _, _, done in batch + self._pending:
@@ -180,40 +234,79 @@ class HallService:
                 if not done.done():
                     done.set_result(None)
 
+    async def _forget_unwritten(
+        self, batch: list[tuple[Changes, list[str], asyncio.Future[None]]], e: BaseException
+    ) -> bool:
+        """The disk is full: refuse every command not yet on disk and go back to what is.
+
+        The commands of `batch` and those queued behind it changed the hall in memory only;
+        their clients get 503 disk_full. The hall is rebuilt from the database (as at a
+        restart), so memory, disk and the event log agree again; the next command tries the
+        disk again and succeeds once space is back. False when the database cannot even be
+        read back: then the server stops as for any other failure.
+        """
+        self._reloading = True
+        log.error("database disk full (%s): commands refused until space is freed", e)
+        for _, _, done in batch + self._pending:
+            if not done.done():
+                done.set_exception(DiskFull("the hall database's disk is full; nothing was taken"))
+        self._pending = []
+        try:
+            state = await self.db(self.store.load, self.now().date())
+        except Exception:
+            return False
+        hall = self._new_hall()
+        hall.restore(**state)
+        self.hall = hall
+        self._reloading = False
+        return True
+
     async def _ticker(self) -> None:
-        """Once a second: day roll-over, supervision alerts, tokens issued by the CLI."""
+        """Once a second: day roll-over, supervision alerts; hourly: old photos."""
         last_purge = 0.0
         while True:
             await asyncio.sleep(1.0)
             try:
                 await self.run(lambda: self.hall.tick(self.now()))
-                await self._tokens_changed()
+                await self.close_revoked()
                 if time.monotonic() - last_purge > 3600:
                     last_purge = time.monotonic()
                     keep = dt.timedelta(days=self.settings.policy.photo_retention_days)
                     await self.db(self.store.purge_photos, self.now() - keep)
             except StoreFailure:
                 return
+            except DiskFull:
+                continue  # said once when it happened; the tick is tried again
             except Exception:
                 log.exception("periodic check failed")
 
     # ----- devices -----------------------------------------------------------------------------
-    async def reload_tokens(self) -> None:
-        self._tokens = await self.db(self.store.tokens)
+    async def close_revoked(self) -> None:
+        """Connections made with a token that is no longer valid end at once.
 
-    async def _tokens_changed(self) -> bool:
-        """Reload tokens when another process (`hallq-server token`) wrote to the database."""
-        version = await self.db(self.store.data_version)
-        if version == self._data_version:
-            return False
-        self._data_version = version
-        await self.reload_tokens()
-        return True
+        Called after a revocation in the console, and every second for one made by the
+        `hallq-server token` command in another process.
+        """
+        if not any(s.token for s in self.subscribers):
+            return
+        valid = await asyncio.get_running_loop().run_in_executor(
+            self._token_thread, self._tokens.token_hashes
+        )
+        gone = [s for s in self.subscribers if s.token and s.token not in valid]
+        for sub in gone:
+            self.subscribers.discard(sub)
+            log.info("device %s: token revoked, its event stream closed", sub.device)
+            if sub.close is not None:
+                await sub.close()
+
+    def online_devices(self) -> set[str]:
+        """Devices with an event stream open now."""
+        return {s.device for s in self.subscribers if s.device}
 
     async def device_for(self, digest: str) -> Device | None:
-        device_id = self._tokens.get(digest)
-        if device_id is None and await self._tokens_changed():
-            device_id = self._tokens.get(digest)  # a token issued by the CLI a moment ago
+        device_id = await asyncio.get_running_loop().run_in_executor(
+            self._token_thread, self._tokens.device_of_token, digest
+        )
         if device_id is None:
             return None
         device = self.settings.device(device_id)
@@ -228,12 +321,3 @@ class HallService:
                 self.settings.policy.kiosk_tickets_per_minute
             )
         return bucket.take()
-
-    def pin_locked(self, window: str) -> bool:
-        """Five wrong PINs within a minute lock a window's sign-in for that minute."""
-        recent = [t for t in self.pin_failures.get(window, []) if time.monotonic() - t < 60]
-        self.pin_failures[window] = recent
-        return len(recent) >= 5
-
-    def pin_failed(self, window: str) -> None:
-        self.pin_failures.setdefault(window, []).append(time.monotonic())

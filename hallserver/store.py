@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,7 @@ from .domain.hall import Changes
 from .domain.tickets import Appointment, Channel, Lane, Status, Ticket, WindowState
 
 SCHEMA_VERSION = 1
+MIN_FREE_BYTES = 4 * 1024 * 1024  # below this a start-up would only fail at its first tickets
 
 
 class StoreError(Exception):
@@ -174,7 +176,20 @@ class Store:
             self.db = sqlite_utils.Database(self.conn)
             self._schema()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path}: not a usable hallq database: {e}") from None
+            raise StoreError(f"{self.path}: {self._why_unusable(e)}") from None
+
+    def _why_unusable(self, e: sqlite3.DatabaseError) -> str:
+        """What an operator can act on, rather than SQLite's "disk I/O error"."""
+        folder = self.path.parent
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"the folder {folder} is on a read-only file system ({e})"
+        if not os.access(folder, os.W_OK | os.X_OK) or (
+            self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK)
+        ):
+            return f"permission denied: the server's user cannot write {folder} ({e})"
+        if not self.has_room():
+            return f"the disk is full: free some space ({e})"
+        return f"not a usable hallq database: {e}"
 
     def close(self) -> None:
         self.conn.close()
@@ -272,6 +287,10 @@ class Store:
                 db.table("devices").create_index(["token_hash"], unique=True)
             if "clerks" not in db.table_names():
                 db.table("clerks").create({"id": str, "name": str, "pin_hash": str}, pk="id")
+            if "disabled" not in db.table("clerks").columns_dict:
+                db.table("clerks").add_column("disabled", int, not_null_default=0)
+            if "pin_attempts" not in db.table_names():
+                db.table("pin_attempts").create({"window": str, "at": float})
             if "photos" not in db.table_names():
                 db.table("photos").create(
                     {"ticket": str, "taken_at": str, "jpeg": bytes}, pk="ticket"
@@ -286,7 +305,10 @@ class Store:
             return self.conn
 
         def __exit__(self, kind: object, *_: object) -> None:
-            self.conn.execute("ROLLBACK" if kind else "COMMIT")
+            if not kind:
+                self.conn.execute("COMMIT")
+            elif self.conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                self.conn.execute("ROLLBACK")
 
     def transaction(self) -> Store._Tx:
         return Store._Tx(self.conn)
@@ -295,8 +317,17 @@ class Store:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    def has_room(self) -> bool:
+        disk = os.statvfs(self.path.parent)
+        return disk.f_bavail * disk.f_frsize >= MIN_FREE_BYTES
+
     def check_writable(self) -> None:
         """Fail at start-up, not on the first ticket, when the file cannot be written."""
+        if not self.has_room():
+            raise StoreError(
+                f"{self.path}: the disk is full (less than "
+                f"{MIN_FREE_BYTES // 1024 // 1024} MiB free): free some space"
+            )
         try:
             with self.transaction() as c:
                 c.execute(
@@ -480,28 +511,72 @@ class Store:
                 (device, digest),
             )
 
-    def tokens(self) -> dict[str, str]:
-        """token hash → device id."""
-        return {
-            r[0]: r[1]
-            for r in self.conn.execute(
-                "SELECT token_hash, id FROM devices WHERE token_hash IS NOT NULL"
-            )
-        }
+    def device_of_token(self, digest: str) -> str | None:
+        row = self.conn.execute("SELECT id FROM devices WHERE token_hash = ?", (digest,)).fetchone()
+        return row[0] if row else None
 
     def device_rows(self) -> dict[str, sqlite3.Row]:
         return {r["id"]: r for r in self.conn.execute("SELECT * FROM devices")}
 
-    def data_version(self) -> int:
-        """Changes when another connection (the `token` command) commits."""
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+    def token_hashes(self) -> set[str]:
+        """Every token valid now (the hashes), to end connections made with a revoked one."""
+        rows = self.conn.execute("SELECT token_hash FROM devices WHERE token_hash IS NOT NULL")
+        return {r[0] for r in rows}
+
+    def revoke_token(self, device: str) -> bool:
+        """Take a device's token away; False when it had none."""
+        with self.transaction() as c:
+            return (
+                c.execute(
+                    "UPDATE devices SET token_hash = NULL WHERE id = ? AND token_hash IS NOT NULL",
+                    (device,),
+                ).rowcount
+                > 0
+            )
 
     def set_clerk(self, clerk: str, name: str, digest: str) -> None:
+        """Create or update a clerk (an update with a new PIN also enables a disabled clerk)."""
         with self.transaction() as c:
-            c.execute("INSERT OR REPLACE INTO clerks VALUES (?, ?, ?)", (clerk, name, digest))
+            c.execute(
+                "INSERT OR REPLACE INTO clerks (id, name, pin_hash, disabled) VALUES (?, ?, ?, 0)",
+                (clerk, name, digest),
+            )
 
     def clerk(self, clerk: str) -> sqlite3.Row | None:
-        return self.conn.execute("SELECT * FROM clerks WHERE id = ?", (clerk,)).fetchone()
+        """A clerk who may sign in: disabled and removed clerks are not found."""
+        return self.conn.execute(
+            "SELECT * FROM clerks WHERE id = ? AND NOT disabled", (clerk,)
+        ).fetchone()
+
+    def clerk_rows(self) -> list[sqlite3.Row]:
+        return list(self.conn.execute("SELECT id, name, disabled FROM clerks ORDER BY id"))
+
+    def set_clerk_disabled(self, clerk: str, disabled: bool) -> bool:
+        with self.transaction() as c:
+            return (
+                c.execute(
+                    "UPDATE clerks SET disabled = ? WHERE id = ?", (int(disabled), clerk)
+                ).rowcount
+                > 0
+            )
+
+    def remove_clerk(self, clerk: str) -> bool:
+        with self.transaction() as c:
+            return c.execute("DELETE FROM clerks WHERE id = ?", (clerk,)).rowcount > 0
+
+    # ----- sign-in attempts (hallserver.signin) -----------------------------------------------
+    def add_pin_attempt(self, window: str, at: float) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO pin_attempts VALUES (?, ?)", (window, at))
+
+    def drop_pin_attempt(self, window: str, at: float) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM pin_attempts WHERE window = ? AND at = ?", (window, at))
+
+    def pin_attempts_since(self, since: float) -> list[tuple[str, float]]:
+        with self.transaction() as c:
+            c.execute("DELETE FROM pin_attempts WHERE at < ?", (since,))
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT window, at FROM pin_attempts")]
 
     # ----- photos ------------------------------------------------------------------------------
     def put_photo(self, ticket: str, jpeg: bytes, at: dt.datetime) -> None:

@@ -15,11 +15,11 @@ from PySide6.QtCore import QTimer
 
 import hallqlog
 from devices.camera import SimCamera
-from devices.config import open_camera, open_id_reader, open_printer, open_scanner
 from devices.errors import DeviceError
 from devices.idcard import SimIdCardReader
 from devices.printer import SimTicketPrinter
 from devices.scanner import SimScanner
+from devices.urls import open_camera, open_id_reader, open_printer, open_scanner
 from terminal.app import (
     TerminalConfigError,
     connect_to_hall,

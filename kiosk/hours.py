@@ -57,4 +57,4 @@ class OpeningHours:
             zh_days = "、".join(f"周{_WEEKDAYS_ZH[d - 1]}" for d in days)
             en_days = ", ".join(_WEEKDAYS_EN[d - 1] for d in days)
         span = f"{self.open:%H:%M}–{self.last_ticket:%H:%M}"
-        return Text(f"取号时间 {zh_days} {span}", f"Tickets {en_days} {span}")
+        return Text("取号时间 {days} {span}").format(days=Text(zh_days, en_days), span=span)

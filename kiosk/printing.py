@@ -8,7 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from devices.errors import DeviceError, PrinterNotReady
-from devices.printer import PrinterStatus, TicketLayout, TicketPrinter
+from devices.printer import (
+    Block,
+    Page,
+    PrinterStatus,
+    QrBlock,
+    RuleBlock,
+    Size,
+    TextBlock,
+    TicketPrinter,
+)
 from terminal.formatting import wait_minutes
 from terminal.workers import run_in_thread
 
@@ -17,6 +26,21 @@ from .qrcodes import ticket_payload
 
 log = logging.getLogger("hallq.kiosk.printing")
 
+# The ticket's wording, in the language the citizen chose at the kiosk.
+_LABELS = {
+    "zh": {
+        "ahead": "前面还有 {n} 人",
+        "wait": "预计等候约 {m} 分钟",
+        "no_wait": "无需等候",
+        "issued": "取号时间 {t}",
+    },
+    "en": {
+        "ahead": "{n} people ahead of you",
+        "wait": "Estimated wait about {m} min",
+        "no_wait": "No waiting",
+        "issued": "Issued {t}",
+    },
+}
 _NOTES = {
     "zh": ("请留意大屏叫号；过号后可在取号机扫描本票二维码重新签到。",),
     "en": ("Watch the screens for your number; if you miss it, scan this QR at a kiosk.",),
@@ -38,28 +62,36 @@ def service_title(ticket: dict[str, Any], catalogue: Catalogue, lang: str) -> st
     return f"{name} · {matter}" if matter else name
 
 
-def ticket_layout(ticket: dict[str, Any], catalogue: Catalogue, lang: str) -> TicketLayout:
-    """The printed ticket for a server ticket object (as issued, reprinted or checked in)."""
+def ticket_layout(ticket: dict[str, Any], catalogue: Catalogue, lang: str) -> list[Block]:
+    """The printed ticket for a server ticket object (as issued, reprinted or checked in),
+    top to bottom."""
+    labels = _LABELS.get(lang, _LABELS["zh"])
     notes = list(_NOTES.get(lang, _NOTES["zh"]))
     channel = _CHANNEL.get(lang, _CHANNEL["zh"]).get(ticket.get("channel", ""))
     if channel:
         notes.insert(0, channel)
     if ticket.get("holder"):
         notes.insert(0, ticket["holder"])
-    wait = ticket.get("estimated_wait_s")
-    return TicketLayout(
-        hall_name=catalogue.hall_name_en
-        if lang == "en" and catalogue.hall_name_en
-        else catalogue.hall_name,
-        service_name=service_title(ticket, catalogue, lang),
-        number=ticket["number"],
-        ahead=int(ticket.get("ahead") or 0),
-        wait_minutes=None if wait is None else wait_minutes(wait),
-        issued_at=datetime.fromisoformat(ticket["issued_at"]),
-        qr_payload=ticket_payload(catalogue.hall_id, ticket["id"]),
-        notes=tuple(notes),
-        lang=lang,
+    hall_name = (
+        catalogue.hall_name_en if lang == "en" and catalogue.hall_name_en else catalogue.hall_name
     )
+    blocks: list[Block] = [
+        TextBlock(hall_name, Size.DOUBLE, bold=True),
+        TextBlock(service_title(ticket, catalogue, lang), Size.DOUBLE_HEIGHT),
+        RuleBlock(),
+        TextBlock(ticket["number"], Size.HUGE, bold=True),
+        TextBlock(labels["ahead"].format(n=int(ticket.get("ahead") or 0))),
+    ]
+    wait = ticket.get("estimated_wait_s")
+    if wait is not None:
+        minutes = wait_minutes(wait)
+        blocks.append(TextBlock(labels["wait"].format(m=minutes) if minutes else labels["no_wait"]))
+    blocks.append(QrBlock(ticket_payload(catalogue.hall_id, ticket["id"])))
+    issued_at = datetime.fromisoformat(ticket["issued_at"])
+    blocks.append(TextBlock(labels["issued"].format(t=issued_at.strftime("%Y-%m-%d %H:%M"))))
+    blocks.append(RuleBlock())
+    blocks.extend(TextBlock(note, center=False) for note in notes)
+    return blocks
 
 
 def printer_problem(exc: BaseException) -> str:
@@ -85,7 +117,7 @@ class TicketPrinting:
 
     def __init__(self, printer: TicketPrinter | None) -> None:
         self._printer = printer
-        self._queue: list[tuple[TicketLayout, Callable[[str | None], None]]] = []
+        self._queue: list[tuple[Page, Callable[[str | None], None]]] = []
         self._busy = False
 
     @property
@@ -93,7 +125,7 @@ class TicketPrinting:
         """False when the kiosk has no printer at all."""
         return self._printer is not None
 
-    def print_ticket(self, layout: TicketLayout, on_done: Callable[[str | None], None]) -> None:
+    def print_ticket(self, layout: Page, on_done: Callable[[str | None], None]) -> None:
         """Queue a ticket; ``on_done`` runs on the GUI thread."""
         if self._printer is None:
             on_done("printer: none configured")

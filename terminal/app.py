@@ -7,6 +7,7 @@ import logging
 import sys
 import tomllib
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ class TerminalConfigError(ValueError):
 def terminal_arguments(prog: str, role: str) -> argparse.ArgumentParser:
     """The options every terminal app understands; apps add their own before parsing."""
     p = argparse.ArgumentParser(prog=prog, description=f"hallq {role} terminal")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('hallq')}")
     p.add_argument("--server", help="hall server URL (skips zeroconf discovery)")
     p.add_argument("--token", help="this device's bearer token")
     p.add_argument(

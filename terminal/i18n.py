@@ -37,10 +37,15 @@ class Text:
 
     zh: str
     given_en: str | None = None  # a name the hall config gives in English, not in the catalogue
+    context: str | None = None  # where one Chinese word says different English: `in_context`
 
     @property
     def en(self) -> str:
-        return english(self.zh) if self.given_en is None else self.given_en
+        if self.given_en is not None:
+            return self.given_en
+        return (
+            english(self.zh) if self.context is None else _english.pgettext(self.context, self.zh)
+        )
 
     def format(self, **values: object) -> Text:
         """The same text with ``{name}`` placeholders filled in both languages; a Text value
@@ -60,6 +65,12 @@ class Text:
     def both(self, lang: str | None = None) -> tuple[str, str]:
         """(primary, secondary)."""
         return self.primary(lang), self.secondary(lang)
+
+
+def in_context(context: str, zh: str) -> Text:
+    """A text whose Chinese reads the same as another's but whose English differs, e.g. 暂停
+    the key ("Pause") and 暂停 the window's state ("Paused"): gettext's message context."""
+    return Text(zh, context=context)
 
 
 def set_language(language: str) -> None:

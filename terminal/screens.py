@@ -21,7 +21,7 @@ from .link import LinkState, ServerLink
 from .theme import Theme, app_theme
 
 MAX_PIN_TRIES = 5
-_PAIR_AGAIN = "请联系管理员重新配对 · Ask the administrator to pair this terminal again"
+PAIR_AGAIN = Text("请联系管理员重新配对")
 
 
 class AdminPinPrompt(QWidget):
@@ -231,9 +231,11 @@ class StatusOverlay(QWidget):
             self._was_online = True
             self.hide()
         elif state == LinkState.TOKEN_REFUSED:
-            self.show_message(Text("本终端未获大厅服务器授权"), _PAIR_AGAIN)
+            self.show_message(Text("本终端未获大厅服务器授权"), " · ".join(PAIR_AGAIN.both()))
         elif state == LinkState.CERTIFICATE_CHANGED:
-            self.show_message(Text("大厅服务器证书已更改，已拒绝连接"), _PAIR_AGAIN)
+            self.show_message(
+                Text("大厅服务器证书已更改，已拒绝连接"), " · ".join(PAIR_AGAIN.both())
+            )
         elif state == LinkState.UNREACHABLE and not self._was_online:
             self.show_message(Text("无法连接大厅服务器，正在重试…"))
         elif state == LinkState.UNREACHABLE:

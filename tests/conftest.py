@@ -15,7 +15,7 @@ os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false;qt.multimedia.*=false"
 
 from tests.support.server import HallServerProcess
 
-pytest_plugins = ["tests.support.browser"]
+pytest_plugins = ["tests.support.browser", "tests.support.postgres"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,13 +1,14 @@
 """Cameras: live preview frames, face framing guidance and ID photos.
 
-Build a source with :func:`devices.config.open_camera` (``"sim"``, ``"0"``,
-``"/dev/video0"``, an image or a video file).
+Build one with :func:`devices.urls.open_camera` (``"sim"``, ``"0"``, ``"/dev/video0"``,
+an image or a video file).  Cameras speak no byte protocol, so this kind has no codec.
 """
 
+from .driver import ImageFileCamera, LiveCamera, VideoFileCamera
 from .face import FaceBox, FaceDetector, Framing, framing_hint
+from .interface import Camera
 from .photo import PhotoRejected, PhotoSize, encode_jpeg, make_id_photo, save_id_photo
 from .sim import SimCamera
-from .source import Camera, ImageFileCamera, LiveCamera, VideoFileCamera, open_camera_source
 
 __all__ = [
     "Camera",
@@ -23,6 +24,5 @@ __all__ = [
     "encode_jpeg",
     "framing_hint",
     "make_id_photo",
-    "open_camera_source",
     "save_id_photo",
 ]

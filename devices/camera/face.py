@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 
 from ..errors import DeviceError
-from .source import Frame
+from .interface import Frame
 
 FRONTAL_FACE = "haarcascade_frontalface_default.xml"
 _DETECT_WIDTH = 320  # detecting on a downscaled frame keeps the preview live

@@ -12,7 +12,7 @@ from PIL import Image
 
 from ..errors import DeviceError
 from .face import FaceBox, FaceDetector
-from .source import Frame
+from .interface import Frame
 
 
 class PhotoSize(Enum):

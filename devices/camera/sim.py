@@ -9,7 +9,7 @@ import numpy as np
 import segno
 
 from ..errors import DeviceTimeout, DeviceUnavailable
-from .source import Camera, Frame
+from .interface import Camera, Frame
 
 
 def draw_person(width: int, height: int, cx: int, cy: int, scale: float) -> Frame:

@@ -1,12 +1,13 @@
 """Identity card readers (二代证 SAM module over serial).
 
 Use :class:`IdCardReader` (``read_card(timeout) -> IdCard | None``); build one with
-:func:`devices.config.open_id_reader` (``"sim"`` for the simulator); the identity rules
+:func:`devices.urls.open_id_reader` (``"sim"`` for the simulator); the identity rules
 (GB 11643, masking) live in :mod:`identity`.
 """
 
 from .card import CardType, IdCard
-from .reader import IdCardReader, SerialIdCardReader
+from .driver import SerialIdCardReader
+from .interface import IdCardReader
 from .sim import SAMPLE_CARDS, PtySamServer, SamModuleSim, SimIdCardReader
 
 __all__ = [

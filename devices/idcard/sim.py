@@ -24,7 +24,7 @@ from .codec import (
     encode_base_info,
     encode_response,
 )
-from .reader import BAUDRATE, SerialIdCardReader
+from .driver import BAUDRATE, SerialIdCardReader
 
 # Not a real WLT image (that needs the vendor's encoder): a fixed pattern of the right size.
 SIM_PHOTO = (b"WLT-SIM\x00" + bytes(range(256)) * 4)[:1024]
@@ -154,7 +154,7 @@ class SimIdCardReader(SerialIdCardReader):
         self._sim_baudrate = baudrate
         self._current: InProcessLink | None = None
         self._plugged = True
-        super().__init__(link_factory=self._open_sim_link, **options)  # type: ignore[arg-type]
+        super().__init__(self._open_sim_link, **options)  # type: ignore[arg-type]
 
     def _open_sim_link(self) -> SerialLink:
         if not self._plugged:

@@ -1,24 +1,30 @@
 """Ticket printers (80 mm thermal, ESC/POS) and the ticket's PNG preview.
 
-Use :class:`TicketPrinter` (``print_ticket(layout)``, ``status()``); build one with
-:func:`devices.config.open_printer` from a URL such as ``file:/dev/usb/lp0``,
-``serial:/dev/ttyUSB0?baudrate=9600``, ``network:10.0.0.5``, ``usb:0416:5011``, ``dummy``
-or ``sim``.
+Use :class:`TicketPrinter` (``print_ticket(page)``, ``status()``) with a page of generic
+blocks (:mod:`devices.printer.layout`); build one with :func:`devices.urls.open_printer`
+from a URL such as ``file:/dev/usb/lp0``, ``serial:/dev/ttyUSB0?baudrate=9600``,
+``network:10.0.0.5``, ``usb:0416:5011``, ``dummy`` or ``sim``.
 """
 
 from . import escpos_env  # noqa: F401  (must run before escpos is imported)
-from .driver import EscposTicketPrinter, TicketPrinter
-from .escpos_codec import PrinterStatus, PrintMode, encode_ticket
-from .layout import TicketLayout, sample_layout
+from .codec import PrinterStatus, PrintMode, encode_ticket
+from .driver import EscposTicketPrinter
+from .interface import TicketPrinter
+from .layout import Block, Page, QrBlock, RuleBlock, Size, TextBlock, sample_page
 from .sim import SimTicketPrinter
 
 __all__ = [
+    "Block",
     "EscposTicketPrinter",
+    "Page",
     "PrintMode",
     "PrinterStatus",
+    "QrBlock",
+    "RuleBlock",
     "SimTicketPrinter",
-    "TicketLayout",
+    "Size",
+    "TextBlock",
     "TicketPrinter",
     "encode_ticket",
-    "sample_layout",
+    "sample_page",
 ]

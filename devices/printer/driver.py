@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs
+from typing import Any
 
 import serial
 from escpos.escpos import Escpos
 from escpos.exceptions import Error as EscposError
-from escpos.printer import Dummy, File, Network
+from escpos.printer import File
 
-from ..device import Device
 from ..errors import DeviceError, DeviceTimeout, DeviceUnavailable, PrinterNotReady
-from .escpos_codec import (
+from ..serial_link import open_serial_url
+from .codec import (
     DEFAULT_PROFILE,
     DLE_EOT_OFFLINE_CAUSE,
     DLE_EOT_PAPER,
@@ -27,7 +26,8 @@ from .escpos_codec import (
     decode_status,
     encode_ticket,
 )
-from .layout import TicketLayout
+from .interface import TicketPrinter
+from .layout import Page
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +38,7 @@ _STATUS_TEXT = {
 }
 
 
-class TicketPrinter(Device):
-    """A ticket printer: blocking calls bounded by the transport's timeout."""
-
-    @abstractmethod
-    def print_ticket(self, layout: TicketLayout) -> None:
-        """Print one ticket or raise :class:`~devices.errors.PrinterNotReady` / DeviceError."""
-
-    @abstractmethod
-    def status(self) -> PrinterStatus:
-        """Ask the printer how it is; UNKNOWN where the transport cannot read back."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release the transport; the next call opens it again."""
-
-
-class SerialUrlTransport(Escpos):
+class SerialTransport(Escpos):
     """A serial printer opened from a pyserial URL, with read and write timeouts.
 
     escpos's own Serial class has no write timeout: with DSR/DTR flow control an offline
@@ -68,8 +52,8 @@ class SerialUrlTransport(Escpos):
         self.timeout = timeout
 
     def open(self) -> None:
-        self.device = serial.serial_for_url(
-            self.url, baudrate=self.baudrate, timeout=self.timeout, write_timeout=self.timeout
+        self.device = open_serial_url(
+            self.url, self.baudrate, timeout=self.timeout, write_timeout=self.timeout
         )
 
     def _raw(self, msg: bytes) -> None:
@@ -99,69 +83,85 @@ class AppendingFile(File):
             raise DeviceUnavailable(f"cannot open printer file {self.devfile}: {exc}") from exc
 
 
+def open_usb_transport(vid: int, pid: int, *, timeout: float, profile: str) -> Escpos:
+    """escpos's USB printer (pyusb + libusb), with the timeout in seconds."""
+    from escpos.printer import Usb
+
+    if not Usb.is_usable():
+        raise DeviceUnavailable(
+            "usb: printers need pyusb and libusb; on Linux file:/dev/usb/lp0 also works"
+        )
+    return Usb(vid, pid, timeout=int(timeout * 1000), profile=profile)
+
+
+# Makers of ESC/POS receipt printers by USB vendor id; many Chinese printers carry the id of
+# their USB chip (Winbond 0416, ICS 0fe6, GD32 28e9) rather than their own.
+ESCPOS_VENDORS = {
+    0x04B8: "Epson",
+    0x0519: "Star Micronics",
+    0x0DD4: "Custom",
+    0x1504: "Bixolon",
+    0x154F: "SNBC",
+    0x20D1: "Rongta",
+    0x0416: "Winbond (Xprinter and other POS-58/80 printers)",
+    0x0FE6: "ICS Advent (Chinese POS printers)",
+    0x28E9: "GD32 (Gprinter)",
+}
+USB_PRINTER_CLASS = 0x07
+
+
 @dataclass(frozen=True)
-class PrinterAddress:
-    """A parsed printer URL."""
+class UsbPrinter:
+    """A USB device that looks like a ticket printer."""
 
-    kind: str
-    target: str = ""
-    options: tuple[tuple[str, str], ...] = ()
+    vid: int
+    pid: int
+    label: str
 
-    def option(self, name: str, default: str) -> str:
-        """One ``?name=value`` option."""
-        return dict(self.options).get(name, default)
+    @property
+    def url(self) -> str:
+        """The printer URL the terminal's config takes."""
+        return f"usb:{self.vid:04x}:{self.pid:04x}"
 
 
-def parse_printer_url(url: str) -> PrinterAddress:
-    """``file:PATH``, ``serial:PORT?baudrate=9600``, ``usb:VID:PID``, ``network:HOST[:PORT]``,
-    ``dummy`` or ``sim``."""
-    base, _, query = url.partition("?")
-    kind, _, target = base.partition(":")
-    kind = kind.lower()
-    options = tuple((k, v[-1]) for k, v in parse_qs(query).items())
-    if kind in ("dummy", "sim") and not target:
-        return PrinterAddress(kind, "", options)
-    if kind not in ("file", "serial", "usb", "network") or not target:
-        raise DeviceError(
-            f"unknown printer URL {url!r}: use file:PATH, serial:PORT?baudrate=N, "
-            "usb:VID:PID, network:HOST[:PORT], dummy or sim"
+def _product_name(device: Any) -> str:
+    import usb.core
+    import usb.util
+
+    if not getattr(device, "iProduct", 0):
+        return ""
+    try:
+        return str(usb.util.get_string(device, device.iProduct) or "")
+    except (usb.core.USBError, ValueError, NotImplementedError):
+        return ""  # reading strings needs access to the device (group lp)
+
+
+def usb_printers(devices: Iterable[Any]) -> list[UsbPrinter]:
+    """The printers among pyusb devices: a known ESC/POS vendor or a printer-class
+    interface (USB class 7)."""
+    found = []
+    for device in devices:
+        vendor = ESCPOS_VENDORS.get(device.idVendor)
+        printer_class = any(
+            interface.bInterfaceClass == USB_PRINTER_CLASS
+            for configuration in device
+            for interface in configuration
         )
-    return PrinterAddress(kind, target, options)
+        if vendor is None and not printer_class:
+            continue
+        label = _product_name(device) or vendor or "USB printer class"
+        found.append(UsbPrinter(device.idVendor, device.idProduct, label))
+    return found
 
 
-def transport_factory(address: PrinterAddress, timeout: float) -> Callable[[], Escpos]:
-    """A function that opens the escpos transport for ``address``."""
-    profile = address.option("profile", DEFAULT_PROFILE)
-    if address.kind == "dummy":
-        return lambda: Dummy(profile=profile)
-    if address.kind == "file":
-        return lambda: AppendingFile(devfile=address.target, profile=profile)
-    if address.kind == "serial":
-        baudrate = int(address.option("baudrate", "9600"))
-        return lambda: SerialUrlTransport(
-            address.target, baudrate=baudrate, timeout=timeout, profile=profile
-        )
-    if address.kind == "network":
-        host, _, port = (
-            address.target.rpartition(":")
-            if ":" in address.target
-            else (address.target, "", "9100")
-        )
-        return lambda: Network(host=host, port=int(port), timeout=timeout, profile=profile)
-    vid, _, pid = address.target.partition(":")
+def find_usb_printers() -> list[UsbPrinter]:
+    """The USB printers connected now; :class:`DeviceUnavailable` without libusb."""
+    import usb.core
 
-    def open_usb() -> Escpos:
-        try:
-            from escpos.printer import Usb
-        except ImportError as exc:  # pragma: no cover - escpos always ships the class
-            raise DeviceUnavailable(str(exc)) from exc
-        if not Usb.is_usable():
-            raise DeviceUnavailable(
-                "usb: printers need pyusb and libusb; on Linux file:/dev/usb/lp0 also works"
-            )
-        return Usb(int(vid, 16), int(pid, 16), timeout=int(timeout * 1000), profile=profile)
-
-    return open_usb
+    try:
+        return usb_printers(usb.core.find(find_all=True) or ())
+    except usb.core.NoBackendError as exc:
+        raise DeviceUnavailable("pyusb finds no libusb: install libusb-1.0-0") from exc
 
 
 class EscposTicketPrinter(TicketPrinter):
@@ -187,39 +187,29 @@ class EscposTicketPrinter(TicketPrinter):
         self._profile = profile
         self._font_path = font_path
 
-    @classmethod
-    def from_url(
-        cls, url: str, *, mode: PrintMode = PrintMode.TEXT, timeout: float = 2.0
-    ) -> EscposTicketPrinter:
-        """Open a printer from a URL (see :func:`parse_printer_url`)."""
-        address = parse_printer_url(url)
-        if address.kind == "sim":
-            raise DeviceError("use SimTicketPrinter (devices.config.open_printer) for sim")
-        mode = PrintMode(address.option("mode", mode.value))
-        return cls(
-            transport_factory(address, timeout),
-            reads_status=address.kind in ("serial", "network", "usb"),
-            mode=mode,
-            profile=address.option("profile", DEFAULT_PROFILE),
-        )
+    def open(self) -> None:
+        """Open the transport (a network printer: connect) unless it is open."""
+        if self._transport is not None:
+            return
+        try:
+            transport = self._open_transport()
+            transport.open()
+        except DeviceError:
+            raise
+        except (EscposError, serial.SerialException, OSError, ValueError) as exc:
+            raise DeviceUnavailable(f"cannot open printer: {exc}") from exc
+        self._transport = transport
 
     @property
     def transport(self) -> Escpos:
         """The open transport (opened on first use)."""
-        if self._transport is None:
-            try:
-                transport = self._open_transport()
-                transport.open()
-            except DeviceError:
-                raise
-            except (EscposError, serial.SerialException, OSError, ValueError) as exc:
-                raise DeviceUnavailable(f"cannot open printer: {exc}") from exc
-            self._transport = transport
+        self.open()
+        assert self._transport is not None
         return self._transport
 
-    def print_ticket(self, layout: TicketLayout) -> None:
+    def print_ticket(self, page: Page) -> None:
         """Check the status (where readable), then send the whole ticket at once."""
-        data = encode_ticket(layout, self.mode, profile=self._profile, font_path=self._font_path)
+        data = encode_ticket(page, self.mode, profile=self._profile, font_path=self._font_path)
         if self.reads_status:
             current = self.status()
             if not current.can_print:

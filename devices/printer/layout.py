@@ -1,33 +1,19 @@
-"""What goes on a ticket, and the blocks both renderers (ESC/POS and PNG) draw from it."""
+"""What a printer can put on paper: generic blocks of text, rules and QR codes.
+
+The ticket's wording is the kiosk's (kiosk/printing.py); the printer only lays out and
+encodes the blocks it is given, top to bottom.
+"""
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
 # Font A on an 80 mm printer: 48 columns of 12-dot half-width characters in 576 dots.
 PAPER_COLUMNS = 48
-
-
-@dataclass(frozen=True)
-class TicketLayout:
-    """One ticket as the kiosk issues it.
-
-    ``wait_minutes`` (rounded by the terminal's one rule) None leaves the wait line out (no
-    estimate yet); ``qr_payload`` empty leaves the QR code out.  ``lang`` is "zh" or "en".
-    """
-
-    hall_name: str
-    service_name: str
-    number: str
-    ahead: int
-    wait_minutes: int | None
-    issued_at: datetime
-    qr_payload: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    lang: str = "zh"
 
 
 class Size(Enum):
@@ -51,7 +37,7 @@ class TextBlock:
 
 @dataclass(frozen=True)
 class QrBlock:
-    """The ticket's QR code."""
+    """A QR code, centred."""
 
     payload: str
 
@@ -62,43 +48,8 @@ class RuleBlock:
 
 
 Block = TextBlock | QrBlock | RuleBlock
-
-_LABELS = {
-    "zh": {
-        "ahead": "前面还有 {n} 人",
-        "wait": "预计等候约 {m} 分钟",
-        "no_wait": "无需等候",
-        "issued": "取号时间 {t}",
-    },
-    "en": {
-        "ahead": "{n} people ahead of you",
-        "wait": "Estimated wait about {m} min",
-        "no_wait": "No waiting",
-        "issued": "Issued {t}",
-    },
-}
-
-
-def ticket_blocks(layout: TicketLayout) -> list[Block]:
-    """The ticket, top to bottom."""
-    labels = _LABELS.get(layout.lang, _LABELS["zh"])
-    blocks: list[Block] = [
-        TextBlock(layout.hall_name, Size.DOUBLE, bold=True),
-        TextBlock(layout.service_name, Size.DOUBLE_HEIGHT),
-        RuleBlock(),
-        TextBlock(layout.number, Size.HUGE, bold=True),
-        TextBlock(labels["ahead"].format(n=layout.ahead)),
-    ]
-    if layout.wait_minutes is not None:
-        minutes = layout.wait_minutes
-        blocks.append(TextBlock(labels["wait"].format(m=minutes) if minutes else labels["no_wait"]))
-    if layout.qr_payload:
-        blocks.append(QrBlock(layout.qr_payload))
-    blocks.append(TextBlock(labels["issued"].format(t=layout.issued_at.strftime("%Y-%m-%d %H:%M"))))
-    if layout.notes:
-        blocks.append(RuleBlock())
-        blocks.extend(TextBlock(note, center=False) for note in layout.notes)
-    return blocks
+# One printout, top to bottom; it ends with a cut.
+Page = Sequence[Block]
 
 
 def display_width(text: str) -> int:
@@ -123,21 +74,20 @@ def wrap_columns(text: str, columns: int) -> list[str]:
     return lines
 
 
-def sample_layout(issued_at: datetime, lang: str = "zh") -> TicketLayout:
-    """The ticket ``hallq-devices probe printer --sample`` prints."""
-    return TicketLayout(
-        hall_name="市民服务中心" if lang == "zh" else "Citizen Service Centre",
-        service_name="A 综合受理" if lang == "zh" else "A General Services",
-        number="A012",
-        ahead=5,
-        wait_minutes=13,
-        issued_at=issued_at,
-        qr_payload="https://hall.example/t/A012?d=20261122",
-        notes=(
-            "请留意叫号，过号后可在取号机扫码重新签到。",
-            "打印测试页：如文字清晰、二维码可扫描，打印机工作正常。",
-        )
-        if lang == "zh"
-        else ("Please watch the screens for your number.",),
-        lang=lang,
-    )
+SAMPLE_PAGE_QR = "hallq-devices printer test 打印测试"
+
+
+def sample_page(printed_at: datetime) -> list[Block]:
+    """The page ``hallq-devices probe printer --sample`` prints: every size, a rule, a QR."""
+    return [
+        TextBlock("打印测试页 Test page", Size.DOUBLE, bold=True),
+        TextBlock("倍高 Double height", Size.DOUBLE_HEIGHT),
+        RuleBlock(),
+        TextBlock("A012", Size.HUGE, bold=True),
+        TextBlock("中文 GB18030 · English"),
+        QrBlock(SAMPLE_PAGE_QR),
+        TextBlock(printed_at.strftime("%Y-%m-%d %H:%M")),
+        RuleBlock(),
+        TextBlock("如文字清晰、二维码可扫描，打印机工作正常。", center=False),
+        TextBlock("Text clear, QR code scans: the printer works.", center=False),
+    ]

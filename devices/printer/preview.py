@@ -11,7 +11,7 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import DeviceError
-from .layout import QrBlock, RuleBlock, Size, TextBlock, TicketLayout, ticket_blocks
+from .layout import Page, QrBlock, RuleBlock, Size, TextBlock
 
 # Apache-2.0 font installed by setup.sh (Debian fonts-wqy-microhei).
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -65,7 +65,7 @@ def _qr_image(payload: str, max_width: int) -> Image.Image:
 
 
 def render_ticket(
-    layout: TicketLayout,
+    page: Page,
     *,
     width: int = 576,
     font_path: Path | None = None,
@@ -75,7 +75,7 @@ def render_ticket(
     inner = width - 2 * margin
     pieces: list[tuple[Image.Image | list[str], bool, ImageFont.FreeTypeFont | None]] = []
     height = margin
-    for block in ticket_blocks(layout):
+    for block in page:
         if isinstance(block, TextBlock):
             font = _load_font(font_path, _FONT_PX[block.size])
             lines = _wrap_pixels(block.text, font, inner)
@@ -111,7 +111,7 @@ def render_ticket(
     return image
 
 
-def save_preview(layout: TicketLayout, path: Path, **options: object) -> Path:
+def save_preview(page: Page, path: Path, **options: object) -> Path:
     """Write the ticket preview as a PNG and return its path."""
-    render_ticket(layout, **options).save(path, format="PNG")  # type: ignore[arg-type]
+    render_ticket(page, **options).save(path, format="PNG")  # type: ignore[arg-type]
     return path

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from escpos.escpos import Escpos
 
-from .driver import EscposTicketPrinter
-from .escpos_codec import (
+from .codec import (
     DLE_EOT_OFFLINE_CAUSE,
     DLE_EOT_PAPER,
     DLE_EOT_PRINTER,
@@ -18,6 +17,7 @@ from .escpos_codec import (
     PrintMode,
     encode_status,
 )
+from .driver import EscposTicketPrinter
 
 _QUERIES = {DLE_EOT_PRINTER: 0, DLE_EOT_OFFLINE_CAUSE: 1, DLE_EOT_PAPER: 2}
 CUT = b"\x1dV\x00"

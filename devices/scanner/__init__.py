@@ -1,12 +1,13 @@
 """QR and barcode scanners: camera + decoder, serial scanner modules, simulator.
 
 Use :class:`Scanner` (``read_scan(timeout) -> Scan | None``); build one with
-:func:`devices.config.open_scanner`.
+:func:`devices.urls.open_scanner`.
 """
 
+from .codec import MAX_PAYLOAD_BYTES, LineAssembler, accept_payload
 from .decode import FrameDecoder
-from .payload import MAX_PAYLOAD_BYTES, Scan, accept_payload
-from .scanner import CameraScanner, LineAssembler, RepeatFilter, Scanner, SerialScanner
+from .driver import CameraScanner, RepeatFilter, SerialScanner
+from .interface import Scan, Scanner
 from .sim import SimScanner
 
 __all__ = [

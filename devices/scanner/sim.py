@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 
 from ..errors import DeviceUnavailable
-from .payload import MAX_PAYLOAD_BYTES
-from .scanner import RepeatFilter, Scan, Scanner, _admit
+from .codec import MAX_PAYLOAD_BYTES, accept_scan
+from .driver import RepeatFilter
+from .interface import Scan, Scanner
 
 
 class SimScanner(Scanner):
@@ -45,4 +46,4 @@ class SimScanner(Scanner):
             except queue.Empty:
                 return None
             if self.repeats.admit(raw):
-                return _admit(raw, "QRCODE", "sim", self._max_bytes)
+                return accept_scan(raw, "QRCODE", "sim", self._max_bytes)

@@ -2,12 +2,13 @@
 
 Keypads: :class:`CallerKeypad` (``poll(timeout) -> KeypadEvent | None``, ``show(text)``).
 Screens: :class:`WindowScreen` (``show(text, timeout)``).  Both share an :class:`Rs485Bus`
-opened from a pyserial URL.
+opened with :func:`devices.urls.open_window_bus`.
 """
 
-from .driver import CallerKeypad, ModbusLedScreen, Rs485Bus, SerialCallerKeypad, WindowScreen
-from .keypad_codec import KeypadAction, KeypadDialect, KeypadEvent, KeypadTable
-from .sim import SimKeypads, SimLedScreen, sim_keypad, sim_led_screen
+from .codec import KeypadAction, KeypadDialect, KeypadEvent, KeypadTable
+from .driver import ModbusLedScreen, Rs485Bus, SerialCallerKeypad
+from .interface import CallerKeypad, WindowScreen
+from .sim import SimKeypads, SimLedScreen, SimWindowBus, sim_keypad, sim_led_screen
 
 __all__ = [
     "CallerKeypad",
@@ -20,6 +21,7 @@ __all__ = [
     "SerialCallerKeypad",
     "SimKeypads",
     "SimLedScreen",
+    "SimWindowBus",
     "WindowScreen",
     "sim_keypad",
     "sim_led_screen",

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..errors import DeviceTimeout, DeviceUnavailable, FrameError
-from ..serial_link import LINK_FAULTS, LinkFactory, SerialLink, serial_url_factory
-from .keypad_codec import (
+from ..errors import DeviceTimeout, FrameError
+from ..serial_link import LinkFactory, SerialPort, read_waiting
+from .codec import (
     DEFAULT_DIALECT,
     DEFAULT_TABLE,
     BadKeypadFrame,
@@ -20,16 +18,15 @@ from .keypad_codec import (
     KeypadFrame,
     KeypadFrameAssembler,
     KeypadTable,
-    decode_key_event,
-    encode_keypad_frame,
-)
-from .modbus import (
     WriteRegisters,
     check_write_response,
+    decode_key_event,
+    encode_keypad_frame,
     encode_write_registers,
     response_length,
     text_to_registers,
 )
+from .interface import CallerKeypad, WindowScreen
 
 T = TypeVar("T")
 
@@ -39,65 +36,35 @@ class Rs485Bus:
 
     Shared by every device on the line; a lock keeps exchanges from interleaving when the
     keypads are polled from one thread and the screen is written from another.
+    ``open_link`` opens the port (:func:`devices.urls.open_window_bus` makes one from a URL).
     """
 
     def __init__(
-        self,
-        url: str | None = None,
-        *,
-        link_factory: LinkFactory | None = None,
-        baudrate: int = 9600,
-        clock: Callable[[], float] = time.monotonic,
+        self, open_link: LinkFactory, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        if link_factory is None:
-            if url is None:
-                raise ValueError("give a port URL or a link factory")
-            link_factory = serial_url_factory(url, baudrate)
-        self._open_link = link_factory
-        self._link: SerialLink | None = None
+        self._port = SerialPort(open_link, "RS-485 bus")
         self._lock = threading.Lock()
         self._clock = clock
 
     def exchange(self, request: bytes, parse: Callable[[bytes], T | None], timeout: float) -> T:
         """Send ``request``; feed what comes back to ``parse`` until it returns an answer."""
-        with self._lock:
-            try:
-                link = self._link or self._open_link()
-                self._link = link
-                link.reset_input_buffer()
-                link.write(request)
-                deadline = self._clock() + timeout
-                received = b""
-                while self._clock() < deadline:
-                    chunk = link.read(max(1, link.in_waiting))
-                    if chunk:
-                        received += chunk
-                        answer = parse(received)
-                        if answer is not None:
-                            return answer
-            except LINK_FAULTS as exc:
-                self.close()
-                raise DeviceUnavailable(f"RS-485 bus disconnected: {exc}") from exc
+        with self._lock, self._port.link() as link:
+            link.reset_input_buffer()
+            link.write(request)
+            deadline = self._clock() + timeout
+            received = b""
+            while self._clock() < deadline:
+                chunk = read_waiting(link)
+                if chunk:
+                    received += chunk
+                    answer = parse(received)
+                    if answer is not None:
+                        return answer
         raise DeviceTimeout("no answer on the RS-485 bus")
 
     def close(self) -> None:
         """Close the port; the next exchange reopens it."""
-        link, self._link = self._link, None
-        if link is not None:
-            with contextlib.suppress(*LINK_FAULTS):
-                link.close()
-
-
-class CallerKeypad(ABC):
-    """A clerk's keypad (or a citizen's evaluator) at one window."""
-
-    @abstractmethod
-    def poll(self, timeout: float) -> KeypadEvent | None:
-        """Ask for a key press; None when nothing was pressed."""
-
-    @abstractmethod
-    def show(self, text: str, timeout: float) -> None:
-        """Put text on the keypad's LCD (current ticket, waiting count)."""
+        self._port.close()
 
 
 class SerialCallerKeypad(CallerKeypad):
@@ -137,14 +104,6 @@ class SerialCallerKeypad(CallerKeypad):
         answer = self.bus.exchange(encode_keypad_frame(frame, self._dialect), self._answer, timeout)
         if answer.function != self._table.ack:
             raise FrameError(f"keypad {self.address} did not acknowledge the display")
-
-
-class WindowScreen(ABC):
-    """The small LED screen over a window."""
-
-    @abstractmethod
-    def show(self, text: str, timeout: float) -> None:
-        """Show ``text`` (e.g. "A012 请到3号窗口")."""
 
 
 class ModbusLedScreen(WindowScreen):

@@ -7,26 +7,24 @@ from collections import defaultdict, deque
 
 from ..errors import FrameError
 from ..serial_link import InProcessLink
-from .driver import ModbusLedScreen, Rs485Bus, SerialCallerKeypad
-from .keypad_codec import (
+from .codec import (
     DEFAULT_DIALECT,
     DEFAULT_TABLE,
+    WRITE_MULTIPLE,
     KeypadAction,
     KeypadDialect,
     KeypadEvent,
     KeypadFrame,
     KeypadFrameAssembler,
     KeypadTable,
-    encode_key_event,
-    encode_keypad_frame,
-)
-from .modbus import (
-    WRITE_MULTIPLE,
     decode_write_registers,
     encode_exception,
+    encode_key_event,
+    encode_keypad_frame,
     encode_write_response,
     registers_to_text,
 )
+from .driver import ModbusLedScreen, Rs485Bus, SerialCallerKeypad
 
 
 class SimKeypads:
@@ -55,6 +53,11 @@ class SimKeypads:
         """A clerk presses a key (or a citizen rates) on keypad ``address``."""
         with self._lock:
             self._presses[address].append(KeypadEvent(address, action, value))
+
+    @property
+    def receiving(self) -> bool:
+        """True while part of a frame has come in."""
+        return self._assembler.pending > 0
 
     def handle(self, data: bytes) -> bytes:
         """Answer the frames in ``data``."""
@@ -101,6 +104,11 @@ class SimLedScreen:
         values = tuple(self.registers.get(start + i, 0x2020) for i in range(count))
         return registers_to_text(values)
 
+    @property
+    def receiving(self) -> bool:
+        """True while part of a request has come in."""
+        return bool(self._buffer)
+
     def handle(self, data: bytes) -> bytes:
         """Answer a write-multiple-registers request (chunks are collected)."""
         self._buffer += data
@@ -123,13 +131,31 @@ class SimLedScreen:
         return encode_write_response(self.unit, request.address, len(request.values))
 
 
+class SimWindowBus:
+    """Keypads and an LED screen on one RS-485 line, as a window has them.
+
+    A request that starts like a keypad frame (``FF 68``) goes to the keypads, any other
+    to the screen; a request split across chunks stays with the device it began at.
+    """
+
+    def __init__(self, keypads: SimKeypads, screen: SimLedScreen) -> None:
+        self.keypads = keypads
+        self.screen = screen
+
+    def handle(self, data: bytes) -> bytes:
+        """Answer what the host sent on the line."""
+        if self.keypads.receiving or (not self.screen.receiving and data[:1] == b"\xff"):
+            return self.keypads.handle(data)
+        return self.screen.handle(data)
+
+
 def sim_keypad(keypads: SimKeypads, address: int = 1) -> SerialCallerKeypad:
     """The real keypad driver talking to ``keypads`` in process."""
-    bus = Rs485Bus(link_factory=lambda: InProcessLink(keypads.handle))
+    bus = Rs485Bus(lambda: InProcessLink(keypads.handle))
     return SerialCallerKeypad(bus, address)
 
 
 def sim_led_screen(screen: SimLedScreen) -> ModbusLedScreen:
     """The real LED-screen driver talking to ``screen`` in process."""
-    bus = Rs485Bus(link_factory=lambda: InProcessLink(screen.handle))
+    bus = Rs485Bus(lambda: InProcessLink(screen.handle))
     return ModbusLedScreen(bus, screen.unit)

@@ -83,6 +83,7 @@ class HallSettings:
     hours: Hours = field(default_factory=Hours)
     policy: Policy = field(default_factory=Policy)
     thresholds: Thresholds = field(default_factory=Thresholds)
+    city_url: str = ""  # [city] url: the city's PostgreSQL, fed in the background (city/feed.py)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

@@ -74,6 +74,8 @@ def ticket_view(hall: LiveHall, t: Ticket, now: dt.datetime) -> dict[str, object
         "checkins": t.checkins,
         "score": t.score,
         "slot_start": t.slot_start.isoformat() if t.slot_start else None,
+        "wait_s": t.wait_s,
+        "service_s": t.service_s,
     }
 
 

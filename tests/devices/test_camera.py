@@ -16,10 +16,10 @@ from devices.camera import (
     SimCamera,
     framing_hint,
     make_id_photo,
-    open_camera_source,
     save_id_photo,
 )
 from devices.errors import DeviceTimeout, DeviceUnavailable, EndOfStream
+from devices.urls import open_camera
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_image_and_video_file_sources(tmp_path: Path) -> None:
     frame = SimCamera().read_frame(1)
     image_path = tmp_path / "still.png"
     cv2.imwrite(str(image_path), frame)
-    with open_camera_source(str(image_path)) as still:
+    with open_camera(str(image_path)) as still:
         assert np.array_equal(still.read_frame(1), frame)
         with pytest.raises(EndOfStream):
             still.read_frame(1)
@@ -112,7 +112,7 @@ def test_image_and_video_file_sources(tmp_path: Path) -> None:
     for _ in range(3):
         writer.write(frame)
     writer.release()
-    with open_camera_source(str(video_path)) as video:
+    with open_camera(str(video_path)) as video:
         assert [video.read_frame(1).shape for _ in range(3)] == [(480, 640, 3)] * 3
         with pytest.raises(EndOfStream):
             video.read_frame(1)
@@ -120,17 +120,17 @@ def test_image_and_video_file_sources(tmp_path: Path) -> None:
 
 def test_missing_sources_are_unavailable(tmp_path: Path) -> None:
     with pytest.raises(DeviceUnavailable):
-        open_camera_source(str(tmp_path / "nothing.mp4"))
+        open_camera(str(tmp_path / "nothing.mp4"))
     with pytest.raises(DeviceUnavailable):
-        open_camera_source("/dev/video-hallq-missing")
+        open_camera("/dev/video-hallq-missing")
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not a png")
     with pytest.raises(DeviceUnavailable):
-        open_camera_source(str(broken))
+        open_camera(str(broken))
 
 
 def test_live_camera_that_cannot_open_reports_unavailable_within_timeout() -> None:
-    camera = open_camera_source("97")  # no such camera index
+    camera = open_camera("97")  # no such camera index
     try:
         with pytest.raises((DeviceUnavailable, DeviceTimeout)):
             camera.read_frame(timeout=0.5)

@@ -12,6 +12,8 @@ from devices.idcard import (
     SerialIdCardReader,
     SimIdCardReader,
 )
+from devices.serial_link import serial_url_factory
+from devices.urls import open_id_reader
 
 ELDERLY = SAMPLE_CARDS["elderly"]
 
@@ -85,7 +87,7 @@ def test_unplug_then_recover(reader: SimIdCardReader) -> None:
 def test_real_driver_over_a_pty() -> None:
     with (
         PtySamServer(SamModuleSim(SAMPLE_CARDS["hk"])) as server,
-        SerialIdCardReader(server.port, response_timeout=0.5) as reader,
+        SerialIdCardReader(serial_url_factory(server.port, 115200), response_timeout=0.5) as reader,
     ):
         assert reader.read_card(timeout=2) == SAMPLE_CARDS["hk"]
         server.sam.remove_card()
@@ -97,4 +99,4 @@ def test_real_driver_over_a_pty() -> None:
 
 def test_missing_port_is_unavailable() -> None:
     with pytest.raises(DeviceUnavailable, match="cannot open"):
-        SerialIdCardReader("/dev/does-not-exist-hallq").read_card(timeout=0.1)
+        open_id_reader("/dev/does-not-exist-hallq").read_card(timeout=0.1)

@@ -4,24 +4,35 @@ from datetime import datetime
 
 import pytest
 
-from devices.printer import PrinterStatus, PrintMode, TicketLayout, encode_ticket, sample_layout
-from devices.printer.escpos_codec import decode_status, encode_status
+from devices.printer import (
+    Block,
+    PrinterStatus,
+    PrintMode,
+    QrBlock,
+    RuleBlock,
+    Size,
+    TextBlock,
+    encode_ticket,
+    sample_page,
+)
+from devices.printer.codec import decode_status, encode_status
 from devices.printer.layout import display_width, wrap_columns
 
 ISSUED = datetime(2026, 11, 22, 8, 5)
 
 
-def minimal(**changes: object) -> TicketLayout:
-    fields: dict[str, object] = {
-        "hall_name": "大厅",
-        "service_name": "社保",
-        "number": "B007",
-        "ahead": 0,
-        "wait_minutes": 0,
-        "issued_at": ISSUED,
-    }
-    fields.update(changes)
-    return TicketLayout(**fields)  # type: ignore[arg-type]
+def minimal(*extra: Block, service: str = "社保") -> list[Block]:
+    """A short ticket as the kiosk lays one out (its wording is the kiosk's)."""
+    return [
+        TextBlock("大厅", Size.DOUBLE, bold=True),
+        TextBlock(service, Size.DOUBLE_HEIGHT),
+        RuleBlock(),
+        TextBlock("B007", Size.HUGE, bold=True),
+        TextBlock("前面还有 0 人"),
+        TextBlock("无需等候"),
+        TextBlock("取号时间 2026-11-22 08:05"),
+        *extra,
+    ]
 
 
 def h(text: str) -> bytes:
@@ -53,7 +64,7 @@ def test_text_mode_ticket_is_byte_exact() -> None:
 
 
 def test_native_qr_code_is_gs_paren_k() -> None:
-    data = encode_ticket(minimal(qr_payload="T1"))
+    data = encode_ticket(minimal(QrBlock("T1")))
     qr = (
         h("1b6101")  # centre
         + h("1d286b 0400 31 41 3200")  # model 2
@@ -66,26 +77,35 @@ def test_native_qr_code_is_gs_paren_k() -> None:
     assert qr in data
 
 
-def test_notes_wrap_at_48_columns_and_english_labels() -> None:
-    note = "请" * 30
-    data = encode_ticket(minimal(notes=(note,), lang="en", wait_minutes=2))
-    assert ("请" * 24).encode("gb18030") + b"\n" + ("请" * 6).encode("gb18030") + b"\n" in data
-    assert b"0 people ahead of you\n" in data
-    assert b"Estimated wait about 2 min\n" in data
+def test_left_aligned_text_wraps_at_48_columns() -> None:
+    data = encode_ticket(minimal(TextBlock("请" * 30, center=False)))
+    assert (
+        h("1d2100 1b4500 1b6100")
+        + ("请" * 24).encode("gb18030")
+        + b"\n"
+        + ("请" * 6).encode("gb18030")
+        + b"\n"
+        in data
+    )
+
+
+def test_large_text_wraps_at_its_own_width() -> None:
+    data = encode_ticket([TextBlock("号" * 13, Size.DOUBLE)])
+    assert ("号" * 12).encode("gb18030") + b"\n" + "号".encode("gb18030") + b"\n" in data
 
 
 def test_control_characters_cannot_inject_commands() -> None:
-    data = encode_ticket(minimal(service_name="社保\x1b@\x1dV\x00"))
+    data = encode_ticket(minimal(service="社保\x1b@\x1dV\x00"))
     assert "社保 @ V ".encode("gb18030") + b"\n" in data
     assert data.count(b"\x1b@") == 1
 
 
 def test_raster_mode_is_one_gs_v_0_image_per_fragment_then_cut() -> None:
-    data = encode_ticket(sample_layout(ISSUED), PrintMode.RASTER)
+    data = encode_ticket(sample_page(ISSUED), PrintMode.RASTER)
     assert data.startswith(h("1b40 1d7630 00 4800"))  # 72 bytes = 576 dots per row
     assert data.endswith(h("1b6406 1d5600"))
     assert b"\x1c\x26" not in data[:2]
-    assert "市民".encode("gb18030") not in data
+    assert "测试".encode("gb18030") not in data
 
 
 def test_raster_row_count_matches_the_preview() -> None:

@@ -108,7 +108,7 @@ def test_line_assembler_handles_crlf_chunks_and_overflow() -> None:
 
 def test_serial_scanner_over_loopback() -> None:
     port = serial.serial_for_url("loop://", timeout=0.02)
-    scanner = SerialScanner(link_factory=lambda: port)
+    scanner = SerialScanner(lambda: port)
     port.write(b"A012\r\nA012\r\n" + b"Z" * 3000 + b"\r\nB7\r\n")
     scan = scanner.read_scan(timeout=1)
     assert scan is not None and scan.text == "A012"
@@ -124,7 +124,7 @@ def test_serial_scanner_unplugged() -> None:
         raise serial.SerialException("gone")
 
     with pytest.raises(DeviceUnavailable):
-        SerialScanner(link_factory=fail).read_scan(timeout=0.1)
+        SerialScanner(fail).read_scan(timeout=0.1)
 
 
 def test_sim_scanner() -> None:

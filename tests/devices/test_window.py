@@ -15,20 +15,18 @@ from devices.window import (
     sim_keypad,
     sim_led_screen,
 )
-from devices.window.keypad_codec import (
+from devices.window.codec import (
     BadKeypadFrame,
     KeypadFrame,
     KeypadFrameAssembler,
-    decode_key_event,
-    encode_keypad_frame,
-)
-from devices.window.modbus import (
     ModbusException,
     WriteRegisters,
     check_write_response,
     crc16,
+    decode_key_event,
     decode_write_registers,
     encode_exception,
+    encode_keypad_frame,
     encode_write_registers,
     registers_to_text,
     text_to_registers,
@@ -150,7 +148,7 @@ def test_bus_unplugged_and_back() -> None:
         links.append(InProcessLink(keypads.handle))
         return links[-1]
 
-    keypad = SerialCallerKeypad(Rs485Bus(link_factory=open_link), 1)
+    keypad = SerialCallerKeypad(Rs485Bus(open_link), 1)
     assert keypad.poll(0.1) is None
     links[-1].unplugged = True
     with pytest.raises(DeviceUnavailable):

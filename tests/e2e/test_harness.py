@@ -1,24 +1,20 @@
-"""The demo's parts that need no running hall: scenario actors, the actor loop, backups,
+"""The demo's parts that need no running hall: scenario actors, the actor loop,
 the remote control's protocol, the contact sheet."""
 
 from __future__ import annotations
 
 import json
 import random
-import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image
 
 from devices.idcard import IdCard
-from hallq.backup import BackupError, backup, restore
 from hallq.contact_sheet import contact_sheet
 from hallq.scenario import STARS, BusyMorning, Morning, citizen_card, run_actors
-from hallserver.store import Store
 from identity import id_number_is_valid
 
 
@@ -167,42 +163,6 @@ def test_actors_run_in_time_order_and_a_failing_one_starts_again() -> None:
     finally:
         stop.wait = stop_wait  # type: ignore[method-assign]
     assert seen == ["steady@0", "flaky@0", "flaky@8", "steady@10"]
-
-
-def hall_db(path: Path) -> Path:
-    Store(path).close()
-    return path
-
-
-def test_backup_copies_a_live_database_and_restore_puts_it_back(tmp_path: Path) -> None:
-    db = hall_db(tmp_path / "hall.db")
-    live = sqlite3.connect(db)
-    live.execute("CREATE TABLE note (text)")
-    live.execute("INSERT INTO note VALUES ('before')")
-    live.commit()
-    copy = backup(db, tmp_path / "backups" / "hall-1.db")
-    with pytest.raises(BackupError, match="already exists"):
-        backup(db, copy)
-    live.execute("UPDATE note SET text = 'after'")
-    live.commit()
-    with pytest.raises(BackupError, match="in use"):
-        restore(copy, db)  # the "server" still has it open
-    live.close()
-    restore(copy, db)
-    with sqlite3.connect(db) as again:
-        assert again.execute("SELECT text FROM note").fetchone() == ("before",)
-
-
-def test_restore_refuses_what_is_not_a_hall_database(tmp_path: Path) -> None:
-    junk = tmp_path / "junk.db"
-    junk.write_bytes(b"not sqlite at all" * 100)
-    with pytest.raises(BackupError, match="not a readable SQLite database"):
-        restore(junk, tmp_path / "hall.db")
-    other = tmp_path / "other.db"
-    with sqlite3.connect(other) as db:
-        db.execute("CREATE TABLE t (x)")
-    with pytest.raises(BackupError, match="not a hall database"):
-        restore(other, tmp_path / "hall.db")
 
 
 def test_contact_sheet_puts_every_screen_on_one_picture(tmp_path: Path) -> None:

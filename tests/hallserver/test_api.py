@@ -414,7 +414,8 @@ def test_kiosk_rate_limit(server: HallServerProcess) -> None:
     codes = [
         server.request("POST", "/tickets", {"service": "M"}, device="kiosk-2")[0] for _ in range(65)
     ]
-    assert codes.count(201) == 60 and codes[-1] == 429
+    # The bucket refills one a second: a slow machine may earn a ticket more while sending.
+    assert codes[:60] == [201] * 60 and codes[-1] == 429
     assert server.request("POST", "/tickets", {"service": "M"}, device=MANAGER)[0] == 201
 
 

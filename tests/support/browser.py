@@ -15,8 +15,11 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """One browser a test module: while Playwright's sync API is open its event loop stays the
+    main thread's running loop, which later tests' `asyncio.run` and zeroconf's blocking API
+    must not meet; ending it with the module frees the thread."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

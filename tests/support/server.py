@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import ssl
 import subprocess
@@ -23,6 +24,16 @@ from hallserver.tls import certificate_paths, fingerprint_of
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "assets" / "halls" / "sample.toml"
 CLERK_PIN = "1234"
+
+
+def run_command(*args: str, read_only: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m <args>` in the checkout; with `read_only`, that folder is mounted read-only
+    for the command alone (a mount namespace of its own: works for root and other users)."""
+    command = [sys.executable, "-m", *args]
+    if read_only is not None:
+        mount = shlex.join(["mount", "--bind", "-o", "ro", str(read_only), str(read_only)])
+        command = ["unshare", "-rm", "sh", "-c", f"{mount} && exec {shlex.join(command)}"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
 
 
 def clerk_for(window: str) -> str:
@@ -73,6 +84,8 @@ class HallServerProcess:
             "127.0.0.1",
             "--port",
             str(port or self.port),
+            "--manage-port",
+            "0",  # the console on a free port, also when a restart reuses the API's port
             "--no-zeroconf",
             "--ignore-hours",
             *([] if self.tls else ["--no-tls"]),

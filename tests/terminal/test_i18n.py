@@ -10,23 +10,25 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from terminal.i18n import CATALOGUES, DOMAIN, Text, english
+from terminal.i18n import CATALOGUES, DOMAIN, Text, english, in_context
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = CATALOGUES / "en" / "LC_MESSAGES" / f"{DOMAIN}.po"
 MO = PO.with_suffix(".mo")
 
 
-def catalogue() -> dict[str, str]:
+def catalogue() -> dict[tuple[str | None, str], str]:
+    """(context, Chinese) → English."""
     with PO.open("rb") as f:
-        return {m.id: m.string for m in read_po(f) if m.id}
+        return {(m.context, m.id): m.string for m in read_po(f) if m.id}
 
 
 def test_every_text_of_the_terminals_has_its_english_and_none_is_left_over() -> None:
-    written: set[str] = set()
+    written: set[tuple[str | None, str]] = set()
+    keywords = {"Text": (1,), "in_context": ((1, "c"), 2)}
     for package in ("kiosk", "caller", "display", "terminal"):
-        found = extract_from_dir(ROOT / package, keywords={"Text": (1,)}, comment_tags=())
-        written.update(str(message) for _file, _line, message, _comments, _ctx in found)
+        found = extract_from_dir(ROOT / package, keywords=keywords, comment_tags=())
+        written.update((ctx, str(message)) for _file, _line, message, _comments, ctx in found)
     english_of = catalogue()
     assert sorted(written - english_of.keys()) == [], "texts without English: add them to the .po"
     assert sorted(english_of.keys() - written) == [], "English for texts no longer written"
@@ -51,5 +53,7 @@ def test_texts_are_chinese_with_english_from_the_catalogue() -> None:
     assert (ahead.zh, ahead.en) == ("前面还有 3 人", "3 people ahead of you")
     action = Text("现在不能{action}").format(action=Text("叫号"))
     assert (action.zh, action.en) == ("现在不能叫号", "Call next is not possible now")
+    key, state = Text("暂停"), in_context("state", "暂停")  # one Chinese word, two Englishes
+    assert (key.en, state.zh, state.en) == ("Pause", "暂停", "Paused")
     named = Text("公安服务", "Public security")  # a hall's own name, given in both languages
     assert named.en == "Public security"

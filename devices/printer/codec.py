@@ -1,4 +1,4 @@
-"""ESC/POS bytes for a ticket (Chinese text mode or raster) and the DLE EOT status codec.
+"""ESC/POS bytes for a page of blocks (Chinese text mode or raster) and the DLE EOT status codec.
 
 Bytes are built with python-escpos on its ``Dummy`` printer, so what the tests compare
 is exactly what a transport sends.  Import :mod:`devices.printer` (not escpos directly)
@@ -15,7 +15,7 @@ from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 from PIL import Image
 
-from .layout import PAPER_COLUMNS, QrBlock, RuleBlock, Size, TextBlock, TicketLayout, ticket_blocks
+from .layout import PAPER_COLUMNS, Page, QrBlock, RuleBlock, Size, TextBlock
 from .layout import wrap_columns as wrap
 
 # An 80 mm Epson-compatible profile (576 dots): with the default profile python-escpos
@@ -51,26 +51,26 @@ def printable(text: str) -> str:
 
 
 def encode_ticket(
-    layout: TicketLayout,
+    page: Page,
     mode: PrintMode = PrintMode.TEXT,
     *,
     profile: str = DEFAULT_PROFILE,
     font_path: Path | None = None,
 ) -> bytes:
-    """All bytes of one ticket, from initialise to cut."""
+    """All bytes of one ticket (a page of blocks), from initialise to cut."""
     printer = new_dummy(profile)
     printer.hw("INIT")
     if mode is PrintMode.TEXT:
-        _text_mode(printer, layout)
+        _text_mode(printer, page)
     else:
-        _raster_mode(printer, layout, font_path)
+        _raster_mode(printer, page, font_path)
     printer.cut()
     return bytes(printer.output)
 
 
-def _text_mode(printer: Dummy, layout: TicketLayout) -> None:
+def _text_mode(printer: Dummy, page: Page) -> None:
     printer._raw(CHINESE_MODE_ON)
-    for block in ticket_blocks(layout):
+    for block in page:
         if isinstance(block, TextBlock):
             width, height = _SCALE[block.size]
             printer.set(
@@ -93,10 +93,10 @@ def _text_mode(printer: Dummy, layout: TicketLayout) -> None:
     printer._raw(CHINESE_MODE_OFF)
 
 
-def _raster_mode(printer: Dummy, layout: TicketLayout, font_path: Path | None) -> None:
+def _raster_mode(printer: Dummy, page: Page, font_path: Path | None) -> None:
     from .preview import render_ticket
 
-    image = render_ticket(layout, width=PRINT_WIDTH_DOTS, font_path=font_path)
+    image = render_ticket(page, width=PRINT_WIDTH_DOTS, font_path=font_path)
     # Threshold rather than dither: dithered text prints grey and blurred on thermal paper.
     bitmap = image.point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
     printer.image(bitmap, impl="bitImageRaster")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from abc import abstractmethod
 from collections.abc import Callable
 
 from identity import id_number_is_valid
 
-from ..device import Device
-from ..errors import CardReadError, DeviceTimeout, DeviceUnavailable, FrameError
-from ..serial_link import LINK_FAULTS, LinkFactory, SerialLink, serial_url_factory
+from ..errors import CardReadError, DeviceTimeout, FrameError
+from ..serial_link import LinkFactory, SerialLink, SerialPort, read_waiting
 from .card import IdCard
 from .codec import (
     BadFrame,
@@ -23,55 +20,33 @@ from .codec import (
     decode_base_info,
     encode_request,
 )
+from .interface import IdCardReader
 
 log = logging.getLogger(__name__)
 
 BAUDRATE = 115200
 
 
-class IdCardReader(Device):
-    """An identity card reader: blocking calls, each bounded by its timeout.
-
-    Run it in a worker thread.  ``read_card`` returns None when no card was presented
-    in time and raises :class:`~devices.errors.DeviceError` subclasses for faults.
-    """
-
-    @abstractmethod
-    def read_card(self, timeout: float) -> IdCard | None:
-        """Wait up to ``timeout`` seconds for a card and return its base information."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release the port; a later ``read_card`` opens it again."""
-
-
 class SerialIdCardReader(IdCardReader):
     """The SAM protocol driver: find → select → read base info, with retries.
 
-    ``link_factory`` opens the port (a pyserial URL by default); it is called again after
-    an unplug so the reader recovers by itself when the device comes back.
+    ``open_link`` opens the port (:func:`devices.urls.open_id_reader` makes one from a
+    URL); it is called again after an unplug so the reader recovers by itself.
     ``response_timeout`` bounds one answer; ``retries`` is how often a request is repeated
     after a bad frame, a lost answer or a failed read.
     """
 
     def __init__(
         self,
-        url: str | None = None,
+        open_link: LinkFactory,
         *,
-        link_factory: LinkFactory | None = None,
-        baudrate: int = BAUDRATE,
         retries: int = 3,
         response_timeout: float = 1.0,
         poll_interval: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if link_factory is None:
-            if url is None:
-                raise ValueError("give a port URL or a link factory")
-            link_factory = serial_url_factory(url, baudrate)
-        self._open_link = link_factory
-        self._link: SerialLink | None = None
+        self._port = SerialPort(open_link, "ID card reader")
         self._assembler = FrameAssembler()
         self._retries = retries
         self._response_timeout = response_timeout
@@ -107,10 +82,7 @@ class SerialIdCardReader(IdCardReader):
 
     def close(self) -> None:
         """Close the port."""
-        link, self._link = self._link, None
-        if link is not None:
-            with contextlib.suppress(*LINK_FAULTS):
-                link.close()
+        self._port.close()
 
     # --- one find/select/read round --------------------------------------------------------
 
@@ -145,15 +117,11 @@ class SerialIdCardReader(IdCardReader):
         for _ in range(self._retries + 1):
             if self._clock() >= self._hard_deadline:
                 break
-            link = self._ensure_link()
-            try:
+            with self._port.link() as link:
                 link.reset_input_buffer()
                 self._assembler.clear()
                 link.write(frame_bytes)
                 answer = self._receive(link)
-            except LINK_FAULTS as exc:
-                self.close()
-                raise DeviceUnavailable(f"ID card reader disconnected: {exc}") from exc
             if isinstance(answer, Frame):
                 if answer.status == Status.BAD_CHECKSUM:
                     problem = "reader reported a checksum error in our request"
@@ -168,8 +136,7 @@ class SerialIdCardReader(IdCardReader):
         """The next good frame, or why none came (bad frame / no answer)."""
         limit = min(self._clock() + self._response_timeout, self._hard_deadline)
         while self._clock() < limit:
-            # read(n) blocks until n bytes or the port timeout: ask for what is waiting.
-            chunk = link.read(max(1, link.in_waiting))
+            chunk = read_waiting(link)
             if not chunk:
                 continue
             for item in self._assembler.feed(chunk):
@@ -178,8 +145,3 @@ class SerialIdCardReader(IdCardReader):
                     return item.reason
                 return item
         return "no answer"
-
-    def _ensure_link(self) -> SerialLink:
-        if self._link is None:
-            self._link = self._open_link()
-        return self._link

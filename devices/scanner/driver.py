@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from abc import abstractmethod
 from collections.abc import Callable
 
-from ..camera.source import Camera
-from ..device import Device
-from ..errors import DeviceTimeout, DeviceUnavailable, PayloadRejected
-from ..serial_link import LINK_FAULTS, LinkFactory, SerialLink, serial_url_factory
+from ..camera.interface import Camera
+from ..errors import DeviceTimeout, PayloadRejected
+from ..serial_link import LinkFactory, SerialPort, read_waiting
+from .codec import MAX_PAYLOAD_BYTES, LineAssembler, accept_scan
 from .decode import FrameDecoder
-from .payload import MAX_PAYLOAD_BYTES, Scan, accept_payload
+from .interface import Scan, Scanner
 
 
 class RepeatFilter:
@@ -34,25 +32,6 @@ class RepeatFilter:
         repeat = raw in self._last_seen
         self._last_seen[raw] = now
         return not repeat
-
-
-class Scanner(Device):
-    """Anything that reads codes: ``read_scan(timeout) -> Scan | None`` (None: nothing new).
-
-    A refused payload raises :class:`~devices.errors.PayloadRejected` once per sighting;
-    the next call carries on scanning.
-    """
-
-    @abstractmethod
-    def read_scan(self, timeout: float) -> Scan | None:
-        """Wait up to ``timeout`` seconds for a new code."""
-
-    def close(self) -> None:
-        """Release the device."""
-
-
-def _admit(raw: bytes, symbology: str, source: str, max_bytes: int) -> Scan:
-    return Scan(accept_payload(raw, max_bytes=max_bytes), raw, symbology, source)
 
 
 class CameraScanner(Scanner):
@@ -81,7 +60,7 @@ class CameraScanner(Scanner):
         while True:
             if self._queue:
                 raw, symbology = self._queue.pop(0)
-                return _admit(raw, symbology, self._name, self._max_bytes)
+                return accept_scan(raw, symbology, self._name, self._max_bytes)
             try:
                 # Even with no time left one frame is read, so timeout=0 means "look once".
                 frame = self.camera.read_frame(max(0.0, deadline - self._clock()))
@@ -95,63 +74,30 @@ class CameraScanner(Scanner):
         self.camera.close()
 
 
-class LineAssembler:
-    """Splits a serial scanner's byte stream into payloads at CR, LF or CRLF.
-
-    A line longer than ``max_bytes`` is dropped up to its terminator and reported as
-    ``None`` so the caller can refuse it without buffering an endless stream.
-    """
-
-    def __init__(self, max_bytes: int = MAX_PAYLOAD_BYTES) -> None:
-        self._buffer = bytearray()
-        self._max = max_bytes
-        self._overflow = False
-
-    def feed(self, chunk: bytes) -> list[bytes | None]:
-        """Add bytes; return completed lines (None for an over-long one)."""
-        out: list[bytes | None] = []
-        for byte in chunk:
-            if byte in (0x0D, 0x0A):
-                if self._overflow:
-                    out.append(None)
-                elif self._buffer:
-                    out.append(bytes(self._buffer))
-                self._buffer.clear()
-                self._overflow = False
-            elif not self._overflow:
-                self._buffer.append(byte)
-                if len(self._buffer) > self._max:
-                    self._buffer.clear()
-                    self._overflow = True
-        return out
-
-
 class SerialScanner(Scanner):
-    """A scanner module in serial (virtual COM) mode sending one line per code."""
+    """A scanner module in serial (virtual COM) mode sending one line per code.
+
+    ``open_link`` opens the port (:func:`devices.urls.open_scanner` makes one from a URL);
+    ``name`` is the source that scans report.
+    """
 
     def __init__(
         self,
-        url: str | None = None,
+        open_link: LinkFactory,
         *,
-        link_factory: LinkFactory | None = None,
-        baudrate: int = 9600,
+        name: str = "serial",
         max_bytes: int = MAX_PAYLOAD_BYTES,
         repeats: RepeatFilter | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if link_factory is None:
-            if url is None:
-                raise ValueError("give a port URL or a link factory")
-            link_factory = serial_url_factory(url, baudrate)
-        self._open_link = link_factory
-        self._link: SerialLink | None = None
+        self._port = SerialPort(open_link, "scanner")
         self._lines = LineAssembler(max_bytes)
         self._pending: list[bytes | None] = []
         self._max_bytes = max_bytes
         # Scanner modules repeat a code held under them about once a second.
         self.repeats = repeats or RepeatFilter(hold_s=1.5, clock=clock)
         self._clock = clock
-        self._name = url or "serial"
+        self._name = name
 
     def read_scan(self, timeout: float) -> Scan | None:
         deadline = self._clock() + timeout
@@ -161,21 +107,13 @@ class SerialScanner(Scanner):
                 if line is None:
                     raise PayloadRejected(f"code too large (over {self._max_bytes} bytes)")
                 if self.repeats.admit(line):
-                    return _admit(line, "SERIAL", self._name, self._max_bytes)
+                    return accept_scan(line, "SERIAL", self._name, self._max_bytes)
             if self._clock() >= deadline:
                 return None
-            try:
-                link = self._link or self._open_link()
-                self._link = link
-                chunk = link.read(max(1, link.in_waiting))
-            except LINK_FAULTS as exc:
-                self.close()
-                raise DeviceUnavailable(f"scanner disconnected: {exc}") from exc
+            with self._port.link() as link:
+                chunk = read_waiting(link)
             if chunk:
                 self._pending.extend(self._lines.feed(chunk))
 
     def close(self) -> None:
-        link, self._link = self._link, None
-        if link is not None:
-            with contextlib.suppress(*LINK_FAULTS):
-                link.close()
+        self._port.close()

@@ -1,40 +1,18 @@
-"""Cameras and other frame sources: live devices, video and image files, the simulator."""
+"""Cameras and other frame sources: live devices, video and image files."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from abc import abstractmethod
 from pathlib import Path
 
 import cv2
-import numpy as np
 
-from ..device import Device
 from ..errors import DeviceTimeout, DeviceUnavailable, EndOfStream
+from .interface import Camera, Frame
 
 log = logging.getLogger(__name__)
-
-Frame = np.ndarray  # BGR, uint8, shape (height, width, 3)
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
-
-
-class Camera(Device):
-    """A source of BGR frames; every read is bounded by its timeout.
-
-    ``read_frame`` raises :class:`DeviceTimeout` when no frame came in time,
-    :class:`DeviceUnavailable` when the camera is gone and :class:`EndOfStream` when a
-    file has no more frames.
-    """
-
-    @abstractmethod
-    def read_frame(self, timeout: float) -> Frame:
-        """The next frame."""
-
-    def close(self) -> None:
-        """Release the device."""
 
 
 class LiveCamera(Camera):
@@ -175,23 +153,3 @@ class ImageFileCamera(Camera):
                 raise EndOfStream("image already read")
             self._left -= 1
         return self.frame
-
-
-def open_camera_source(source: str, *, repeat_images: bool = False) -> Camera:
-    """``sim``, a camera index (``0``), a device path, an image file or a video file."""
-    if source == "sim":
-        from .sim import SimCamera
-
-        return SimCamera()
-    if source.isdigit():
-        return LiveCamera(int(source))
-    path = Path(source)
-    if source.startswith("/dev/"):
-        if not path.exists():
-            raise DeviceUnavailable(f"no camera at {source}")
-        return LiveCamera(source)
-    if not path.is_file():
-        raise DeviceUnavailable(f"no such camera, image or video: {source}")
-    if path.suffix.lower() in IMAGE_SUFFIXES:
-        return ImageFileCamera(path, repeat=None if repeat_images else 1)
-    return VideoFileCamera(path)

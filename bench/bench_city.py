@@ -1,0 +1,255 @@
+"""The city level on one PostgreSQL here (issue 15): ingest, catch-up, a city report, feed cost.
+
+Targets: ingest ≥ 50,000 events/s (100 halls × a busy day of 20,000 tickets); a hall offline a
+whole busy day current again in < 60 s; a report over 100 halls × 30 days in < 2 s; the feed
+costing a hall < 5% of its issue throughput.  Events are made in the hall's own shapes
+(hallserver.store.event_body, the ticket view of GET /tickets/{id}).
+Usage: .venv/bin/python bench/bench_city.py [ingest|catchup|report|feed-cost ...]
+       [--halls 100] [--tickets 20000] [--workers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import io
+import multiprocessing
+import queue
+import random
+import sqlite3
+import statistics
+import tempfile
+import threading
+import time
+import zoneinfo
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+from bench_issue import run as issue_run
+from hallkit import running_hall
+
+from city import reports
+from city.feed import Feed, HallLog
+from city.ingest import EventRow, Ingest
+from city.schema import init
+from hallserver.store import Store, event_body
+from tests.support.postgres import running_cluster
+
+TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
+DAY = dt.date(2026, 12, 1)
+SERVICES = "ABCDEFGHJKLM"
+BATCH = 5000
+
+
+def busy_day(tickets: int, seed: int, day: dt.date = DAY) -> Iterator[EventRow]:
+    """A hall's busy day as its log holds it: issued, called, started, finished, rated."""
+    rng = random.Random(seed)
+    opening = dt.datetime.combine(day, dt.time(9), TZ)
+    span = 8 * 3600
+    pending: list[tuple[dt.datetime, str, dict[str, object], dict[str, object]]] = []
+    for i in range(tickets):
+        issued = opening + dt.timedelta(seconds=span * i / tickets)
+        service = SERVICES[i % len(SERVICES)]
+        wait = rng.randint(60, 1800)
+        handling = rng.randint(120, 900)
+        window = str(1 + i % 60)
+        called = issued + dt.timedelta(seconds=wait)
+        started = called + dt.timedelta(seconds=20)
+        finished = started + dt.timedelta(seconds=handling)
+        score = rng.choice((5, 5, 5, 4, 4, 3, 2, 1))
+        view: dict[str, object] = {
+            "id": f"t{seed}-{i}",
+            "number": f"{service}{i // len(SERVICES) + 1:03d}",
+            "service": service,
+            "matter": "",
+            "status": "waiting",
+            "channel": "normal",
+            "issued_at": issued.isoformat(),
+            "called_at": None,
+            "window": None,
+            "recalls": 0,
+            "ahead": 12,
+            "estimated_wait_s": 600,
+            "holder": "张*",
+            "started_at": None,
+            "finished_at": None,
+            "transferred_from": None,
+            "target_window": None,
+            "checkins": 0,
+            "score": None,
+            "wait_s": None,
+            "service_s": 0,
+        }
+        pending.append((issued, "ticket.issued", dict(view), {}))
+        view.update(status="called", called_at=called.isoformat(), window=window, ahead=None)
+        view.update(estimated_wait_s=None, wait_s=wait)
+        pending.append((called, "ticket.called", dict(view), {"window": window}))
+        view.update(status="serving", started_at=started.isoformat())
+        pending.append((started, "ticket.started", dict(view), {"window": window}))
+        view.update(status="done", finished_at=finished.isoformat(), service_s=handling)
+        pending.append((finished, "ticket.finished", dict(view), {"service_s": handling}))
+        view.update(score=score)
+        extra = {"window": window, "score": score, "reasons": [] if score > 2 else ["efficiency"]}
+        pending.append((finished + dt.timedelta(seconds=5), "ticket.evaluated", view, extra))
+    pending.sort(key=lambda e: e[0])
+    for seq, (at, kind, view, extra) in enumerate(pending, start=1):
+        yield (seq, kind, at.isoformat(), event_body(seq, kind, at, {"ticket": view, **extra}))
+
+
+def _ingest_halls(url: str, halls: list[int], tickets: int) -> tuple[int, float]:
+    """One feeder process: its halls one after the other; (events, seconds spent storing)."""
+    events, storing = 0, 0.0
+    with psycopg.connect(url) as conn:
+        for hall in halls:
+            rows = list(busy_day(tickets, hall))
+            ingest = Ingest(conn, f"hall-{hall:03d}")
+            ingest.register(f"{hall}号大厅", "Asia/Shanghai")
+            t0 = time.perf_counter()
+            for i in range(0, len(rows), BATCH):
+                ingest.store(rows[i : i + BATCH])
+            storing += time.perf_counter() - t0
+            events += len(rows)
+    return events, storing
+
+
+def bench_ingest(url: str, halls: int, tickets: int, workers: int) -> None:
+    share = [list(range(w, halls, workers)) for w in range(workers)]
+    t0 = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        done = pool.starmap(_ingest_halls, [(url, s, tickets) for s in share])
+    wall = time.perf_counter() - t0
+    events = sum(e for e, _ in done)
+    busy = max(s for _, s in done)
+    with psycopg.connect(url) as conn:
+        stored = conn.execute("SELECT count(*) FROM hallq_events").fetchone()
+        rows = conn.execute("SELECT count(*) FROM hallq_tickets").fetchone()
+    assert stored == (events,) and rows == (halls * tickets,), (stored, rows)
+    print(
+        f"ingest: {halls} halls × {tickets:,} tickets = {events:,} events, {workers} feeders: "
+        f"stored at {events / busy:,.0f} events/s while storing (target ≥ 50,000/s); "
+        f"the whole city-day {wall:.1f} s wall including making the events "
+        f"({events / wall:,.0f} events/s end to end)"
+    )
+
+
+def bench_catchup(url: str, tickets: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "hall.db"
+        Store(db).close()  # the hall's own schema
+        conn = sqlite3.connect(db)
+        with conn:
+            conn.executemany(
+                "INSERT INTO events (seq, type, at, body) VALUES (?, ?, ?, ?)",
+                busy_day(tickets, 999),
+            )
+        last = conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+        conn.close()
+        hall_log = HallLog(db)
+        feed = Feed(
+            hall_log, url, "hall-offline", "离线大厅", "Asia/Shanghai", io.StringIO(), queue.Queue()
+        )
+        runner = threading.Thread(target=feed.run)
+        t0 = time.perf_counter()
+        runner.start()
+        with psycopg.connect(url, autocommit=True) as pg:
+            while True:
+                row = pg.execute("SELECT seq FROM hallq_feed WHERE hall_id = 'hall-offline'")
+                got = row.fetchone()
+                if got and got[0] == last:
+                    break
+                time.sleep(0.05)
+        took = time.perf_counter() - t0
+        feed.ended.set()
+        runner.join()
+        hall_log.close()
+    print(
+        f"catch-up: a hall offline a whole busy day ({last:,} events) current again in "
+        f"{took:.1f} s (target < 60 s)"
+    )
+
+
+def bench_report(url: str, halls: int) -> None:
+    """30 days of every hall: the real day from `ingest` plus 29 days of day rows made here
+    (a report reads hallq_days only: its cost is the day rows, not the tickets behind them)."""
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            """
+            INSERT INTO hallq_days (hall_id, day, service, issued, served, no_show, waiting,
+                waits, wait_sum, handling_sum, s1, s2, s3, s4, s5)
+            SELECT format('hall-%%s', lpad(h::text, 3, '0')), %s::date - d, s, 1667, 1500, 120,
+                0, 1620, 1620 * (300 + (h * d) %% 600), 1500 * 420, 20, 30, 100, 400, 700
+            FROM generate_series(0, %s - 1) h, generate_series(1, 29) d,
+                unnest(string_to_array('A,B,C,D,E,F,G,H,J,K,L,M', ',')) s
+            ON CONFLICT DO NOTHING
+            """,
+            (DAY, halls),
+        )
+        conn.commit()
+        rows = conn.execute("SELECT count(*) FROM hallq_days").fetchone()
+        conn.execute("ANALYZE hallq_days")
+        first = DAY - dt.timedelta(days=29)
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            out = reports.halls(conn, first, DAY)
+            times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        one = conn.execute(
+            "SELECT service, count(*), avg(wait_s) FROM hallq_tickets "
+            "WHERE hall_id = 'hall-000' AND day = %s GROUP BY service",
+            (DAY,),
+        ).fetchall()
+        drill = time.perf_counter() - t0
+    assert len(out) == halls and one
+    print(
+        f"report: {len(out)} halls × 30 days ({rows[0] if rows else 0:,} day rows) side by side "
+        f"with by-service figures in {statistics.median(times) * 1000:.0f} ms median "
+        f"(max {max(times) * 1000:.0f} ms; target < 2 s); one hall's day from its "
+        f"{sum(r[1] for r in one):,} ticket rows in {drill * 1000:.0f} ms"
+    )
+
+
+def bench_feed_cost(url: str, tickets: int) -> None:
+    rates: dict[str, list[float]] = {"without": [], "with": []}
+    for _ in range(2):
+        for name, extra in (("without", []), ("with", ["--city", url])):
+            with running_hall(extra_args=extra) as server:
+                print(f"  bench_issue {name} the city feed:")
+                token = server.tokens["manager-1"]
+                rates[name].append(asyncio.run(issue_run(server.url, token, 32, tickets)))
+    best = {k: max(v) for k, v in rates.items()}
+    cost = (best["without"] - best["with"]) / best["without"]
+    print(
+        f"feed cost: {best['without']:,.0f} tickets/s without, {best['with']:,.0f} with the "
+        f"feed (best of 2 each) → {cost:+.1%} (target < 5%)"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("parts", nargs="*", default=["ingest", "catchup", "report", "feed-cost"])
+    ap.add_argument("--halls", type=int, default=100)
+    ap.add_argument("--tickets", type=int, default=20_000)
+    ap.add_argument("--workers", type=int, default=4)
+    args = ap.parse_args()
+    with running_cluster() as cluster:
+        url = cluster.create_database()
+        with psycopg.connect(url) as conn:
+            init(conn)
+        if "ingest" in args.parts or "report" in args.parts:
+            bench_ingest(url, args.halls, args.tickets, args.workers)
+        if "report" in args.parts:
+            bench_report(url, args.halls)
+        if "catchup" in args.parts:
+            bench_catchup(url, args.tickets)
+        if "feed-cost" in args.parts:
+            fed = cluster.create_database()
+            with psycopg.connect(fed) as conn:
+                init(conn)
+            bench_feed_cost(fed, 10_000)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""The feed a hall runs: its event log to the city, the city's bookings to the hall.
+
+Started by the hall server (hallserver/uplink.py) as `python -m city.feed`, with the city URL in
+the environment (HALLQ_CITY_URL: never on a command line, where `ps` would show a password).  It
+reads the hall's SQLite log through its own read-only connection, so the hall's loop never waits
+on it, and talks to the hall only through its pipes, one JSON object a line:
+
+    feed → hall (stdout): {"appointment": {code, service, slot_start, slot_end, holder, id_number}}
+    hall → feed (stdin):  {"delivered": code}  or  {"refused": code, "error": why}
+
+The hall closing stdin (it stopped, or was killed) ends the feed.  Every batch is one transaction
+that starts at the city's own position for the hall, so a restart of either side resumes with no
+gap and no duplicate; while the city is unreachable the feed waits and then catches up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import queue
+import signal
+import sqlite3
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import psycopg
+
+import hallqlog
+
+from . import appointments
+from .ingest import EventRow, Ingest
+from .schema import CityError, check
+
+log = logging.getLogger("hallq.city.feed")
+
+BATCH = 5000  # events a transaction: big enough for catch-up, small enough to stay brief
+IDLE_S = 0.25  # how often a caught-up feed looks for new events
+BOOKINGS_EVERY_S = 2.0
+RETRY_S = (0.2, 0.5, 1, 2)  # back-off while the city is unreachable
+
+
+class HallLog:
+    """The hall's event log, read-only: the rows exactly as the hall stored and serves them."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+    def after(self, seq: int, limit: int = BATCH) -> list[EventRow]:
+        return self.conn.execute(
+            "SELECT seq, type, at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        ).fetchall()
+
+    def last(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class Feed:
+    """One hall's feed: push events, hand bookings over, note what the hall confirmed."""
+
+    def __init__(
+        self,
+        hall_log: HallLog,
+        url: str,
+        hall: str,
+        name: str,
+        timezone: str,
+        to_hall: TextIO,
+        from_hall: queue.Queue[dict[str, Any] | None],
+    ) -> None:
+        self.log, self.url, self.hall = hall_log, url, hall
+        self.name, self.timezone = name, timezone
+        self.to_hall, self.from_hall = to_hall, from_hall
+        self.ended = threading.Event()  # the hall closed our stdin
+        self._handed: set[str] = set()  # bookings sent this connection, not yet confirmed
+
+    @property
+    def stopping(self) -> bool:
+        return self.ended.is_set()
+
+    def run(self) -> None:
+        failures = 0
+        while not self.stopping:
+            try:
+                with psycopg.connect(self.url, connect_timeout=5) as conn:
+                    check(conn)
+                    if failures:
+                        log.info("city reachable again; catching up")
+                    failures = 0
+                    self._connected(conn)
+            except (psycopg.Error, CityError) as e:
+                if failures == 0:
+                    log.warning("city database not usable (%s); the hall goes on", e)
+                wait = RETRY_S[min(failures, len(RETRY_S) - 1)]
+                failures += 1
+                self._handed.clear()
+                self._wait(wait)
+
+    def _connected(self, conn: psycopg.Connection) -> None:
+        ingest = Ingest(conn, self.hall)
+        ingest.register(self.name, self.timezone)
+        position = ingest.position()
+        if self.log.last() < position:
+            log.error(
+                "the city holds this hall up to event %d but its log ends at %d (restored from "
+                "a backup?): events numbered again are not sent until the log passes %d",
+                position,
+                self.log.last(),
+                position,
+            )
+        last_bookings = 0.0
+        while not self.stopping:
+            rows = self.log.after(position)
+            if rows:
+                position = ingest.store(rows)
+                if len(rows) == BATCH:
+                    continue
+            self._confirmations(conn)
+            if time.monotonic() - last_bookings > BOOKINGS_EVERY_S:
+                last_bookings = time.monotonic()
+                self._hand_bookings(conn)
+            self._wait(IDLE_S, conn)
+
+    def _hand_bookings(self, conn: psycopg.Connection) -> None:
+        for booking in appointments.pending(conn, self.hall):
+            if booking.code in self._handed:
+                continue
+            self._handed.add(booking.code)
+            self.to_hall.write(json.dumps({"appointment": booking.message()}) + "\n")
+        self.to_hall.flush()
+
+    def _confirmations(self, conn: psycopg.Connection) -> None:
+        while True:
+            try:
+                msg = self.from_hall.get_nowait()
+            except queue.Empty:
+                return
+            self._confirm(conn, msg)
+
+    def _confirm(self, conn: psycopg.Connection, msg: dict[str, Any] | None) -> None:
+        if msg is None:
+            return
+        if "delivered" in msg:
+            appointments.delivered(conn, self.hall, str(msg["delivered"]))
+            self._handed.discard(str(msg["delivered"]))
+        elif "refused" in msg:
+            code = str(msg["refused"])
+            log.warning("hall refused booking %s: %s", code, msg.get("error"))
+            appointments.refused(conn, self.hall, code, str(msg.get("error", "")))
+            self._handed.discard(code)
+
+    def _wait(self, seconds: float, conn: psycopg.Connection | None = None) -> None:
+        """Sleep, but wake for the hall's word (a confirmation, or its end)."""
+        try:
+            msg = self.from_hall.get(timeout=seconds)
+        except queue.Empty:
+            return
+        if conn is not None:
+            self._confirm(conn, msg)
+        elif msg is not None:
+            self.from_hall.put(msg)  # confirmed once the city is back
+            time.sleep(seconds)
+
+
+def _read_hall(
+    stream: TextIO, out: queue.Queue[dict[str, Any] | None], ended: threading.Event
+) -> None:
+    for line in stream:
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            log.error("unreadable line from the hall: %.80r", line)
+            continue
+        if isinstance(msg, dict):
+            out.put(msg)
+    ended.set()
+    out.put(None)  # wakes a waiting feed
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m city.feed", description=__doc__)
+    p.add_argument("--hall-db", required=True, help="the hall's SQLite database (read-only)")
+    p.add_argument("--hall", required=True, help="hall id")
+    p.add_argument("--name", default="")
+    p.add_argument("--timezone", default="Asia/Shanghai")
+    args = p.parse_args(argv)
+    hallqlog.configure()
+    url = os.environ.get("HALLQ_CITY_URL", "")
+    if not url:
+        print("city.feed: HALLQ_CITY_URL is not set", file=sys.stderr)
+        return 2
+    # Ctrl-C reaches the whole process group: the hall ends its feed itself (closing stdin).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from_hall: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    hall_log = HallLog(Path(args.hall_db))
+    feed = Feed(hall_log, url, args.hall, args.name, args.timezone, sys.stdout, from_hall)
+    threading.Thread(
+        target=_read_hall, args=(sys.stdin, from_hall, feed.ended), daemon=True
+    ).start()
+    try:
+        feed.run()
+    finally:
+        hall_log.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

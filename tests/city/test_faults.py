@@ -1,0 +1,128 @@
+"""The city stopped, killed -9 or restarted, the hall killed -9: no gap, no duplicate, and the
+hall never stops issuing and calling."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import psycopg
+
+from city.ingest import Ingest
+from tests.support.postgres import PostgresCluster
+
+from .citykit import (
+    assert_exactly_once,
+    caught_up,
+    city,
+    city_seq,
+    hall_seq,
+    open_hall,
+    query,
+    run_tickets,
+    wait_until,
+)
+
+
+def _feed_connections(url: str) -> int:
+    rows = query(
+        url,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()",
+    )
+    return int(rows[0][0])
+
+
+def test_a_stopped_then_restarted_city_misses_nothing(
+    postgres_cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    url = city(postgres_cluster.create_database())
+    with open_hall(tmp_path, url) as hall:
+        run_tickets(hall, 6)
+        wait_until(lambda: caught_up(url, hall))
+        postgres_cluster.stop()
+        run_tickets(hall, 20)  # the hall goes on while its city is down
+        postgres_cluster.start()
+        wait_until(lambda: caught_up(url, hall))
+        run_tickets(hall, 4)
+        wait_until(lambda: caught_up(url, hall))
+        assert_exactly_once(url, hall)
+
+
+def test_a_city_killed_mid_stream_resumes_exactly_once(
+    postgres_cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    url = city(postgres_cluster.create_database())
+    with open_hall(tmp_path, url) as hall:
+        for _ in range(3):
+            run_tickets(hall, 10)
+            postgres_cluster.kill()
+            run_tickets(hall, 4)
+            postgres_cluster.start()
+        wait_until(lambda: caught_up(url, hall))
+        assert_exactly_once(url, hall)
+
+
+def test_a_city_killed_inside_a_big_batch_keeps_none_of_it(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    url = city(postgres_cluster.create_database())
+    body = '{"seq":%d,"type":"device.status","data":{"device":"kiosk-1","state":"ok"}}'
+    rows = [
+        (seq, "device.status", f"2026-12-01T09:{seq // 60000:02d}:00+08:00", body % seq)
+        for seq in range(1, 150_001)
+    ]
+    failed: list[BaseException] = []
+
+    def store() -> None:
+        try:
+            with psycopg.connect(url, application_name="big-batch") as conn:
+                ingest = Ingest(conn, "h1")
+                ingest.register("", "Asia/Shanghai")
+                ingest.store(rows)
+        except psycopg.Error as e:
+            failed.append(e)
+
+    writer = threading.Thread(target=store)
+    writer.start()
+    wait_until(
+        lambda: (
+            query(
+                url,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'big-batch' "
+                "AND state <> 'idle' AND query LIKE 'COPY hallq_staging%%'",
+            )[0][0]
+            > 0
+        ),
+        timeout=30,
+    )
+    postgres_cluster.kill()
+    writer.join(30)
+    postgres_cluster.start()
+    # A backend may still finish and commit after its postmaster died (recovery keeps what was
+    # committed): the city holds the whole batch or none of it, never a part.
+    held = query(url, "SELECT count(*) FROM hallq_events")[0][0]
+    assert (city_seq(url, "h1"), held) in ((0, 0), (150_000, 150_000)), failed
+    with psycopg.connect(url) as conn:
+        assert Ingest(conn, "h1").store(rows) == 150_000
+    assert query(url, "SELECT count(*), count(DISTINCT seq) FROM hallq_events") == [
+        (150_000, 150_000)
+    ]
+
+
+def test_a_hall_killed_mid_catch_up_resumes_where_the_city_has_it(
+    postgres_cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    url = city(postgres_cluster.create_database())
+    with open_hall(tmp_path, url) as hall:
+        postgres_cluster.stop()
+        run_tickets(hall, 60)
+        postgres_cluster.start()
+        wait_until(lambda: city_seq(url) > 0)  # the feed is catching up
+        hall.restart(hard=True)  # kill -9: the feed sees its pipe close and ends
+        wait_until(lambda: _feed_connections(url) == 0 or caught_up(url, hall), timeout=30)
+        assert city_seq(url) <= hall_seq(hall)
+        run_tickets(hall, 2, windows=("1",))
+        wait_until(lambda: caught_up(url, hall))
+        assert_exactly_once(url, hall)
+    wait_until(lambda: _feed_connections(url) == 0, timeout=30)
