@@ -17,7 +17,14 @@ from .domain.errors import BadRequest, HallError, NotFound, Unprocessable
 from .domain.hall import AppointmentRequest, IssueRequest
 from .domain.settings import Device
 from .domain.tickets import Ticket
-from .domain.views import appointment_view, hall_view, queues_view, ticket_view, window_view
+from .domain.views import (
+    appointment_view,
+    device_view,
+    hall_view,
+    queues_view,
+    ticket_view,
+    window_view,
+)
 from .openapi import openapi
 from .phone import TICKET_ID, phone_view
 from .phone import page as phone_page
@@ -410,23 +417,7 @@ async def devices(request: web.Request) -> web.Response:
     svc = _service(request)
     await _auth(request, "manager")
     rows = await svc.read(svc.reads.device_rows)
-    out = []
-    for d in svc.settings.devices:
-        row = rows.get(d.id)
-        seen = svc.last_seen.get(d.id)
-        out.append(
-            {
-                "id": d.id,
-                "role": d.role,
-                "window": d.window,
-                "name": d.name,
-                "paired": bool(row and row["token_hash"]),
-                "last_seen": seen.isoformat() if seen else None,
-                "state": row["state"] if row else None,
-                "detail": row["detail"] if row else None,
-                "status_at": row["status_at"] if row else None,
-            }
-        )
+    out = [device_view(d, rows.get(d.id), svc.last_seen.get(d.id)) for d in svc.settings.devices]
     return _ok({"devices": out})
 
 

@@ -509,24 +509,13 @@ async def watch_clerks(svc: HallService) -> None:
 # ----- 设备 Devices ------------------------------------------------------------------------------
 def _devices(svc: HallService, rows: dict[str, Any]) -> list[dict[str, Any]]:
     online = svc.online_devices()
-    out = []
-    for d in svc.settings.devices:
-        row = rows.get(d.id)
-        seen = svc.last_seen.get(d.id)
-        out.append(
-            {
-                "id": d.id,
-                "role": d.role,
-                "window": d.window,
-                "name": d.name,
-                "paired": bool(row and row["token_hash"]),
-                "online": d.id in online,
-                "last_seen": seen.isoformat() if seen else None,
-                "state": row["state"] if row else None,
-                "detail": row["detail"] if row else None,
-            }
-        )
-    return out
+    return [
+        {
+            **views.device_view(d, rows.get(d.id), svc.last_seen.get(d.id)),
+            "online": d.id in online,
+        }
+        for d in svc.settings.devices
+    ]
 
 
 @routes.get(PREFIX + "/devices")

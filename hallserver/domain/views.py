@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from .queue import ServiceQueue
-from .settings import HallSettings
+from .settings import Device, HallSettings
 from .supervision import Crossing
 from .tickets import Appointment, Status, Ticket, WindowState
 
@@ -177,4 +177,28 @@ def hall_view(s: HallSettings, *, hours_enforced: bool = True) -> dict[str, obje
             "last_ticket": s.hours.last_ticket.isoformat("minutes"),
             "enforced": hours_enforced,
         },
+    }
+
+
+class StoredRow(Protocol):
+    """A row as the store reads it (sqlite3.Row): columns by name."""
+
+    def __getitem__(self, column: str) -> object: ...
+
+
+def device_view(
+    d: Device, row: StoredRow | None, last_seen: dt.datetime | None
+) -> dict[str, object]:
+    """GET /devices: a configured device, whether it holds a token, when it was last seen and
+    the hardware state it last reported (`row` is its stored row, None before pairing)."""
+    return {
+        "id": d.id,
+        "role": d.role,
+        "window": d.window,
+        "name": d.name,
+        "paired": bool(row and row["token_hash"]),
+        "last_seen": last_seen.isoformat() if last_seen else None,
+        "state": row["state"] if row else None,
+        "detail": row["detail"] if row else None,
+        "status_at": row["status_at"] if row else None,
     }

@@ -46,6 +46,20 @@ def test_an_unreachable_city_is_a_clear_error(capsys: pytest.CaptureFixture[str]
     assert "hallq-city:" in capsys.readouterr().err
 
 
+def _shared_figures(stats: dict) -> dict:  # type: ignore[type-arg]
+    """The hall's /stats without how honest its told waits were: the wait told at issue stays
+    in the hall (the city has no such column), so the city's rows cannot say it."""
+    hall_only = ("estimate_error_s", "estimate_bias_s")
+
+    def strip(figures: dict) -> dict:  # type: ignore[type-arg]
+        return {k: v for k, v in figures.items() if k not in hall_only}
+
+    out = strip(stats)
+    for part in ("by_service", "by_window"):
+        out[part] = {key: strip(f) for key, f in stats[part].items()}
+    return out
+
+
 def test_a_day_reaches_the_city_once_and_its_tickets_equal_the_halls_stats(
     city_db: str, tmp_path: Path
 ) -> None:
@@ -69,7 +83,8 @@ def test_a_day_reaches_the_city_once_and_its_tickets_equal_the_halls_stats(
             | {"score": r[5]}
             for r in rows
         ]
-        assert {**day_stats(tickets), "date": stats["date"]} == stats
+        city_day = _shared_figures({**day_stats(tickets), "date": stats["date"]})
+        assert city_day == _shared_figures(stats)
         assert stats["issued"] == 25 and stats["no_show"] > 0 and stats["evaluations"] > 0
         numbers = query(url, "SELECT number, status FROM hallq_tickets WHERE number = 'B001'")
         assert numbers == [("B001", "waiting")]
@@ -78,10 +93,8 @@ def test_a_day_reaches_the_city_once_and_its_tickets_equal_the_halls_stats(
             report = reports.halls(conn, day, day)["sample-hall"]
             rebuild_days(conn)
             assert reports.halls(conn, day, day)["sample-hall"] == report
-        expected = {k: v for k, v in stats.items() if k not in ("date", "by_window")}
-        expected["by_service"] = {
-            code: {k: v for k, v in f.items()} for code, f in stats["by_service"].items()
-        }
+        expected = _shared_figures(stats)
+        del expected["date"], expected["by_window"]
         assert report == expected
 
 
