@@ -19,8 +19,7 @@ from typing import TextIO
 from aiohttp import web
 
 import hallqlog
-from manage import accounts, records
-from manage import staffing
+from manage import accounts, records, staffing
 from manage.console import clerk_errors, make_console
 
 from .app import make_app
@@ -425,7 +424,10 @@ async def _run(
         return EXIT_FAIL
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     console_runner = web.AppRunner(
-        make_console(service, pages=staffing.routes, nav=[staffing.NAV]), access_log=None, handle_signals=False, shutdown_timeout=2
+        make_console(service, pages=staffing.routes, nav=[staffing.NAV]),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=2,
     )
     await console_runner.setup()
     manage_port = args.manage_port if args.manage_port is not None else args.port and port + 1

@@ -22,19 +22,21 @@ WINDOWS = {"1", "2", "3", "4", "5", "6"}
 
 @pytest.fixture
 def seed() -> Callable[[Store], None]:
-    """Four past weeks of tomorrow's weekday: B and C all day, as busy as a morning rush."""
+    """Four past weeks of tomorrow's weekday: B and C all day, a morning and an afternoon rush."""
     days = [TOMORROW - dt.timedelta(weeks=k) for k in range(1, 5)]
     opens = dt.datetime.combine(days[0], dt.time(8, 30), TZ)
-    rows = history(days, opens, {"B": [9] * 18, "C": [8] * 18}, {"B": 600.0, "C": 420.0})
+    per_slot = {
+        "B": [2, 4, 7, 8, 7, 5, 3, 2, 2, 3, 5, 6, 6, 5, 4, 3, 2, 1],
+        "C": [2, 3, 6, 7, 6, 4, 3, 2, 2, 3, 4, 5, 5, 4, 3, 2, 1, 1],
+    }
+    rows = history(days, opens, per_slot, {"B": 600.0, "C": 420.0})
     return lambda store: keep(store, rows)
 
 
 def _opened(page, section: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
     """Per half hour, the windows a table opens."""
     rows = page.locator(f"{section} table.plan tbody tr")
-    return [
-        rows.nth(i).locator("td.windows .pill").all_inner_texts() for i in range(rows.count())
-    ]
+    return [rows.nth(i).locator("td.windows .pill").all_inner_texts() for i in range(rows.count())]
 
 
 @pytest.mark.slow
@@ -54,9 +56,6 @@ def test_a_plan_its_chart_and_a_what_if(page, console: Console) -> None:
     assert page.locator("#the-plan svg.chart line.target").count() == 2
     text = page.inner_text("pre.plantext")
     assert "排班建议" in text and "Erlang C" in text and "08:30" in text
-    for size, (width, height) in {"pc": (1920, 1080), "tablet": (1024, 768)}.items():
-        page.set_viewport_size({"width": width, "height": height})
-        _look(page, "/staffing", size)
 
     # What if the first window open at 10:00 closes from 10:00 on?
     closing = plan[3][0]
@@ -69,6 +68,9 @@ def test_a_plan_its_chart_and_a_what_if(page, console: Console) -> None:
     assert changed[:3] == plan[:3] and all(closing not in slot for slot in changed[3:])
     assert f"窗口 {closing} 自 10:00 关闭" in page.inner_text(".whatif-outlook h2")
     assert f"窗口 {closing} 自 10:00 关闭" in page.inner_text("pre.plantext")
+    for size, (width, height) in {"pc": (1920, 1080), "tablet": (1024, 768)}.items():
+        page.set_viewport_size({"width": width, "height": height})
+        _look(page, "/staffing", size)
 
 
 def test_no_history_and_form_errors(admin, console: Console) -> None:
