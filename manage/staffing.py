@@ -30,7 +30,7 @@ routes = web.RouteTableDef()
 
 
 @dataclass
-class Request:
+class PlanForm:
     """The form as asked for; `errors` name the fields that are wrong (中文 · English)."""
 
     day: str
@@ -44,10 +44,10 @@ class Request:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def read_form(query: Mapping[str, str], tomorrow: dt.date, windows: set[str]) -> Request:
+def read_form(query: Mapping[str, str], tomorrow: dt.date, windows: set[str]) -> PlanForm:
     """The form's fields, checked one by one."""
     defaults = Targets()
-    form = Request(
+    form = PlanForm(
         day=query.get("day", tomorrow.isoformat()).strip(),
         mean=query.get("mean", f"{defaults.mean_wait_s / 60:g}").strip(),
         p90=query.get("p90", f"{defaults.p90_wait_s / 60:g}").strip(),
@@ -93,7 +93,7 @@ def _minutes(text: str) -> float | None:
     return value if math.isfinite(value) and 1 <= value <= 240 else None
 
 
-def what_ifs(form: Request) -> list[str]:
+def what_ifs(form: PlanForm) -> list[str]:
     """The form's what-ifs in the words `hallq-server plan --what-if` takes."""
     out = [f"close:{form.close}@{form.close_at}"] if form.close else []
     return out + ["add-comprehensive"] * form.add + ["per-department"] * form.split
