@@ -19,7 +19,7 @@ from typing import TextIO
 from aiohttp import web
 
 import hallqlog
-from manage import accounts, records
+from manage import accounts, records, staffing
 from manage.console import clerk_errors, make_console
 
 from .app import make_app
@@ -341,7 +341,7 @@ def _manager(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from planner.forecast import PlanError
-    from planner.report import day_plan
+    from planner.report import day_plan, history_days
     from planner.staffing import Targets
 
     settings = load_config(args.config)
@@ -352,11 +352,7 @@ def _plan(args: argparse.Namespace) -> int:
         else (_day(None, settings.timezone) + dt.timedelta(days=1))
     )
     store = _open_store(args.db)
-    history = [
-        dict(r)
-        for k in range(1, max(1, args.weeks) + 1)
-        for r in store.tickets_of_day(day - dt.timedelta(weeks=k))
-    ]
+    history = [dict(r) for d in history_days(day, args.weeks) for r in store.tickets_of_day(d)]
     try:
         print(
             day_plan(
@@ -366,7 +362,7 @@ def _plan(args: argparse.Namespace) -> int:
                 Targets(args.mean_wait * 60, args.p90_wait * 60),
                 tz=tz,
                 what_ifs=args.what_if,
-            )
+            ).text()
         )
     except PlanError as e:
         print(f"hallq-server plan: {e}", file=sys.stderr)
@@ -428,7 +424,10 @@ async def _run(
         return EXIT_FAIL
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     console_runner = web.AppRunner(
-        make_console(service), access_log=None, handle_signals=False, shutdown_timeout=2
+        make_console(service, pages=staffing.routes, nav=[staffing.NAV]),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=2,
     )
     await console_runner.setup()
     manage_port = args.manage_port if args.manage_port is not None else args.port and port + 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +23,18 @@ class Console:
 
 
 @pytest.fixture
-def console(tmp_path: Path) -> Iterator[Console]:
+def seed() -> Callable[[Store], None]:
+    """What the hall's database holds before the server starts (a test module may override
+    this fixture, e.g. with past days' tickets)."""
+    return lambda store: None
+
+
+@pytest.fixture
+def console(tmp_path: Path, seed: Callable[[Store], None]) -> Iterator[Console]:
     server = HallServerProcess(db=tmp_path / "hall.db")
     server.pair_all()
     store = Store(server.db)
+    seed(store)
     records.create(store.conn)
     now = dt.datetime.now(dt.UTC)
     digest = accounts.password_hash(PASSWORD)

@@ -8,6 +8,8 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hallserver.domain.tickets import Status, Ticket
+from hallserver.store import TICKET_COLUMNS, Store, ticket_row
 from planner.forecast import SLOT_S
 
 
@@ -52,3 +54,25 @@ def history(
                     )
                     i += 1
     return rows
+
+
+def keep(store: Store, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The history's rows written into a hall's database, as its tickets table holds them."""
+    with store.transaction() as c:
+        for i, r in enumerate(rows):
+            t = Ticket(
+                id=f"t{i}",
+                day=dt.date.fromisoformat(r["day"]),
+                number=f"{r['service']}{i:03d}",
+                service=r["service"],
+                issued_at=dt.datetime.fromisoformat(r["issued_at"]),
+                order=i,
+                status=Status.DONE,
+                first_called_at=dt.datetime.fromisoformat(r["first_called_at"]),
+                finished_at=dt.datetime.fromisoformat(r["finished_at"]),
+            )
+            c.execute(
+                f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(TICKET_COLUMNS))})",
+                ticket_row(t),
+            )

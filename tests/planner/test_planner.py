@@ -14,14 +14,13 @@ import pytest
 
 from hallserver.config import load_config
 from hallserver.domain.settings import HallSettings, Hours, Policy, Service, Window
-from hallserver.domain.tickets import Status, Ticket
-from hallserver.store import TICKET_COLUMNS, Store, ticket_row
+from hallserver.store import Store
 from planner.erlang import mean_wait_s, wait_probability, windows_needed
 from planner.forecast import PlanError, forecast
 from planner.report import day_plan
 from planner.simulation import Arrivals, Rota, simulate_day
 from planner.staffing import Planner, Targets
-from tests.planner.historykit import history
+from tests.planner.historykit import history, keep
 from tests.support.server import ROOT, SAMPLE
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -135,31 +134,14 @@ def test_plan_report_and_cli(tmp_path: Path):
         Targets(600, 1200),
         tz=TZ,
         what_ifs=["per-department"],
-    )
+    ).text()
     assert "排班建议" in text and "分部门窗口" in text and "09:00" in text
     with pytest.raises(PlanError, match="unknown what-if"):
         day_plan(settings, rows, dt.date(2026, 11, 30), Targets(), tz=TZ, what_ifs=["close:3"])
     # The CLI reads the same history from the hall's database.
     db = tmp_path / "hall.db"
     store = Store(db)
-    with store.transaction() as c:
-        for i, r in enumerate(rows):
-            t = Ticket(
-                id=f"t{i}",
-                day=dt.date.fromisoformat(r["day"]),
-                number=f"{r['service']}{i:03d}",
-                service=r["service"],
-                issued_at=dt.datetime.fromisoformat(r["issued_at"]),
-                order=i,
-                status=Status.DONE,
-                first_called_at=dt.datetime.fromisoformat(r["first_called_at"]),
-                finished_at=dt.datetime.fromisoformat(r["finished_at"]),
-            )
-            c.execute(
-                f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(TICKET_COLUMNS))})",
-                ticket_row(t),
-            )
+    keep(store, rows)
     store.close()
     plan = [
         sys.executable,
