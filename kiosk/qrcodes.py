@@ -52,14 +52,14 @@ def _is_code(text: str) -> bool:
     return 0 < len(text) <= MAX_CODE and all(ch in _CODE_CHARS for ch in text)
 
 
-def parse_scan(payload: str, hall_id: str = "", phone_url: str = "") -> ScannedCode:
+def parse_scan(payload: str, this_hall: str = "", phone_url: str = "") -> ScannedCode:
     """Classify a scanned payload; a link to this hall's phone page (``phone_url``, from
-    GET /hall) is a ticket of ``hall_id``."""
+    GET /hall) is a ticket of ``this_hall``."""
     text = payload.strip()
     page = f"{phone_url}/t/"
-    if phone_url and text.lower().startswith(page.lower()):
+    if phone_url and text[: len(page)].lower() == page.lower():  # scheme and host: any case
         ticket_id = text[len(page) :]
-        return TicketCode(hall_id, ticket_id) if _is_code(ticket_id) else UnknownCode()
+        return TicketCode(this_hall, ticket_id) if _is_code(ticket_id) else UnknownCode()
     if text.startswith(TICKET_PREFIX):
         hall_id, sep, ticket_id = text[len(TICKET_PREFIX) :].rpartition(":")
         if sep and hall_id and _is_code(ticket_id):
