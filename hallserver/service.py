@@ -226,13 +226,16 @@ class HallService:
                 self._pending = []
                 self.on_failure(e)
                 return
-            for changes, bodies, done in batch:
+            # The commands' answers are woken before the subscribers' senders, so a clerk's
+            # call-next is answered before hundreds of screens are written to, not after.
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+            for changes, bodies, _ in batch:
                 for event, body in zip(changes.events, bodies, strict=True):
                     self.committed_seq = event.seq
                     for sub in self.subscribers:
                         sub.push(event.seq, body)
-                if not done.done():
-                    done.set_result(None)
 
     async def _forget_unwritten(
         self, batch: list[tuple[Changes, list[str], asyncio.Future[None]]], e: BaseException
