@@ -623,3 +623,17 @@ def make_app(service: HallService, *, body_timeout: float = 15.0) -> web.Applica
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def make_phone_app(service: HallService) -> web.Application:
+    """The phone page and its public JSON alone, for plain HTTP (``--phone-port``).
+
+    A citizen's phone cannot be asked to trust the hall's self-signed certificate, and these
+    two routes are read-only and show nothing personal; every other route stays on HTTPS.
+    The service is started and stopped by the API's app (:func:`make_app`).
+    """
+    app = web.Application(middlewares=[errors])
+    app[SERVICE] = service
+    app.router.add_get(P + "/tickets/{id}/public", public_ticket)
+    app.router.add_get("/t/{id}", ticket_page)
+    return app

@@ -22,7 +22,7 @@ import hallqlog
 from manage import accounts, records, staffing
 from manage.console import clerk_errors, make_console
 
-from .app import make_app
+from .app import make_app, make_phone_app
 from .config import ConfigError, load_config
 from .connections import quiet_malformed_requests
 from .discovery import Advert
@@ -84,6 +84,13 @@ def _serve_parser() -> argparse.ArgumentParser:
         type=_port,
         help="the manager console's port, on the same host (default: --port + 1; "
         "a free one when --port is 0)",
+    )
+    p.add_argument(
+        "--phone-port",
+        type=_port,
+        help="also serve the citizen's phone page (/t/<ticket id>) and its public JSON, and "
+        "nothing else, over plain HTTP on this port, so phones see no certificate warning "
+        "(point [hall] phone_url at it; default: off)",
     )
     p.add_argument("--no-zeroconf", action="store_true", help="do not advertise on the LAN")
     p.add_argument(
@@ -449,9 +456,35 @@ async def _run(
         await app_runner.cleanup()
         return EXIT_FAIL
     manage_port = console_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    phone_runner, phone_port = None, None
+    if args.phone_port is not None:
+        phone_runner = web.AppRunner(
+            make_phone_app(service),
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=0.5,
+            keepalive_timeout=args.request_timeout,
+        )
+        await phone_runner.setup()
+        phone_site = web.TCPSite(phone_runner, args.host, args.phone_port, reuse_address=True)
+        try:
+            await phone_site.start()
+        except OSError as e:
+            print(
+                f"hallq-server: cannot listen on {args.host}:{args.phone_port} (phone page): "
+                f"{e.strerror}",
+                file=sys.stderr,
+            )
+            await phone_runner.cleanup()
+            await console_runner.cleanup()
+            await app_runner.cleanup()
+            return EXIT_FAIL
+        phone_port = phone_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     scheme = "https" if certificate else "http"
     print(f"listening on {scheme}://{args.host}:{port}", flush=True)
     print(f"console on {scheme}://{args.host}:{manage_port}/manage/", flush=True)
+    if phone_port is not None:
+        print(f"phone page on http://{args.host}:{phone_port}/t/ (plain HTTP)", flush=True)
     if certificate:
         log.info("TLS certificate %s, SHA-256 %s", certificate.cert_path, certificate.fingerprint)
     else:
@@ -491,6 +524,8 @@ async def _run(
             await asyncio.wait_for(advert.stop(), 0.5)  # the goodbye is a courtesy
         except TimeoutError:
             log.warning("zeroconf advert not withdrawn in time; it expires by itself")
+    if phone_runner is not None:
+        await phone_runner.cleanup()
     await console_runner.cleanup()
     await app_runner.cleanup()
     return exit_code

@@ -9,6 +9,7 @@ import zoneinfo
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .domain.settings import (
     DEVICE_ROLES,
@@ -119,7 +120,10 @@ def parse_config(text: str, path: Path) -> HallSettings:
         {"hall", "services", "windows"},
     )
     hall = r.table(
-        raw["hall"], "hall", {"id", "name", "name_en", "timezone", "notice"}, {"id", "name"}
+        raw["hall"],
+        "hall",
+        {"id", "name", "name_en", "timezone", "notice", "phone_url"},
+        {"id", "name"},
     )
     for key in hall:
         r.typed(hall[key], str, f"hall.{key}")
@@ -128,6 +132,7 @@ def parse_config(text: str, path: Path) -> HallSettings:
         zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise r.fail("hall.timezone", f"unknown time zone {tz!r}") from None
+    phone_url = _phone_url(r, hall.get("phone_url", ""))
 
     services = []
     for i, s in enumerate(r.typed(raw["services"], list, "services")):
@@ -265,4 +270,28 @@ def parse_config(text: str, path: Path) -> HallSettings:
         policy=r.numbers(Policy, raw.get("policy", {}), "policy"),
         thresholds=r.numbers(Thresholds, raw.get("supervision", {}), "supervision"),
         city_url=city_url,
+        phone_url=phone_url,
     )
+
+
+def _phone_url(r: _Reader, text: str) -> str:
+    """[hall] phone_url: http(s)://host[:port], as the hall's phones reach this server."""
+    if not text:
+        return ""
+    why = "must be http://host[:port] or https://host[:port] (the phone page adds /t/…)"
+    try:
+        url = urlsplit(text)
+        url.port  # noqa: B018 - raises ValueError for a port that is not 0–65535
+    except ValueError:
+        raise r.fail("hall.phone_url", f"{text!r} {why}") from None
+    if (
+        url.scheme not in ("http", "https")
+        or not url.hostname
+        or url.username is not None
+        or url.path not in ("", "/")
+        or url.query
+        or url.fragment
+        or text.endswith(("?", "#"))
+    ):
+        raise r.fail("hall.phone_url", f"{text!r} {why}")
+    return f"{url.scheme}://{url.netloc}"

@@ -62,6 +62,12 @@ _HALL = {
         "name_en": {"type": "string"},
         "timezone": {"type": "string", "description": "IANA zone, e.g. Asia/Shanghai"},
         "notice": {"type": "string"},
+        "phone_url": {
+            "type": "string",
+            "description": "[hall] phone_url: http(s)://host[:port] the hall's phones reach; "
+            "the ticket QR then opens <phone_url>/t/<ticket id>; empty: the QR is "
+            "hallq:ticket:<hall id>:<ticket id>",
+        },
         "services": {"type": "array", "items": {"type": "object"}},
         "windows": {"type": "array", "items": {"type": "object"}},
         "policy": {

@@ -519,7 +519,7 @@ class KioskFlow(QObject):
         """A code was scanned: an appointment issues a ticket; a ticket shows its status."""
         if self.screen in (Screen.ISSUING, Screen.PHOTO):
             return
-        code = parse_scan(payload)
+        code = parse_scan(payload, self.catalogue.hall_id, self.catalogue.hall.phone_url)
         if isinstance(code, AppointmentCode):
             if self.screen in (Screen.TICKET, Screen.REPRINT, Screen.STATUS, Screen.MESSAGE):
                 self.home(keep_card=False)

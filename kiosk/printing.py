@@ -86,7 +86,9 @@ def ticket_layout(ticket: dict[str, Any], catalogue: Catalogue, lang: str) -> li
     if wait is not None:
         minutes = wait_minutes(wait)
         blocks.append(TextBlock(labels["wait"].format(m=minutes) if minutes else labels["no_wait"]))
-    blocks.append(QrBlock(ticket_payload(catalogue.hall_id, ticket["id"])))
+    blocks.append(
+        QrBlock(ticket_payload(catalogue.hall_id, ticket["id"], catalogue.hall.phone_url))
+    )
     issued_at = datetime.fromisoformat(ticket["issued_at"])
     blocks.append(TextBlock(labels["issued"].format(t=issued_at.strftime("%Y-%m-%d %H:%M"))))
     blocks.append(RuleBlock())

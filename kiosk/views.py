@@ -246,7 +246,8 @@ def ticket_page(flow: KioskFlow, theme: Theme, landscape: bool) -> QWidget:
     for line in lines[1:]:
         details.addWidget(bilingual_label(line, lang, theme, 40, bold=True))
     # A phone reads the QR as well at any size: it does not grow in elder mode.
-    qr = qr_label(ticket_payload(flow.catalogue.hall_id, ticket["id"]), 240)
+    catalogue = flow.catalogue
+    qr = qr_label(ticket_payload(catalogue.hall_id, ticket["id"], catalogue.hall.phone_url), 240)
     qr.setObjectName("qr")
     right.addWidget(qr)
     state = {

@@ -70,6 +70,7 @@ class HallInfo:
     thresholds: Thresholds
     satisfied_min_score: int = DEFAULT_SATISFIED_MIN_SCORE
     green_age: int | None = None
+    phone_url: str = ""  # the ticket QR opens <phone_url>/t/<id>; empty: hallq:ticket:…
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> HallInfo:
@@ -103,6 +104,7 @@ class HallInfo:
                 policy.get("satisfied_min_score") or DEFAULT_SATISFIED_MIN_SCORE
             ),
             green_age=policy.get("green_age"),
+            phone_url=str(body.get("phone_url") or ""),
         )
 
     # ----- time --------------------------------------------------------------------------------

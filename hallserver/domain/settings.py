@@ -84,6 +84,7 @@ class HallSettings:
     policy: Policy = field(default_factory=Policy)
     thresholds: Thresholds = field(default_factory=Thresholds)
     city_url: str = ""  # [city] url: the city's PostgreSQL, fed in the background (city/feed.py)
+    phone_url: str = ""  # [hall] phone_url: the ticket QR opens <phone_url>/t/<id> (phone.py)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

@@ -157,6 +157,7 @@ def hall_view(s: HallSettings, *, hours_enforced: bool = True) -> dict[str, obje
         "name_en": s.name_en,
         "timezone": s.timezone,
         "notice": s.notice,
+        "phone_url": s.phone_url,
         "services": [
             {"code": x.code, "name": x.name, "name_en": x.name_en, "matters": list(x.matters)}
             for x in s.services

@@ -53,3 +53,36 @@ def test_inputs_found_by_the_fuzzer_fail_cleanly(case: Path) -> None:
         parse_config(text, case)
     except ConfigError as e:
         assert str(e).startswith(f"{case}: ")
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("http://10.0.0.5:8750", "http://10.0.0.5:8750"),
+        ("HTTPS://hall.example/", "https://hall.example"),
+        ("http://[fd00::5]:8750", "http://[fd00::5]:8750"),
+    ],
+)
+def test_a_phone_url_is_kept_as_scheme_host_and_port(value: str, kept: str) -> None:
+    text = TEXT.replace("[hall]\n", f'[hall]\nphone_url = "{value}"\n', 1)
+    assert parse_config(text, Path("hall.toml")).phone_url == kept
+    assert parse_config(TEXT, Path("hall.toml")).phone_url == ""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "10.0.0.5:8750",
+        "ftp://10.0.0.5",
+        "http://",
+        "http://10.0.0.5:99999",
+        "http://10.0.0.5:port",
+        "http://10.0.0.5:8750/queue",
+        "http://10.0.0.5:8750/?x=1",
+        "http://user@10.0.0.5",
+    ],
+)
+def test_a_phone_url_that_is_not_http_host_port_is_refused(value: str) -> None:
+    text = TEXT.replace("[hall]\n", f'[hall]\nphone_url = "{value}"\n', 1)
+    message = _refused(text)
+    assert message.startswith(f"/etc/hallq/hall.toml: hall.phone_url: {value!r} must be http://")

@@ -75,6 +75,36 @@ def test_ticket_payload_round_trips() -> None:
     assert parse_scan(payload) == TicketCode("sample-hall", "Ab_9-xY")
 
 
+PHONE = "http://10.0.0.5:8750"
+
+
+def test_with_a_phone_url_the_ticket_qr_is_the_phone_page_and_both_forms_scan_back() -> None:
+    payload = ticket_payload("sample-hall", "Ab_9-xY", PHONE)
+    assert payload == "http://10.0.0.5:8750/t/Ab_9-xY"
+    ticket = TicketCode("sample-hall", "Ab_9-xY")
+    assert parse_scan(payload, "sample-hall", PHONE) == ticket
+    assert parse_scan("HTTP://10.0.0.5:8750/t/Ab_9-xY\r\n", "sample-hall", PHONE) == ticket
+    assert parse_scan(ticket_payload("sample-hall", "Ab_9-xY"), "sample-hall", PHONE) == ticket
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "http://10.0.0.6:8750/t/Ab_9-xY",  # another host
+        "http://10.0.0.5:87501/t/Ab_9-xY",  # another port
+        "http://10.0.0.5:8750.evil.example/t/Ab_9-xY",
+        "https://10.0.0.5:8750/t/Ab_9-xY",  # another scheme
+        "http://10.0.0.5:8750/t/../api/v1/hall",
+        "http://10.0.0.5:8750/t/Ab?x=1",
+        "http://10.0.0.5:8750/t/",
+        "http://10.0.0.5:8750/manage/",
+    ],
+)
+def test_a_link_elsewhere_is_no_ticket(payload: str) -> None:
+    assert parse_scan(payload, "sample-hall", PHONE) == UnknownCode()
+    assert parse_scan(payload) == UnknownCode()  # a hall without a phone page takes no link
+
+
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [

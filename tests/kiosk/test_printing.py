@@ -51,6 +51,15 @@ def test_chinese_ticket_top_to_bottom() -> None:
     ]
 
 
+def test_a_hall_with_a_phone_url_prints_the_phone_page_link() -> None:
+    hall = HallInfo.from_json(
+        {"id": "sample-hall", "name": "市民服务中心", "phone_url": "http://10.0.0.5:8750"}
+    )
+    blocks = ticket_layout(ticket(), Catalogue.from_hall(hall), "zh")
+    qr = [block for block in blocks if isinstance(block, QrBlock)]
+    assert qr == [QrBlock("http://10.0.0.5:8750/t/T42")]
+
+
 def test_english_ticket_wording() -> None:
     blocks = ticket_layout(ticket(ahead=0, estimated_wait_s=59), CATALOGUE, "en")
     texts = [block.text for block in blocks if isinstance(block, TextBlock)]
