@@ -5,6 +5,7 @@ CLOCK_MONOTONIC, which is shared by every process on the machine.
 `--stalled N` opens N more WebSockets that never read a byte (issue 12: with 300 sockets of
 which 50 never read, call-next's answer p99 ≤ 20 ms).
 Usage: .venv/bin/python bench/bench_broadcast.py [--subscribers 100] [--calls 300] [--stalled 0]
+       [--pace 0.02]
 """
 
 from __future__ import annotations
@@ -69,12 +70,14 @@ def stalled_sockets(port: int, token: str, n: int) -> list[socket.socket]:
     return opened
 
 
-async def caller(url: str, token: str, calls: int, answers: list[float]) -> dict[str, float]:
+async def caller(
+    url: str, token: str, calls: int, pace: float, answers: list[float]
+) -> dict[str, float]:
     sent: dict[str, float] = {}
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession() as s:
         for _ in range(calls):
-            await asyncio.sleep(0.02)  # a clerk's rhythm, compressed: latency, not throughput
+            await asyncio.sleep(pace)  # a clerk's rhythm, compressed: latency, not throughput
             t0 = time.monotonic()
             async with s.post(f"{url}/api/v1/windows/9/call-next", headers=headers) as r:
                 body = await r.json()
@@ -90,6 +93,13 @@ def main() -> None:
     ap.add_argument("--subscribers", type=int, default=100)
     ap.add_argument("--calls", type=int, default=300)
     ap.add_argument("--stalled", type=int, default=0, help="WebSockets that never read")
+    ap.add_argument(
+        "--pace",
+        type=float,
+        default=0.02,
+        help="seconds between calls (0.02: ~30 calls/s, whose events to 250+ screens outrun "
+        "two Python subscriber processes on a 2-core machine; a busy hall calls ~1/s)",
+    )
     args = ap.parse_args()
     with running_hall() as server:
         for _ in range(args.calls):
@@ -120,7 +130,9 @@ def main() -> None:
             r.wait(60)
         stalled = stalled_sockets(server.port, server.tokens["display-hall"], args.stalled)
         answers: list[float] = []
-        sent = asyncio.run(caller(server.url, server.tokens["caller-9"], args.calls, answers))
+        sent = asyncio.run(
+            caller(server.url, server.tokens["caller-9"], args.calls, args.pace, answers)
+        )
         received = out.get(timeout=120) + out.get(timeout=120)
         for p in procs:
             p.join(30)
