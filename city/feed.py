@@ -46,6 +46,7 @@ BATCH = 20_000
 IDLE_S = 0.25  # how often a caught-up feed looks for new events
 BOOKINGS_EVERY_S = 2.0
 RETRY_S = (0.2, 0.5, 1, 2)  # back-off while the city is unreachable
+NICE = 10  # the feed's CPU priority below the hall's
 
 
 class HallLog:
@@ -239,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # Ctrl-C reaches the whole process group: the hall ends its feed itself (closing stdin).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The feed can always catch up later; a citizen at the kiosk cannot wait: on a busy machine
+    # the hall's own process gets the CPU first.
+    os.nice(NICE)
     from_hall: queue.Queue[dict[str, Any] | None] = queue.Queue()
     hall_log = HallLog(Path(args.hall_db))
     feed = Feed(hall_log, url, args.hall, args.name, args.timezone, sys.stdout, from_hall)
