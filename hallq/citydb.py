@@ -53,7 +53,7 @@ class PostgresCluster:
             self._as.append("--clear-groups")
         if (self.data / "PG_VERSION").exists():
             return
-        subprocess.run(
+        made = subprocess.run(
             [
                 *self._as,
                 str(BIN / "initdb"),
@@ -66,12 +66,15 @@ class PostgresCluster:
                 "-E",
                 "UTF8",
                 "--no-locale",
-                "--no-sync",
+                *([] if durable else ["--no-sync"]),
             ],
             cwd=self.root,
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if made.returncode != 0:
+            why = (made.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"initdb in {self.data} failed: {why}")
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{dbname}"

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -27,15 +28,17 @@ pytestmark = [
 
 
 @contextmanager
-def running_demo(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
-    """`hallq demo` with the busy morning under Xvfb in tmp_path/demo, and its output lines as
-    they come; killed afterwards if a test left it running."""
+def running_demo(
+    tmp_path: Path, *args: str, data: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """`hallq demo` with the busy morning under Xvfb in `data` (tmp_path/demo), and its output
+    lines as they come; killed afterwards if a test left it running."""
     demo = subprocess.Popen(
         [
             sys.executable, "-m", "hallq.cli", "demo",
             "--config", str(unique_hall(tmp_path)),
             "--scenario", "busy-morning", "--seed", "7",
-            "--display", "xvfb", "--data", str(tmp_path / "demo"), *args,
+            "--display", "xvfb", "--data", str(data or tmp_path / "demo"), *args,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -79,11 +82,14 @@ def test_ctrl_c_stops_the_whole_demo(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(900)  # three halls, six terminals, three X servers start on a busy machine
 def test_a_city_of_three_halls_feeds_its_own_postgresql(tmp_path: Path) -> None:
-    data = tmp_path / "demo"
+    # The demo's PostgreSQL runs as nobody when we are root: its folder must be reachable.
+    data = Path(tempfile.mkdtemp(prefix="hallq-city-demo-"))
+    data.chmod(0o755)
     args = ("--city", "3", "--terminals", "kiosk-1,caller-1", "--screenshots-every", "0")
-    with running_demo(tmp_path, *args) as (demo, lines):
-        wait_for(lambda: any("Ctrl-C stops everything" in line for line in lines), 480,
-                 "for the demo to be up")  # fmt: skip
+    with running_demo(tmp_path, *args, data=data) as (demo, lines):
+        wait_for(lambda: demo.poll() is not None or any("Ctrl-C" in line for line in lines),
+                 480, "for the demo to be up")  # fmt: skip
+        assert demo.poll() is None, "".join(lines)
         text = "".join(lines)
         url = re.search(r"city database (postgresql://\S+)", text)
         console = re.search(r"city console \(城市管理\): (http://\S+)", text)
@@ -110,3 +116,4 @@ def test_a_city_of_three_halls_feeds_its_own_postgresql(tmp_path: Path) -> None:
     feeds = subprocess.run(["pgrep", "-f", f"city.feed --hall-db {data}"], capture_output=True)
     assert feeds.stdout == b""
     assert "nothing left running" in lines[-1]
+    shutil.rmtree(data)
