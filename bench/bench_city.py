@@ -17,6 +17,7 @@ import asyncio
 import datetime as dt
 import io
 import multiprocessing
+import os
 import queue
 import random
 import sqlite3
@@ -34,7 +35,7 @@ from bench_issue import run as issue_run
 from hallkit import running_hall
 
 from city import reports
-from city.feed import BATCH, Feed, HallLog
+from city.feed import BATCH, NICE, Feed, HallLog
 from city.ingest import Batch, EventRow, Ingest
 from city.schema import init
 from hallserver.store import Store, event_body
@@ -245,13 +246,22 @@ def bench_feed_cost(url: str, tickets: int, rounds: int) -> None:
     """bench_issue on a hall without and with the feed, alternated (ABAB…, the order swapped
     every other round) so that the machine's own noise falls on both alike."""
     rates: dict[str, list[float]] = {"without": [], "with": []}
+    shares: list[float] = []  # the feed's CPU time against the hall server's, in the runs with it
     runs = [("without", []), ("with", ["--city", url])]
     for i in range(rounds):
         for name, extra in runs if i % 2 == 0 else runs[::-1]:
             with running_hall(extra_args=extra) as server:
                 print(f"  round {i + 1}, bench_issue {name} the city feed:")
                 token = server.tokens["manager-1"]
+                assert server.proc is not None
+                before = _cpu_s(server.proc.pid), [_cpu_s(c) for c in _children(server.proc.pid)]
                 rates[name].append(asyncio.run(issue_run(server.url, token, 32, tickets)))
+                if name == "with":
+                    time.sleep(1.0)  # the feed stores the last batch
+                    hall = _cpu_s(server.proc.pid) - before[0]
+                    feed = sum(_cpu_s(c) for c in _children(server.proc.pid)) - sum(before[1])
+                    shares.append(feed / hall)
+                    print(f"  CPU: hall server {hall:.1f} s, its feed {feed:.1f} s")
     mean = {k: statistics.fmean(v) for k, v in rates.items()}
     spread = {k: statistics.stdev(v) if len(v) > 1 else 0.0 for k, v in rates.items()}
     cost = (mean["without"] - mean["with"]) / mean["without"]
@@ -262,8 +272,21 @@ def bench_feed_cost(url: str, tickets: int, rounds: int) -> None:
         f"{min(rates['without']):,.0f}–{max(rates['without']):,.0f}), with the feed "
         f"{mean['with']:,.0f} ± {spread['with']:,.0f} "
         f"({min(rates['with']):,.0f}–{max(rates['with']):,.0f}) → {cost:+.1%} ± {error:.1%} "
-        "(standard error of the difference; target < 5%)"
+        "(standard error of the difference; target < 5%); the feed's CPU time "
+        f"{statistics.fmean(shares):.1%} of the hall server's (runs {min(shares):.1%}–"
+        f"{max(shares):.1%}), at nice {NICE} below it"
     )
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(c) for c in text.split()]
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
