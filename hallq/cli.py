@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     terminals = tuple(t.strip() for t in args.terminals.split(",") if t.strip())
-    city = LocalCity(args.data) if args.city > 0 else None
     try:
+        city = LocalCity(args.data) if args.city > 0 else None  # initdb the first time
         halls = [
             LocalHall(
                 folder,
