@@ -68,6 +68,7 @@ class Policy:
     ewma_alpha: float = 0.2
     photo_retention_days: int = 30
     kiosk_tickets_per_minute: int = 60
+    bad_review_working_days: int = 3  # a 差评 case still open after this many is overdue
 
 
 @dataclass(frozen=True)
