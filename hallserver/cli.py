@@ -24,6 +24,7 @@ from manage.console import clerk_errors, make_console
 
 from .app import make_app, make_phone_app
 from .config import ConfigError, load_config
+from .config_versions import running_config
 from .connections import quiet_malformed_requests
 from .discovery import Advert
 from .domain.stats import day_stats
@@ -384,12 +385,14 @@ def _write_csv(out: TextIO, columns: list[str], rows: list[dict[str, object]]) -
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = load_config(args.config)
     store = _open_store(args.db, synchronous=args.synchronous)
     lock = DatabaseLock(Path(args.db))
     lock.acquire()
     try:
         store.check_writable()
+        # The file or the newest version stored by the console (config_versions.py).
+        settings, running = running_config(store.conn, Path(args.config), dt.datetime.now(dt.UTC))
+        log.info("hall config version %d (%s, %s)", running.version, running.author, running.at)
         service = HallService(
             settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
         )
