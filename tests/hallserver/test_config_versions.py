@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -17,6 +18,7 @@ from hallserver.app import make_app
 from hallserver.config import ConfigError, config_text, load_config, parse_config
 from hallserver.config_versions import StaleConfig, running_config, what_changed
 from hallserver.domain.errors import ConfigRefused
+from hallserver.domain.settings import HallSettings
 from hallserver.security import IdHasher, token_hash
 from hallserver.service import HallService
 from hallserver.store import Store
@@ -26,7 +28,9 @@ NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 SETTINGS = load_config(SAMPLE)
 
 
-def renamed(settings=SETTINGS, code: str = "A", name: str = "投资审批"):  # type: ignore[no-untyped-def]
+def renamed(
+    settings: HallSettings = SETTINGS, code: str = "A", name: str = "投资审批"
+) -> HallSettings:
     services = tuple(
         dataclasses.replace(s, name=name) if s.code == code else s for s in settings.services
     )
@@ -104,7 +108,9 @@ class Running:
         )
         self.client = TestClient(TestServer(make_app(self.svc), host="127.0.0.1"))
 
-    async def call(self, method: str, path: str, device: str = "kiosk-1", body=None):  # type: ignore[no-untyped-def]
+    async def call(
+        self, method: str, path: str, device: str = "kiosk-1", body: object = None
+    ) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {self.tokens[device]}"}
         async with self.client.request(method, "/api/v1" + path, json=body, headers=headers) as r:
             return r.status, await r.json()
@@ -125,7 +131,7 @@ def test_a_running_hall_renames_a_service_and_every_terminal_hears_it(tmp_path: 
             assert (stored.version, stored.author) == (2, "boss")
             status, info = await hall.call("GET", "/hall")
             assert next(s for s in info["services"] if s["code"] == "A")["name"] == "投资审批"
-            seen = []
+            seen: list[dict[str, Any]] = []
             while not seen or seen[-1]["type"] != "hall.config_changed":
                 seen.append(json.loads((await socket.receive(timeout=5)).data))
             assert seen[-1]["data"] == {
@@ -179,14 +185,14 @@ def test_a_running_hall_refuses_what_would_strand_a_citizen(tmp_path: Path) -> N
             assert e.value.key == "services[7]"
             assert "还有 1 位群众在等候或办理" in e.value.zh
             moved = dataclasses.replace(hall.svc.settings, timezone="Asia/Urumqi")
-            with pytest.raises(ConfigRefused, match="hall.timezone"):
+            with pytest.raises(ConfigRefused, match=r"hall\.timezone"):
                 await config_versions.change(
                     hall.svc, moved, read_at=1, author="boss", source="console"
                 )
             # Nothing stored, nothing changed: the hall still runs version 1 with service H.
             assert config_versions.newest(hall.conn).version == 1  # type: ignore[union-attr]
             assert hall.svc.settings.service("H") is not None
-            status, body = await hall.call("GET", "/queues", "display-hall")
+            _, body = await hall.call("GET", "/queues", "display-hall")
             assert any(q["service"] == "H" and q["waiting"] == 1 for q in body["queues"])
 
     asyncio.run(scenario())
