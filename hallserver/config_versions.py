@@ -55,14 +55,18 @@ class ConfigVersion:
     def settings(self) -> HallSettings:
         return parse_config(self.text, f"config version {self.version}")
 
+    def when(self, tz: dt.tzinfo) -> str:
+        """When it was made, on the hall's clock: 2026-12-01 18:05."""
+        return f"{dt.datetime.fromisoformat(self.at).astimezone(tz):%Y-%m-%d %H:%M}"
+
 
 class StaleConfig(Conflict):
     """A form read at one version saved on top of a newer one: refused, never overwritten."""
 
     code = "config_stale"
 
-    def __init__(self, newest: ConfigVersion) -> None:
-        at = newest.at[:16].replace("T", " ")
+    def __init__(self, newest: ConfigVersion, tz: dt.tzinfo) -> None:
+        at = newest.when(tz)
         super().__init__(
             f"配置已被 {newest.author} 于 {at} 修改（版本 {newest.version}），本页已过期；"
             "请重新打开本页再修改 · The config was changed by "
@@ -113,7 +117,7 @@ def add(
         cur = conn.execute(
             "INSERT INTO config_versions (at, author, source, summary, text, file_sha256) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (at.isoformat(), author, source, summary, text, file_sha256),
+            (at.astimezone(dt.UTC).isoformat(), author, source, summary, text, file_sha256),
         )
         number = cur.lastrowid
     found = version(conn, int(number or 0))
@@ -237,7 +241,7 @@ async def change(
         current = await svc.db(newest, svc.store.conn)
         assert current is not None, "the server stores its config version at start"
         if current.version != read_at:
-            raise StaleConfig(current)
+            raise StaleConfig(current, svc.tz)
         svc.hall.check_reconfigure(settings)
         line = summary or what_changed(svc.settings, settings)
         text = config_text(settings)

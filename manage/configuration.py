@@ -240,6 +240,7 @@ async def _render(
         sources=config_versions.SOURCES,
         done=MESSAGES.get(request.query.get("done", ""), ""),
         window_kinds=WINDOW_KINDS,
+        tz=service_of(request).tz,
     )
 
 

@@ -160,7 +160,7 @@ def test_a_stale_form_is_refused_naming_who_changed_it_and_when(tmp_path: Path) 
                 await config_versions.change(
                     hall.svc, other, read_at=1, author="duty", source="console"
                 )
-            assert "配置已被 boss 于 2026-12-01 10:00 修改（版本 2）" in e.value.message
+            assert "配置已被 boss 于 2026-12-01 18:00 修改（版本 2）" in e.value.message
             assert hall.svc.settings.service("B").name == "市场监管"  # type: ignore[union-attr]
             assert config_versions.newest(hall.conn).version == 2  # type: ignore[union-attr]
 
