@@ -171,6 +171,15 @@ def tables_from_form(
             if row["daily_quota"]:
                 service["daily_quota"] = _number(row["daily_quota"])
             tables["services"].append(service)
+        # A removed service is no longer served by any window nor shown on any display.
+        gone = {shown[i]["code"] for i, row in enumerate(shown) if row["remove"]}
+        for part in ("windows", "devices"):
+            tables[part] = [
+                {**x, "services": [c for c in x["services"] if c not in gone]}
+                if x.get("services")
+                else x
+                for x in running.get(part, [])
+            ]
     elif section == "windows":
         tables["windows"] = [
             {k: shown[i][k] for k in ("id", "name", "kind", "services")} for i in kept
