@@ -141,6 +141,23 @@ def _last_file_digest(conn: sqlite3.Connection) -> str:
 
 
 # ----- at start ---------------------------------------------------------------------------------
+def _file(path: Path) -> tuple[bytes, str]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file · 没有该文件") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e} · 无法读取") from None
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def _text(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: cannot read: {e} · 无法读取") from None
+
+
 def running_config(
     conn: sqlite3.Connection, path: Path, now: dt.datetime
 ) -> tuple[HallSettings, ConfigVersion]:
@@ -150,21 +167,12 @@ def running_config(
     the file and the key), also when stored versions exist: the operator changed it for a
     reason and should learn at once that it is wrong.
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file · 没有该文件") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e} · 无法读取") from None
-    digest = hashlib.sha256(data).hexdigest()
+    data, digest = _file(path)
     create(conn)
     current = newest(conn)
     if current is not None and digest == _last_file_digest(conn):
         return current.settings(), current
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: cannot read: {e} · 无法读取") from None
+    text = _text(path, data)
     settings = parse_config(text, path)
     summary = (
         f"{path.name}: {what_changed(current.settings(), settings)}"
@@ -181,6 +189,19 @@ def running_config(
         file_sha256=digest,
     )
     return settings, taken
+
+
+def current_config(conn: sqlite3.Connection, path: Path) -> HallSettings:
+    """The config a server on this database runs or would start with, read only (for the
+    command-line tools: stats, export, plan, token)."""
+    data, digest = _file(path)
+    stored = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'config_versions'"
+    ).fetchone()
+    current = newest(conn) if stored else None
+    if current is not None and digest == _last_file_digest(conn):
+        return current.settings()
+    return parse_config(_text(path, data), path)
 
 
 # ----- what changed -----------------------------------------------------------------------------
