@@ -219,3 +219,32 @@ def test_a_service_and_a_window_added_live_are_served(tmp_path: Path) -> None:
             assert any(w["id"] == "12" for w in body["windows"])
 
     asyncio.run(scenario())
+
+
+def test_a_window_with_a_clerk_cannot_be_removed_until_closed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        hall = Running(tmp_path / "hall.db")
+        async with hall.client:
+            svc = hall.svc
+            await svc.run(lambda: svc.hall.sign_in("10", "clerk-10", "窗口10办事员", NOW))
+            s = svc.settings
+            without_10 = dataclasses.replace(
+                s,
+                windows=tuple(w for w in s.windows if w.id != "10"),
+                devices=tuple(d for d in s.devices if d.window != "10"),
+                services=tuple(x for x in s.services if x.code != "L"),
+            )
+            with pytest.raises(ConfigRefused) as e:
+                await config_versions.change(
+                    svc, without_10, read_at=1, author="boss", source="console"
+                )
+            assert e.value.key == "windows[9]" and "先关闭窗口" in e.value.zh
+            await svc.run(lambda: svc.hall.sign_out("10", NOW))
+            stored = await config_versions.change(
+                svc, without_10, read_at=1, author="boss", source="console"
+            )
+            assert stored.version == 2 and "10" not in svc.hall.windows
+            status, _ = await hall.call("POST", "/windows/10/call-next", "caller-1")
+            assert status == 404
+
+    asyncio.run(scenario())
