@@ -25,6 +25,7 @@ from .domain.settings import (
     Device,
     HallSettings,
     Hours,
+    Period,
     Policy,
     Service,
     Thresholds,
@@ -311,27 +312,18 @@ def settings_from(raw: dict[str, Any], source: Path | str) -> HallSettings:
 
     hours = Hours()
     if "hours" in raw:
-        h = r.table(raw["hours"], "hours", {"weekdays", "open", "last_ticket"})
-        weekdays = h.get("weekdays", list(hours.weekdays))
-        if not isinstance(weekdays, list) or not all(
-            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in weekdays
-        ):
-            raise r.fail(
-                "hours.weekdays",
-                "须为星期的列表：1（周一）… 7（周日）",
-                "must be a list of ISO weekdays 1 (Mon) … 7 (Sun)",
+        h = r.table(raw["hours"], "hours", {"weekdays", "open", "last_ticket", "extended"})
+        regular = _period(r, h, "hours", hours)
+        extended = [
+            _period(
+                r,
+                r.table(e, f"hours.extended[{i}]", PERIOD_KEYS, PERIOD_KEYS),
+                f"hours.extended[{i}]",
+                hours,
             )
-        hours = Hours(
-            weekdays=tuple(sorted(set(weekdays))),
-            open=r.clock(h.get("open", hours.open), "hours.open"),
-            last_ticket=r.clock(h.get("last_ticket", hours.last_ticket), "hours.last_ticket"),
-        )
-        if hours.last_ticket <= hours.open:
-            raise r.fail(
-                "hours.last_ticket",
-                "停止取号时间须晚于开始时间",
-                "the last ticket must be later than the opening",
-            )
+            for i, e in enumerate(r.typed(h.get("extended", []), list, "hours.extended"))
+        ]
+        hours = Hours(regular.weekdays, regular.open, regular.last_ticket, tuple(extended))
 
     city_url = ""
     if "city" in raw:
@@ -355,6 +347,34 @@ def settings_from(raw: dict[str, Any], source: Path | str) -> HallSettings:
         city_url=city_url,
         phone_url=phone_url,
     )
+
+
+PERIOD_KEYS = {"weekdays", "open", "last_ticket"}
+
+
+def _period(r: _Reader, h: dict[str, Any], where: str, default: Hours) -> Period:
+    """[hours] itself, or one of its extended periods (hours.extended[i], every key given)."""
+    weekdays = h.get("weekdays", list(default.weekdays))
+    if not isinstance(weekdays, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in weekdays
+    ):
+        raise r.fail(
+            f"{where}.weekdays",
+            "须为星期的列表：1（周一）… 7（周日）",
+            "must be a list of ISO weekdays 1 (Mon) … 7 (Sun)",
+        )
+    period = Period(
+        weekdays=tuple(sorted(set(weekdays))),
+        open=r.clock(h.get("open", default.open), f"{where}.open"),
+        last_ticket=r.clock(h.get("last_ticket", default.last_ticket), f"{where}.last_ticket"),
+    )
+    if period.last_ticket <= period.open:
+        raise r.fail(
+            f"{where}.last_ticket",
+            "停止取号时间须晚于开始时间",
+            "the last ticket must be later than the opening",
+        )
+    return period
 
 
 def _phone_url(r: _Reader, text: str) -> str:
@@ -400,11 +420,7 @@ def config_tables(s: HallSettings) -> dict[str, Any]:
                 "phone_url": s.phone_url,
             }
         ),
-        "hours": {
-            "weekdays": list(s.hours.weekdays),
-            "open": s.hours.open.isoformat("minutes"),
-            "last_ticket": s.hours.last_ticket.isoformat("minutes"),
-        },
+        "hours": _period_table(s.hours),
         "policy": vars(s.policy),
         "supervision": vars(s.thresholds),
         "services": [],
@@ -419,6 +435,17 @@ def config_tables(s: HallSettings) -> dict[str, Any]:
     if s.city_url:
         raw["city"] = {"url": s.city_url}
     return {k: v for k, v in raw.items() if v or k in ("services", "windows")}
+
+
+def _period_table(p: Hours | Period) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "weekdays": list(p.weekdays),
+        "open": p.open.isoformat("minutes"),
+        "last_ticket": p.last_ticket.isoformat("minutes"),
+    }
+    if isinstance(p, Hours) and p.extended:
+        table["extended"] = [_period_table(e) for e in p.extended]
+    return table
 
 
 def config_text(s: HallSettings, header: str = "") -> str:

@@ -210,8 +210,8 @@ def _flat(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
         for k, v in value.items():
             yield from _flat(v, f"{key}.{k}" if key else k)
     elif isinstance(value, list) and value and isinstance(value[0], dict):
-        for item in value:
-            name = item.get("code") or item.get("id")
+        for i, item in enumerate(value):
+            name = item.get("code") or item.get("id") or i  # a service, a window, a period
             yield from _flat(item, f"{key}[{name}]")
     else:
         yield key, ", ".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -86,7 +86,8 @@ class Page:
     import_error: str = ""
 
     def rows_of(self, section: str) -> list[dict[str, Any]]:
-        return self.rows.get(section) or rows_of(self.tables, section)
+        shown = self.rows.get(section)
+        return rows_of(self.tables, section) if shown is None else shown
 
 
 def _number(text: str, decimal: bool = False) -> Any:
@@ -129,6 +130,19 @@ def _form_rows(section: str, form: MultiDictProxy[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _extended_rows(form: MultiDictProxy[Any]) -> list[dict[str, Any]]:
+    """The extended periods (延时服务) of the hours form as typed (the empty one included)."""
+    count = str(form.get("extended_rows", ""))
+    return [
+        {
+            "weekdays": [str(d) for d in form.getall(f"hours.extended[{i}].weekdays", [])],
+            "open": str(form.get(f"hours.extended[{i}].open", "")).strip(),
+            "last_ticket": str(form.get(f"hours.extended[{i}].last_ticket", "")).strip(),
+        }
+        for i in range(min(int(count), MAX_ROWS) if count.isdigit() else 0)
+    ]
+
+
 def tables_from_form(
     running: dict[str, Any], section: str, form: MultiDictProxy[Any]
 ) -> tuple[dict[str, Any], Callable[[str], str], list[dict[str, Any]]]:
@@ -151,10 +165,15 @@ def tables_from_form(
             **{key: text(f"hall.{key}") for key in ("name", "name_en", "notice", "phone_url")},
         }
     elif section == "hours":
+        shown = _extended_rows(form)
+        kept = [i for i, row in enumerate(shown) if row["weekdays"] or row["open"]]
         tables["hours"] = {
             "weekdays": [_number(str(d)) for d in form.getall("hours.weekdays", [])],
             "open": text("hours.open"),
             "last_ticket": text("hours.last_ticket"),
+            "extended": [
+                {**shown[i], "weekdays": [_number(d) for d in shown[i]["weekdays"]]} for i in kept
+            ],
         }
     elif section == "services":
         tables["services"] = []
@@ -191,10 +210,12 @@ def tables_from_form(
             for f in dataclasses.fields(defaults)
         }
 
+    rows = "hours.extended" if section == "hours" else section
+
     def field_of(key: str) -> str:
-        m = re.fullmatch(rf"{section}\[(\d+)\](.*)", key)
+        m = re.fullmatch(rf"{re.escape(rows)}\[(\d+)\](.*)", key)
         if m and int(m.group(1)) < len(kept):
-            return f"{section}[{kept[int(m.group(1))]}]{m.group(2)}"
+            return f"{rows}[{kept[int(m.group(1))]}]{m.group(2)}"
         return key
 
     return tables, field_of, shown
@@ -202,6 +223,8 @@ def tables_from_form(
 
 def rows_of(tables: dict[str, Any], section: str) -> list[dict[str, Any]]:
     """The rows a page shows for the running config (as `_form_rows` reads them back)."""
+    if section == "hours":
+        return list(tables["hours"].get("extended", []))
     if section == "windows":
         return [{**w, "remove": False, "new": False} for w in tables["windows"]]
     return [
@@ -310,7 +333,7 @@ async def save_section(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     read_at = _read_at(form)
     tables, field_of, shown = tables_from_form(config_tables(svc.settings), section, form)
-    page = Page(tables, rows={section: shown} if shown else {}, section=section)
+    page = Page(tables, rows={section: shown}, section=section)
     try:
         settings = settings_from(tables, "表单 form")
     except ConfigError as e:

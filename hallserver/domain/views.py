@@ -176,6 +176,14 @@ def hall_view(s: HallSettings, *, hours_enforced: bool = True) -> dict[str, obje
             "weekdays": list(s.hours.weekdays),
             "open": s.hours.open.isoformat("minutes"),
             "last_ticket": s.hours.last_ticket.isoformat("minutes"),
+            "extended": [  # 延时服务: more periods tickets are issued in
+                {
+                    "weekdays": list(p.weekdays),
+                    "open": p.open.isoformat("minutes"),
+                    "last_ticket": p.last_ticket.isoformat("minutes"),
+                }
+                for p in s.hours.extended
+            ],
             "enforced": hours_enforced,
         },
     }

@@ -195,3 +195,24 @@ def test_a_supervisor_reads_the_configuration_but_may_not_change_it(
         console.url + "/config/hall", form={"csrf": csrf, "version": "1", "hall.name": "X"}
     )
     assert answer.status == 403
+
+
+def test_extended_hours_are_added_and_a_bad_period_is_answered_at_its_field(
+    admin: Any, console: Console
+) -> None:
+    admin.goto(console.url + "/config")
+    new = "hours.extended[0]"
+    admin.check(f"input[name='{new}.weekdays'][value='6']")
+    admin.fill(f"input[name='{new}.open']", "12:00")
+    admin.fill(f"input[name='{new}.last_ticket']", "09:00")
+    _save(admin, "hours")
+    error = admin.locator(f"[data-field='{new}.last_ticket']").inner_text()
+    assert error == "停止取号时间须晚于开始时间 · the last ticket must be later than the opening"
+    assert admin.locator(f"input[name='{new}.weekdays'][value='6']").is_checked()
+    admin.fill(f"input[name='{new}.open']", "09:00")
+    admin.fill(f"input[name='{new}.last_ticket']", "12:00")
+    _save(admin, "hours")
+    admin.wait_for_selector("p.flash")
+    _, hall = console.server.request("GET", "/hall")
+    assert hall["hours"]["extended"] == [{"weekdays": [6], "open": "09:00", "last_ticket": "12:00"}]
+    assert "+hours.extended" in admin.locator("tr[data-version='2']").inner_text()
