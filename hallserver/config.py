@@ -30,6 +30,7 @@ from .domain.settings import (
     Service,
     Thresholds,
     Window,
+    period_table,
 )
 
 
@@ -420,13 +421,15 @@ def config_tables(s: HallSettings) -> dict[str, Any]:
                 "phone_url": s.phone_url,
             }
         ),
-        "hours": _period_table(s.hours),
+        "hours": period_table(s.hours),
         "policy": vars(s.policy),
         "supervision": vars(s.thresholds),
         "services": [],
         "windows": [kept(vars(w)) for w in s.windows],
         "devices": [kept(vars(d)) for d in s.devices],
     }
+    if s.hours.extended:
+        raw["hours"]["extended"] = [period_table(p) for p in s.hours.extended]
     for service in s.services:
         table = kept(vars(service))
         if service.daily_quota is not None:
@@ -435,17 +438,6 @@ def config_tables(s: HallSettings) -> dict[str, Any]:
     if s.city_url:
         raw["city"] = {"url": s.city_url}
     return {k: v for k, v in raw.items() if v or k in ("services", "windows")}
-
-
-def _period_table(p: Hours | Period) -> dict[str, Any]:
-    table: dict[str, Any] = {
-        "weekdays": list(p.weekdays),
-        "open": p.open.isoformat("minutes"),
-        "last_ticket": p.last_ticket.isoformat("minutes"),
-    }
-    if isinstance(p, Hours) and p.extended:
-        table["extended"] = [_period_table(e) for e in p.extended]
-    return table
 
 
 def config_text(s: HallSettings, header: str = "") -> str:

@@ -72,6 +72,15 @@ class Hours:
         return regular.covers(local) or any(p.covers(local) for p in self.extended)
 
 
+def period_table(p: Hours | Period) -> dict[str, object]:
+    """Weekdays and times as the config file and GET /hall write them ("08:30")."""
+    return {
+        "weekdays": list(p.weekdays),
+        "open": p.open.isoformat("minutes"),
+        "last_ticket": p.last_ticket.isoformat("minutes"),
+    }
+
+
 @dataclass(frozen=True)
 class Policy:
     max_recalls: int = 2  # recalls allowed before the next one marks the citizen 过号
