@@ -289,6 +289,14 @@ def _read_at(form: MultiDictProxy[Any]) -> int:
     return int(text)
 
 
+async def _stale(request: web.Request, e: StaleConfig) -> web.Response:
+    """The page as the config is now, with who changed it: what the manager typed was read
+    on top of an older version and is not kept (saving it again would undo the other change)."""
+    return await _render(
+        request, Page(config_tables(service_of(request).settings), refused=e.message), 409
+    )
+
+
 async def _apply(
     request: web.Request,
     settings: HallSettings,
@@ -306,8 +314,7 @@ async def _apply(
             svc, settings, read_at=read_at, author=me, source=source, summary=summary
         )
     except StaleConfig as e:
-        page.refused = e.message
-        return await _render(request, page, 409)
+        return await _stale(request, e)
     except ConfigRefused as e:  # its key counts the running config's rows: the form's rows
         page.errors[e.key] = f"{e.zh} · {e.en}"
         page.refused = f"未保存：{e.zh} · Not saved: {e.en}"
@@ -332,6 +339,9 @@ async def save_section(request: web.Request) -> web.StreamResponse:
     svc = service_of(request)
     form = await request.post()
     read_at = _read_at(form)
+    newest = await svc.read(config_versions.newest, svc.reads.conn)
+    if newest is not None and newest.version != read_at:  # before any field is looked at
+        return await _stale(request, StaleConfig(newest, svc.tz))
     tables, field_of, shown = tables_from_form(config_tables(svc.settings), section, form)
     page = Page(tables, rows={section: shown}, section=section)
     try:
