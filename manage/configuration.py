@@ -82,7 +82,6 @@ class Page:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     refused: str = ""
-    section: str = ""
     import_error: str = ""
 
     def rows_of(self, section: str) -> list[dict[str, Any]]:
@@ -343,7 +342,7 @@ async def save_section(request: web.Request) -> web.StreamResponse:
     if newest is not None and newest.version != read_at:  # before any field is looked at
         return await _stale(request, StaleConfig(newest, svc.tz))
     tables, field_of, shown = tables_from_form(config_tables(svc.settings), section, form)
-    page = Page(tables, rows={section: shown}, section=section)
+    page = Page(tables, rows={section: shown})
     try:
         settings = settings_from(tables, "表单 form")
     except ConfigError as e:
@@ -414,7 +413,7 @@ async def import_file(request: web.Request) -> web.StreamResponse:
     svc = service_of(request)
     form = await request.post()
     read_at = _read_at(form)
-    page = Page(config_tables(svc.settings), section="import")
+    page = Page(config_tables(svc.settings))
     upload = form.get("file")
     if not isinstance(upload, web.FileField):
         page.import_error = "请选择 TOML 文件 · Choose a TOML file"
