@@ -19,7 +19,7 @@ from typing import TextIO
 from aiohttp import web
 
 import hallqlog
-from manage import accounts, records, staffing
+from manage import accounts, pairing, records, staffing
 from manage.console import clerk_errors, make_console
 
 from .app import make_app, make_phone_app
@@ -431,7 +431,7 @@ async def _run(
         return EXIT_FAIL
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     console_runner = web.AppRunner(
-        make_console(service, pages=staffing.routes, nav=[staffing.NAV]),
+        make_console(service, pages=[*staffing.routes, *pairing.routes], nav=[staffing.NAV]),
         access_log=None,
         handle_signals=False,
         shutdown_timeout=2,

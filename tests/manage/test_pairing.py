@@ -1,0 +1,121 @@
+"""Pairing without copying tokens, in Debian's headless Chromium against a real hall server and
+a real kiosk process: the kiosk shows a code, the manager approves it in the console, the kiosk
+gets its token and issues a ticket; revoked, it is back on the pairing screen by itself."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from pathlib import Path
+
+from hallq.processes import Child, start_child, wait_for
+from hallq.terminals import RemoteError, RemoteTerminal
+from tests.manage.conftest import ADMIN, Console
+from tests.support.server import ROOT
+
+CODE = re.compile(r"^(\d{3}) (\d{3})$")
+
+
+def _start_kiosk(folder: Path, server: str) -> tuple[Child, RemoteTerminal]:
+    """`hallq-kiosk --server URL --sim` with no token and no device id, as on a new PC."""
+    port_file = folder / "kiosk.remote.json"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(folder / "state")}
+    env.pop("JOURNAL_STREAM", None)
+    args = [
+        sys.executable, "-m", "hallq.remote_control", "--app", "kiosk",
+        "--port-file", str(port_file), "--", "--sim", "--windowed", "--server", server,
+    ]  # fmt: skip
+    child = start_child("kiosk", args, folder / "kiosk.log", env=env, cwd=ROOT)
+    return child, RemoteTerminal("kiosk", port_file)
+
+
+def _labels(remote: RemoteTerminal) -> list[str]:
+    if not remote.ready():
+        return []
+    try:
+        return [label for w in remote.windows() for label in w["labels"]]
+    except RemoteError:
+        return []
+
+
+def shown_code(remote: RemoteTerminal) -> str | None:
+    """The pairing code on the kiosk's screen (its label "123 456"), None when none is shown."""
+    for label in _labels(remote):
+        match = CODE.match(label)
+        if match:
+            return match.group(1) + match.group(2)
+    return None
+
+
+def _has_button(remote: RemoteTerminal, name: str) -> bool:
+    try:
+        return any(b["name"] == name for b in remote.buttons())
+    except RemoteError:
+        return False
+
+
+def test_a_kiosk_without_a_token_is_paired_in_the_console_and_revoked_back_to_pairing(
+    admin, console: Console, tmp_path: Path
+) -> None:
+    child, kiosk = _start_kiosk(tmp_path, console.server.url)
+    try:
+        wait_for(lambda: shown_code(kiosk), 60, "for the pairing code", child=child)
+        code = shown_code(kiosk)
+        assert code is not None
+        screen = " ".join(_labels(kiosk))
+        assert "请管理员在管理台输入配对码" in screen
+        assert "Ask a manager to enter this code in the console" in screen
+        assert console.server.url in screen and "示例市政务服务中心" in screen
+
+        # The console lists the waiting terminal (kind, host, age), never its code.
+        admin.goto(console.url + "/devices")
+        pending = admin.locator("tr[data-pending=kiosk]")
+        assert pending.count() == 1 and "刚刚" in pending.inner_text()
+        assert code not in admin.content()
+
+        # Step 1: the code; step 2: which kiosk it is. Only kiosks are offered.
+        admin.fill("#pairing input[name=code]", f"{code[:3]} {code[3:]}")
+        admin.click("#pairing button.primary")
+        found = admin.locator("#pairing .found")
+        assert found.get_attribute("data-kind") == "kiosk"
+        options = admin.locator("#pairing select[name=device] option").all_inner_texts()
+        assert any(o.startswith("kiosk-1") for o in options)
+        assert not any(o.startswith(("caller-", "display-")) for o in options)
+        admin.select_option("#pairing select[name=device]", "kiosk-1")
+        admin.click("#pairing button.primary")
+        admin.wait_for_url("**/devices?done=paired")
+        assert "已配对" in admin.content()
+
+        # The kiosk collects its token by itself, keeps it (0600) and is ready: a ticket.
+        wait_for(lambda: _has_button(kiosk, "area-F"), 30, "for the kiosk's start screen",
+                 child=child)  # fmt: skip
+        token_file = tmp_path / "state" / "hallq" / "kiosk.token"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert kiosk.click(name="area-F")
+        wait_for(lambda: any(b["name"].startswith("matter-") for b in kiosk.buttons()), 10,
+                 "for the matters of area F")  # fmt: skip
+        matter = next(b["name"] for b in kiosk.buttons() if b["name"].startswith("matter-"))
+        assert kiosk.click(name=matter)
+        wait_for(lambda: _has_button(kiosk, "take"), 10, "for the confirm screen")
+        assert kiosk.click(name="take")
+        wait_for(lambda: "F001" in kiosk.text(), 15, "for the ticket on the kiosk's screen")
+
+        # The audit says who paired which device from which terminal.
+        admin.goto(console.url + "/audit?action=terminal_paired")
+        row = admin.locator("table tbody tr").first.inner_text()
+        assert ADMIN in row and "kiosk-1" in row
+
+        # Revoked in the console: the kiosk drops its token and shows a new code by itself.
+        admin.goto(console.url + "/devices")
+        admin.once("dialog", lambda dialog: dialog.accept())
+        admin.click("tr[data-device=kiosk-1] button.danger")
+        admin.wait_for_url("**/devices?done=revoked")
+        wait_for(lambda: shown_code(kiosk) not in (None, code), 30, "for a new pairing code",
+                 child=child)  # fmt: skip
+        assert not token_file.exists()
+        assert "本终端未获大厅服务器授权" in " ".join(_labels(kiosk))
+        assert child.running()
+    finally:
+        child.stop()
