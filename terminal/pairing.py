@@ -130,9 +130,10 @@ class PairingScreen(QWidget):
         """The first language over the second, the second smaller and muted."""
         first, second = lines
         muted = self.theme.palette.muted
-        label.setFont(self.theme.font(size, bold=bold))
+        # Small windows (a caller beside a back-office screen) keep the lines readable.
+        label.setFont(self.theme.font(max(size, 18), bold=bold))
         label.setText(
-            f"{_html(first)}<br><span style='font-size:{round(size * 0.62)}px; "
+            f"{_html(first)}<br><span style='font-size:{round(max(size * 0.7, 14))}px; "
             f"font-weight:400; color:{muted}'>{_html(second)}</span>"
         )
 

@@ -119,3 +119,60 @@ def test_a_kiosk_without_a_token_is_paired_in_the_console_and_revoked_back_to_pa
         assert child.running()
     finally:
         child.stop()
+
+
+def _waiting(console: Console, kind: str) -> str:
+    """A terminal of `kind` asks for pairing (through the API, as a terminal does); its code."""
+    status, body = console.server.request("POST", "/pairings", {"kind": kind, "host": "pc-7"})
+    assert status == 201, body
+    return str(body["pairing"]["code"])
+
+
+def test_a_wrong_code_is_a_field_error_in_both_languages_and_guessing_is_limited(
+    admin, console: Console
+) -> None:
+    code = _waiting(console, "caller")
+    wrong = next(c for c in ("000000", "000001") if c != code)
+    admin.goto(console.url + "/devices")
+    admin.fill("#pairing input[name=code]", "12 34")
+    admin.click("#pairing button.primary")
+    error = admin.locator("#pairing .error")
+    assert error.inner_text() == "配对码为 6 位数字 · The code has 6 digits"
+    assert admin.input_value("#pairing input[name=code]") == "12 34"  # nothing lost
+    for _ in range(5):
+        admin.fill("#pairing input[name=code]", wrong)
+        admin.click("#pairing button.primary")
+        assert "没有终端显示该配对码" in error.inner_text()
+        assert "No terminal shows this code" in error.inner_text()
+    admin.fill("#pairing input[name=code]", code)  # the right code, but too many wrong ones
+    admin.click("#pairing button.primary")
+    assert (
+        "配对码输错次数过多" in error.inner_text() and "Too many wrong codes" in error.inner_text()
+    )
+    assert admin.locator("#pairing .found").count() == 0
+
+
+def test_the_device_must_be_one_of_the_terminals_kind(admin, console: Console) -> None:
+    code = _waiting(console, "caller")
+    admin.goto(console.url + "/devices")
+    admin.fill("#pairing input[name=code]", code)
+    admin.click("#pairing button.primary")
+    options = admin.locator("#pairing select[name=device] option").all_inner_texts()
+    offered = options[1:]  # after "— 请选择 Choose —"
+    assert len(offered) >= 10 and all(o.startswith("caller-") for o in offered)
+    assert "已配对，将换新令牌" in offered[0]  # caller-1 holds a token: it will be replaced
+    # A form sent with a kiosk for a caller (not offered, but sent by hand) is refused.
+    csrf = admin.locator("#pairing input[name=csrf]").input_value()
+    answer = admin.request.post(
+        console.url + "/devices/pairing/approve",
+        form={"csrf": csrf, "code": code, "device": "kiosk-1"},
+    )
+    assert answer.status == 422 and "请选择该终端对应的设备" in answer.text()
+    admin.click("#pairing button.primary")  # nothing chosen: the browser asks first
+    assert admin.locator("#pairing select[name=device]:invalid").count() == 1
+    admin.select_option("#pairing select[name=device]", "caller-2")
+    admin.click("#pairing button.primary")
+    admin.wait_for_url("**/devices?done=paired")
+    assert admin.locator("tr[data-pending]").count() == 0
+    s = console.server  # caller-2's old token was replaced, as `hallq-server token` does
+    assert s.request("GET", "/devices/me", device="caller-2")[0] == 401
