@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QChildEvent, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .i18n import Text
@@ -109,7 +109,14 @@ class PairingScreen(QWidget):
         for label in (self.title, self.ask, self.code, self.place, self.status):
             box.addWidget(label)
         box.addStretch(3)
+        # Stay on top of the window's other layers (an app raises its status overlay on each
+        # change of its page): a sibling raised over this screen is answered by raising it.
         parent.installEventFilter(self)
+        for child in parent.findChildren(
+            QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+        ):
+            if child is not self:
+                child.installEventFilter(self)
         self._code = "— — —"
         self._place = ("", "")
         self._status = ASKING
@@ -166,8 +173,18 @@ class PairingScreen(QWidget):
         self.raise_()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._host and event.type() == QEvent.Type.Resize and self.isVisible():
-            self._lay_out()
+        kind = event.type()
+        if watched is self._host:
+            if kind == QEvent.Type.ChildAdded and isinstance(event, QChildEvent):
+                child = event.child()
+                if isinstance(child, QWidget) and child is not self:
+                    child.installEventFilter(self)
+                    if self.isVisible():  # a new sibling lies on top of this screen
+                        QTimer.singleShot(0, self, self.raise_)
+            elif kind == QEvent.Type.Resize and self.isVisible():
+                self._lay_out()
+        elif kind == QEvent.Type.ZOrderChange and self.isVisible():
+            QTimer.singleShot(0, self, self.raise_)
         return False
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject
 from pytestqt.qtbot import QtBot
 
+from terminal.i18n import Text
 from terminal.link import LinkState, ServerLink
 from terminal.pairing import PairingScreen, TerminalPairing, TokenFile, token_file_for
 from terminal.pinning import CertificatePin, state_file_for
-from terminal.screens import FullScreenWindow
+from terminal.screens import FullScreenWindow, StatusOverlay
 from tests.support.server import HallServerProcess
 
 
@@ -78,4 +79,10 @@ def test_a_refused_token_brings_the_pairing_code_up_over_the_windows(
     code = pairing.code or ""
     assert screen.code.text() == f"{code[:3]} {code[3:]}"
     assert "本终端未获大厅服务器授权" in screen.status.text()
+    # The app raises its own overlay when its page changes: the code stays on top.
+    overlay = StatusOverlay(window)
+    overlay.show_message(Text("正在连接大厅服务器…"))
+    qtbot.waitUntil(lambda: window.children()[-1] is screen, timeout=5000)
+    overlay.raise_()
+    qtbot.waitUntil(lambda: window.children()[-1] is screen, timeout=5000)
     link.stop()
