@@ -98,6 +98,11 @@ class Attempts:
             return 0
         return max(1, int((seen[0] + self.window - now).total_seconds() + 0.999))
 
+    def forget(self, now: dt.datetime) -> None:
+        """Drop the keys whose attempts have all left the window."""
+        for key in list(self._seen):
+            self._recent(key, now)
+
     def count(self, key: str, now: dt.datetime) -> None:
         self._recent(key, now)
         self._seen.setdefault(key, deque()).append(now)
@@ -126,6 +131,8 @@ class Pairings:
     def expire(self, now: dt.datetime) -> None:
         for key in [k for k, r in self.requests.items() if r.expires_at <= now]:
             del self.requests[key]
+        self.opens.forget(now)
+        self.wrong.forget(now)
 
     def open(
         self, kind: str, host: str, hint: str, secret_hash: str, address: str, now: dt.datetime

@@ -128,6 +128,8 @@ def test_attempts_slide() -> None:
     assert not limit.allowed("k", T0 + dt.timedelta(seconds=59))
     assert limit.wait_s("k", T0 + dt.timedelta(seconds=50)) == 10
     assert limit.allowed("k", T0 + dt.timedelta(seconds=60))
+    limit.forget(T0 + dt.timedelta(seconds=90))
+    assert limit._seen == {}  # an address seen once is not kept for ever
 
 
 # ----- the routes ---------------------------------------------------------------------------
