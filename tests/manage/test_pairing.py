@@ -102,6 +102,14 @@ def test_a_kiosk_without_a_token_is_paired_in_the_console_and_revoked_back_to_pa
         assert kiosk.click(name="take")
         wait_for(lambda: "F001" in kiosk.text(), 15, "for the ticket on the kiosk's screen")
 
+        # Restarted, the kiosk uses the kept token: no code this time.
+        child.stop()
+        (tmp_path / "kiosk.remote.json").unlink()
+        child, kiosk = _start_kiosk(tmp_path, console.server.url)
+        wait_for(lambda: _has_button(kiosk, "area-F"), 60, "for the restarted kiosk",
+                 child=child)  # fmt: skip
+        assert shown_code(kiosk) is None
+
         # The audit says who paired which device from which terminal.
         admin.goto(console.url + "/audit?action=terminal_paired")
         row = admin.locator("table tbody tr").first.inner_text()
