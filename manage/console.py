@@ -528,7 +528,12 @@ async def render_devices(request: web.Request, status: int = 200, **extra: Any) 
     ctx.update(extra)
     now = svc.now()
     pending = [
-        {"kind": r.kind, "host": r.host, "hint": r.hint, "age_s": (now - r.opened_at).seconds}
+        {
+            "kind": r.kind,
+            "host": r.host,
+            "hint": r.hint,
+            "age_s": int((now - r.opened_at).total_seconds()),
+        }
         for r in svc.pairing.book.pending(now)
     ]
     return console_of(request).render(

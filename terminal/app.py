@@ -183,7 +183,7 @@ def connect_to_hall(
     pin = certificate_pin(args)
     app = QApplication.instance()
     pairing = TerminalPairing(
-        str(getattr(args, "role", None) or "kiosk"),
+        str(getattr(args, "role", "")),  # kiosk, caller or display
         socket.gethostname(),
         TokenFile(token_file_for(state_file_for(_state_name(args)))),
         pin,

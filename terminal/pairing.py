@@ -239,8 +239,10 @@ class TerminalPairing(QObject):
         for window in windows:
             screen = PairingScreen(window)
             self._screens.append(screen)
-            if self.pairing:
-                self._show()
+            if self.pairing and self.code:
+                self._show_code(screen)
+            elif self.pairing:
+                screen.show_status(self._reason)
 
     def watch(self, link: ServerLink) -> None:
         """When the server refuses `link`'s token: drop it, and pair again (or try the
@@ -299,15 +301,13 @@ class TerminalPairing(QObject):
         log.info("pairing code shown; waiting for a manager to approve it (until %s)",
                  pairing["expires_at"])  # fmt: skip
         for screen in self._screens:
-            screen.show_code(
-                self.code,
-                self.kind,
-                self.host,
-                self._hall,
-                self._link.base_url,
-                REFUSED if self._refused else VALID,
-            )
+            self._show_code(screen)
         self._poll()
+
+    def _show_code(self, screen: PairingScreen) -> None:
+        assert self._link is not None and self.code is not None
+        status = REFUSED if self._refused else VALID
+        screen.show_code(self.code, self.kind, self.host, self._hall, self._link.base_url, status)
 
     def _poll(self) -> None:
         assert self._link is not None
@@ -344,8 +344,12 @@ class TerminalPairing(QObject):
         if on_token is not None:
             on_token(token)
 
+    @property
+    def _reason(self) -> Text:
+        return REFUSED if self._refused else ASKING
+
     def _show(self) -> None:
-        self._status(REFUSED if self._refused else ASKING)
+        self._status(self._reason)
 
     def _status(self, text: Text) -> None:
         for screen in self._screens:
