@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -86,6 +87,11 @@ class TokenFile:
             pass
         except OSError as exc:
             log.warning("cannot remove the refused token %s: %s", self.path, exc)
+
+
+def restart_in_place() -> None:
+    """Run this terminal's program again in this process, with the same arguments."""
+    os.execv(sys.executable, sys.orig_argv)
 
 
 class PairingScreen(QWidget):
@@ -208,9 +214,11 @@ class TerminalPairing(QObject):
         *,
         configured: str | None = None,
         device: str = "",
+        restart: Callable[[], None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._restart = restart or restart_in_place
         self.kind = kind
         self.host = host
         self.tokens = tokens
@@ -249,6 +257,8 @@ class TerminalPairing(QObject):
         configured token first, when the refused one was the kept one)."""
 
         def changed(state: str) -> None:
+            if state == LinkState.ONLINE and not self.device:
+                link.request("GET", "/devices/me", callback=self._identified)
             if state != LinkState.TOKEN_REFUSED or self.pairing:
                 return
             kept = self.tokens.read()
@@ -262,6 +272,10 @@ class TerminalPairing(QObject):
             self.pair(link.base_url, link.use_token)
 
         link.state_changed.connect(changed)
+
+    def _identified(self, result: Result) -> None:
+        if result.ok and isinstance(result.body, dict) and not self.device:
+            self.device = str(result.body.get("id", ""))
 
     def pair(self, base_url: str, on_token: Callable[[str], None]) -> None:
         """Ask the hall at `base_url` for pairing; `on_token(token)` once approved."""
@@ -335,9 +349,16 @@ class TerminalPairing(QObject):
     def _paired(self, token: str, device: str) -> None:
         log.info("paired as device %s: the token is kept in %s", device, self.tokens.path)
         self.tokens.keep(token)
-        self.device = device or self.device
+        previous, self.device = self.device, device or self.device
+        again, self._refused = self._refused, False
+        if again and self.kind != "kiosk" and previous and self.device != previous:
+            # A caller serves its device's window, a display its device's zone: the screens
+            # built for the old device are wrong for the new one. Any kiosk serves alike.
+            log.warning("paired again as %s, not %s: starting again as %s",
+                        self.device, previous, self.device)  # fmt: skip
+            self._restart()
+            return
         self.code = None
-        self._refused = False
         on_token, self._on_token = self._on_token, None
         for screen in self._screens:
             screen.hide()

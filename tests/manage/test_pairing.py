@@ -10,8 +10,14 @@ import stat
 import sys
 from pathlib import Path
 
+from pytestqt.qtbot import QtBot
+
 from hallq.processes import Child, start_child, wait_for
 from hallq.terminals import RemoteError, RemoteTerminal
+from terminal.link import ServerLink
+from terminal.pairing import TerminalPairing, TokenFile
+from terminal.pinning import CertificatePin
+from terminal.screens import FullScreenWindow
 from tests.manage.conftest import ADMIN, Console
 from tests.support.server import ROOT
 
@@ -184,3 +190,48 @@ def test_the_device_must_be_one_of_the_terminals_kind(admin, console: Console) -
     assert admin.locator("tr[data-pending]").count() == 0
     s = console.server  # caller-2's old token was replaced, as `hallq-server token` does
     assert s.request("GET", "/devices/me", device="caller-2")[0] == 401
+
+
+def test_a_caller_paired_again_as_another_window_starts_again_as_that_one(
+    admin, console: Console, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """In-process: the caller's pairing, a revoke and an approval as caller-2 in the browser."""
+    s = console.server
+    window = FullScreenWindow("caller", windowed=True, screen_size=(800, 480))
+    qtbot.addWidget(window)
+    restarts: list[str] = []
+    pairing = TerminalPairing(
+        "caller",
+        "desk-pc",
+        TokenFile(tmp_path / "caller.token"),
+        CertificatePin(),
+        configured=s.tokens["caller-1"],
+        restart=lambda: restarts.append(pairing.device),
+        parent=window,
+    )
+    pairing.cover(window)
+    link = ServerLink(s.url, s.tokens["caller-1"], window, reconnect_max_s=0.5)
+    pairing.watch(link)
+    link.start()
+    qtbot.waitUntil(lambda: pairing.device == "caller-1", timeout=20000)  # it asked who it is
+
+    admin.goto(console.url + "/devices")
+    admin.once("dialog", lambda dialog: dialog.accept())
+    admin.click("tr[data-device=caller-1] button.danger")
+    admin.wait_for_url("**/devices?done=revoked")
+    qtbot.waitUntil(lambda: pairing.code is not None, timeout=20000)
+
+    admin.goto(console.url + "/devices")
+    admin.fill("#pairing input[name=code]", pairing.code or "")
+    admin.click("#pairing button.primary")
+    assert admin.input_value("#pairing select[name=device]") == "caller-1"  # named: preselected
+    admin.select_option("#pairing select[name=device]", "caller-2")
+    admin.click("#pairing button.primary")
+    admin.wait_for_url("**/devices?done=paired")
+    qtbot.waitUntil(lambda: restarts == ["caller-2"], timeout=30000)
+    kept = (tmp_path / "caller.token").read_text().strip()
+    assert (
+        s.request("GET", "/devices/me", headers={"Authorization": f"Bearer {kept}"})[1]["id"]
+        == "caller-2"
+    )
+    link.stop()
