@@ -32,7 +32,8 @@ routes = web.RouteTableDef()
 
 
 def _too_many(e: HallError) -> str:
-    minutes = max(1, round(int(str(e.details.get("wait_s", 60))) / 60))
+    wait = e.details.get("wait_s")
+    minutes = max(1, round(wait / 60)) if isinstance(wait, int) else 1
     return (
         f"配对码输错次数过多，请 {minutes} 分钟后再试 · Too many wrong codes: try again in "
         f"{minutes} min"
