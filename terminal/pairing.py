@@ -107,7 +107,7 @@ class PairingScreen(QWidget):
         self.setStyleSheet(f"PairingScreen {{ background: {p.background}; }}")
         self.title = self._label("pairing-title", p.text)
         self.ask = self._label("pairing-ask", p.text)
-        self.code = self._label("pairing-code", p.accent)
+        self.code = self._label("pairing-code", p.text)  # the most contrast, light or dark
         self.place = self._label("pairing-place", p.muted)
         self.status = self._label("pairing-status", p.muted)
         box = QVBoxLayout(self)
