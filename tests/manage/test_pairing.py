@@ -19,22 +19,23 @@ from terminal.pairing import TerminalPairing, TokenFile
 from terminal.pinning import CertificatePin
 from terminal.screens import FullScreenWindow
 from tests.manage.conftest import ADMIN, Console
-from tests.support.server import ROOT
+from tests.support.server import ROOT, run_command
 
 CODE = re.compile(r"^(\d{3}) (\d{3})$")
 
 
-def _start_kiosk(folder: Path, server: str) -> tuple[Child, RemoteTerminal]:
-    """`hallq-kiosk --server URL --sim` with no token and no device id, as on a new PC."""
-    port_file = folder / "kiosk.remote.json"
+def _start_terminal(app: str, folder: Path, *options: str) -> tuple[Child, RemoteTerminal]:
+    """`hallq-<app> --sim` with `options` (for a new PC: no token, no device id)."""
+    port_file = folder / f"{app}.remote.json"
+    port_file.unlink(missing_ok=True)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(folder / "state")}
     env.pop("JOURNAL_STREAM", None)
     args = [
-        sys.executable, "-m", "hallq.remote_control", "--app", "kiosk",
-        "--port-file", str(port_file), "--", "--sim", "--windowed", "--server", server,
+        sys.executable, "-m", "hallq.remote_control", "--app", app,
+        "--port-file", str(port_file), "--", "--sim", "--windowed", *options,
     ]  # fmt: skip
-    child = start_child("kiosk", args, folder / "kiosk.log", env=env, cwd=ROOT)
-    return child, RemoteTerminal("kiosk", port_file)
+    child = start_child(app, args, folder / f"{app}.log", env=env, cwd=ROOT)
+    return child, RemoteTerminal(app, port_file)
 
 
 def _labels(remote: RemoteTerminal) -> list[str]:
@@ -55,6 +56,15 @@ def shown_code(remote: RemoteTerminal) -> str | None:
     return None
 
 
+def _windows(remote: RemoteTerminal) -> list[dict[str, object]]:
+    if not remote.ready():
+        return []
+    try:
+        return remote.windows()
+    except RemoteError:
+        return []
+
+
 def _has_button(remote: RemoteTerminal, name: str) -> bool:
     try:
         return any(b["name"] == name for b in remote.buttons())
@@ -65,7 +75,7 @@ def _has_button(remote: RemoteTerminal, name: str) -> bool:
 def test_a_kiosk_without_a_token_is_paired_in_the_console_and_revoked_back_to_pairing(
     admin, console: Console, tmp_path: Path
 ) -> None:
-    child, kiosk = _start_kiosk(tmp_path, console.server.url)
+    child, kiosk = _start_terminal("kiosk", tmp_path, "--server", console.server.url)
     try:
         wait_for(lambda: shown_code(kiosk), 60, "for the pairing code", child=child)
         code = shown_code(kiosk)
@@ -110,8 +120,7 @@ def test_a_kiosk_without_a_token_is_paired_in_the_console_and_revoked_back_to_pa
 
         # Restarted, the kiosk uses the kept token: no code this time.
         child.stop()
-        (tmp_path / "kiosk.remote.json").unlink()
-        child, kiosk = _start_kiosk(tmp_path, console.server.url)
+        child, kiosk = _start_terminal("kiosk", tmp_path, "--server", console.server.url)
         wait_for(lambda: _has_button(kiosk, "area-F"), 60, "for the restarted kiosk",
                  child=child)  # fmt: skip
         assert shown_code(kiosk) is None
@@ -190,6 +199,28 @@ def test_the_device_must_be_one_of_the_terminals_kind(admin, console: Console) -
     assert admin.locator("tr[data-pending]").count() == 0
     s = console.server  # caller-2's old token was replaced, as `hallq-server token` does
     assert s.request("GET", "/devices/me", device="caller-2")[0] == 401
+
+
+def test_a_caller_revoked_by_the_command_line_shows_the_code_over_its_screens(
+    console: Console, tmp_path: Path
+) -> None:
+    s = console.server
+    token = s.tokens["caller-3"]
+    child, caller = _start_terminal("caller", tmp_path, "--server", s.url, "--token", token)
+    try:
+        online = "INFO hallq.link: online"
+        wait_for(lambda: online in child.log_path.read_text(encoding="utf-8"), 60,
+                 "for the caller to be online", child=child)  # fmt: skip
+        wait_for(lambda: len(_windows(caller)) >= 2, 30, "for the clerk's and citizen's screens")
+        assert shown_code(caller) is None
+        revoked = run_command("hallserver.cli", "token", "revoke", "--db", str(s.db),
+                              "--device", "caller-3")  # fmt: skip
+        assert revoked.returncode == 0, revoked.stderr
+        wait_for(lambda: shown_code(caller), 30, "for the pairing code", child=child)
+        showing = [w["title"] for w in caller.windows() if any(CODE.match(x) for x in w["labels"])]
+        assert len(showing) >= 2, showing  # the clerk's screen and the citizen's both say so
+    finally:
+        child.stop()
 
 
 def test_a_caller_paired_again_as_another_window_starts_again_as_that_one(
