@@ -4,38 +4,23 @@ gets its token and issues a ticket; revoked, it is back on the pairing screen by
 
 from __future__ import annotations
 
-import os
 import re
 import stat
-import sys
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from hallq.processes import Child, start_child, wait_for
+from hallq.processes import wait_for
 from hallq.terminals import RemoteError, RemoteTerminal
 from terminal.link import ServerLink
 from terminal.pairing import TerminalPairing, TokenFile
 from terminal.pinning import CertificatePin
 from terminal.screens import FullScreenWindow
 from tests.manage.conftest import ADMIN, Console
-from tests.support.server import ROOT, run_command
+from tests.support.server import run_command
+from tests.support.terminals import start_terminal
 
 CODE = re.compile(r"^(\d{3}) (\d{3})$")
-
-
-def _start_terminal(app: str, folder: Path, *options: str) -> tuple[Child, RemoteTerminal]:
-    """`hallq-<app> --sim` with `options` (for a new PC: no token, no device id)."""
-    port_file = folder / f"{app}.remote.json"
-    port_file.unlink(missing_ok=True)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(folder / "state")}
-    env.pop("JOURNAL_STREAM", None)
-    args = [
-        sys.executable, "-m", "hallq.remote_control", "--app", app,
-        "--port-file", str(port_file), "--", "--sim", "--windowed", *options,
-    ]  # fmt: skip
-    child = start_child(app, args, folder / f"{app}.log", env=env, cwd=ROOT)
-    return child, RemoteTerminal(app, port_file)
 
 
 def _labels(remote: RemoteTerminal) -> list[str]:
@@ -75,7 +60,7 @@ def _has_button(remote: RemoteTerminal, name: str) -> bool:
 def test_a_kiosk_without_a_token_is_paired_in_the_console_and_revoked_back_to_pairing(
     admin, console: Console, tmp_path: Path
 ) -> None:
-    child, kiosk = _start_terminal("kiosk", tmp_path, "--server", console.server.url)
+    child, kiosk = start_terminal("kiosk", tmp_path, "--server", console.server.url)
     try:
         wait_for(lambda: shown_code(kiosk), 60, "for the pairing code", child=child)
         code = shown_code(kiosk)
@@ -120,7 +105,7 @@ def test_a_kiosk_without_a_token_is_paired_in_the_console_and_revoked_back_to_pa
 
         # Restarted, the kiosk uses the kept token: no code this time.
         child.stop()
-        child, kiosk = _start_terminal("kiosk", tmp_path, "--server", console.server.url)
+        child, kiosk = start_terminal("kiosk", tmp_path, "--server", console.server.url)
         wait_for(lambda: _has_button(kiosk, "area-F"), 60, "for the restarted kiosk",
                  child=child)  # fmt: skip
         assert shown_code(kiosk) is None
@@ -206,7 +191,7 @@ def test_a_caller_revoked_by_the_command_line_shows_the_code_over_its_screens(
 ) -> None:
     s = console.server
     token = s.tokens["caller-3"]
-    child, caller = _start_terminal("caller", tmp_path, "--server", s.url, "--token", token)
+    child, caller = start_terminal("caller", tmp_path, "--server", s.url, "--token", token)
     try:
         online = "INFO hallq.link: online"
         wait_for(lambda: online in child.log_path.read_text(encoding="utf-8"), 60,
