@@ -99,11 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         running.append(caller)
         app.aboutToQuit.connect(caller.stop)  # keeps today's figures and closes the link
-        running.extend(
-            caller.show(
-                windowed=args.windowed, screen_size=args.screen_size, admin_pin=args.admin_pin
-            )
+        windows = caller.show(
+            windowed=args.windowed, screen_size=args.screen_size, admin_pin=args.admin_pin
         )
+        running.extend(windows)
+        pairing.cover(*windows)  # a revoked token: the pairing code over the caller's screens
         waiting.hide()
         caller.start()
 
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         link.identify(lambda device: on_device(link, device))
 
     try:
-        connect_to_hall(args, ask_device)
+        pairing = connect_to_hall(args, ask_device, screens=(waiting,))
     except TerminalConfigError as exc:
         print(f"hallq-caller: {exc}", file=sys.stderr)
         return 2

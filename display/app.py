@@ -122,5 +122,5 @@ def run(args: argparse.Namespace, app: QApplication) -> int:
     window = DisplayWindow(args)
     window.show_on_screen()
     display = DisplayApp(args, window)
-    connect_to_hall(args, display.on_link)
+    connect_to_hall(args, display.on_link, screens=(window,))
     return app.exec()

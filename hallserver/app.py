@@ -15,6 +15,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from .domain.errors import BadRequest, HallError, NotFound, Unprocessable
 from .domain.hall import AppointmentRequest, IssueRequest
+from .domain.pairing import HOST_MAX, PairingRequest
 from .domain.settings import Device
 from .domain.tickets import Ticket
 from .domain.views import (
@@ -26,6 +27,7 @@ from .domain.views import (
     window_view,
 )
 from .openapi import openapi
+from .pairing import WAIT_MAX_S
 from .phone import TICKET_ID, phone_view
 from .phone import page as phone_page
 from .protocol import API_PREFIX, WS_CLOSE_REVOKED, WS_CLOSE_TOO_SLOW
@@ -419,6 +421,51 @@ async def devices(request: web.Request) -> web.Response:
     rows = await svc.read(svc.reads.device_rows)
     out = [device_view(d, rows.get(d.id), svc.last_seen.get(d.id)) for d in svc.settings.devices]
     return _ok({"devices": out})
+
+
+def _pairing_view(request: PairingRequest, secret: str | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": request.id,
+        "code": request.code,
+        "status": "approved" if request.approved else "pending",
+        "expires_at": request.expires_at.isoformat(),
+    }
+    if secret is not None:
+        view["secret"] = secret
+    if request.approved:
+        view["device"] = request.device
+        view["token"] = request.token
+    return view
+
+
+@routes.post(P + "/pairings")
+async def open_pairing(request: web.Request) -> web.Response:
+    """A terminal without a token asks to be paired (no token: rate-limited per address)."""
+    svc = _service(request)
+    body = await _body(request)
+    kind = _field(body, "kind", str, required=True, max_len=20)
+    host = _field(body, "host", str, required=True, max_len=HOST_MAX)
+    hint = _field(body, "device", str, max_len=64) or ""
+    address = request.remote or ""
+    pairing, secret = svc.pairing.open(kind, host, hint, address)
+    log.info("pairing requested by a %s on %s (%s)", kind, host, address)
+    return _ok({"pairing": _pairing_view(pairing, secret)}, 201)
+
+
+@routes.get(P + "/pairings/{id}")
+async def get_pairing(request: web.Request) -> web.Response:
+    """The request as its terminal sees it, with the pairing's secret as the bearer;
+    `?wait=S` holds the answer up to S seconds (at most 25) until a manager approves it."""
+    svc = _service(request)
+    header = request.headers.get("Authorization", "")
+    secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if not secret:
+        raise Unauthorized("missing bearer token (the pairing's secret)")
+    text = request.query.get("wait", "0")
+    if not (text.isascii() and text.isdigit()) or int(text) > WAIT_MAX_S:
+        raise BadRequest(f"wait must be 0–{WAIT_MAX_S} seconds", code="invalid_field")
+    pairing = await svc.pairing.collect(request.match_info["id"], secret, int(text))
+    return _ok({"pairing": _pairing_view(pairing)})
 
 
 @routes.get(P + "/queues")

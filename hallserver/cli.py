@@ -19,7 +19,7 @@ from typing import TextIO
 from aiohttp import web
 
 import hallqlog
-from manage import accounts, configuration, records, staffing
+from manage import accounts, configuration, pairing, records, staffing
 from manage.console import clerk_errors, make_console
 
 from .app import make_app, make_phone_app
@@ -440,7 +440,7 @@ async def _run(
     console_runner = web.AppRunner(
         make_console(
             service,
-            pages=[*staffing.routes, *configuration.routes],
+            pages=[*staffing.routes, *configuration.routes, *pairing.routes],
             nav=[staffing.NAV, configuration.NAV],
         ),
         access_log=None,

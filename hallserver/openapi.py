@@ -102,6 +102,22 @@ _PHONE_TICKET = {
         "window_name": {"type": ["string", "null"]},
     },
 }
+_PAIRING = {
+    "type": "object",
+    "required": ["id", "code", "status", "expires_at"],
+    "properties": {
+        "id": {"type": "string"},
+        "code": {"type": "string", "pattern": "^[0-9]{6}$", "description": "shown on the terminal"},
+        "status": {"enum": ["pending", "approved"]},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "secret": {
+            "type": "string",
+            "description": "only in the answer that opened it: the bearer to collect the token",
+        },
+        "device": {"type": "string", "description": "approved: the device this terminal is"},
+        "token": {"type": "string", "description": "approved: the device's token"},
+    },
+}
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -174,6 +190,24 @@ _BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "properties": {"service": _S, "window": _S},
     },
     ("/windows/{w}/pause", "post"): {"properties": {"reason": _S}},
+    ("/pairings", "post"): {
+        "required": ["kind", "host"],
+        "properties": {
+            "kind": {"enum": ["kiosk", "caller", "display"]},
+            "host": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64,
+                "pattern": "^[^<>\\x00-\\x1f\\x7f]*$",
+                "description": "the terminal's host name, shown to the manager",
+            },
+            "device": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "the device id the terminal's config names (preselected)",
+            },
+        },
+    },
 }
 _OPTIONAL_BODIES = {("/windows/{w}/pause", "post")}  # a pause without a reason
 
@@ -349,6 +383,24 @@ _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
         [400, 401, 403],
     ),
     (
+        "/pairings",
+        "post",
+        "anyone",
+        "A terminal without a token asks to be paired: a 6-digit code to show, a secret to "
+        "collect the token with (rate-limited per address; expires after 10 minutes)",
+        201,
+        [400, 422, 429],
+    ),
+    (
+        "/pairings/{id}",
+        "get",
+        "the pairing's secret as bearer",
+        "The pairing request; once a manager approved it in the console, the device and its "
+        "token (?wait=S: held up to S ≤ 25 seconds until approved)",
+        200,
+        [400, 401, 404],
+    ),
+    (
         "/events",
         "get",
         "any token",
@@ -382,6 +434,26 @@ def openapi() -> dict[str, Any]:
             op["parameters"] = [
                 {"name": "w", "in": "path", "required": True, "schema": {"type": "string"}}
             ]
+        if path == "/pairings/{id}":
+            op["parameters"] = [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "wait",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 0, "maximum": 25},
+                },
+            ]
+        if path.startswith("/pairings"):
+            op["responses"][str(ok)]["content"] = {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["pairing"],
+                        "properties": {"pairing": {"$ref": "#/components/schemas/Pairing"}},
+                    }
+                }
+            }
         if "{code}" in path:
             op["parameters"] = [
                 {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -451,6 +523,7 @@ def openapi() -> dict[str, Any]:
             "schemas": {
                 "Ticket": _TICKET,
                 "PhoneTicket": _PHONE_TICKET,
+                "Pairing": _PAIRING,
                 "Hall": _HALL,
                 "Error": _ERROR,
             },

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from .domain.errors import HallError
 from .domain.hall import Changes, Hall
 from .domain.settings import Device, HallSettings
+from .pairing import PairingOffice
 from .security import IdHasher
 from .signin import SignInGuard
 from .store import Store, event_body
@@ -138,6 +139,7 @@ class HallService:
         self.last_seen: dict[str, dt.datetime] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.sign_ins = SignInGuard(store, self.db)
+        self.pairing = PairingOffice(self.now)
         self._tasks: list[asyncio.Task[None]] = []
         self.config_lock = asyncio.Lock()  # one config change at a time (config_versions.change)
 

@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         window.add_sim_panel(panel)
     window.show_on_screen()
     try:
-        connect_to_hall(args, kiosk.on_link)
+        connect_to_hall(args, kiosk.on_link, screens=(window,))
     except TerminalConfigError as exc:
         print(f"hallq-kiosk: {exc}", file=sys.stderr)
         return 2

@@ -62,6 +62,7 @@ MESSAGES = {
     "pin_reset_busy": "PIN 已重置；该工作人员正在办理，签退后须用新 PIN · PIN reset; the clerk "
     "is serving a citizen and needs the new PIN after signing out",
     "revoked": "已吊销，设备已断开 · Token revoked, the device is disconnected",
+    "paired": "已配对，终端将自动连接 · Paired: the terminal connects by itself",
     "acked": "已确认 · Acknowledged",
     "window_close": "窗口已关闭，工作人员已签退 · Window closed, clerk signed out",
     "window_pause": "窗口已暂停 · Window paused",
@@ -518,12 +519,32 @@ def _devices(svc: HallService, rows: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+async def render_devices(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
+    """The devices page: every device, the terminals waiting to be paired, and `extra` (a new
+    token shown once, the pairing form's step and its errors: manage/pairing.py)."""
+    svc = service_of(request)
+    devices = _devices(svc, await svc.read(svc.reads.device_rows))
+    ctx: dict[str, Any] = {"token": None, "step": None, "pair_errors": {}, "typed": ""}
+    ctx.update(extra)
+    now = svc.now()
+    pending = [
+        {
+            "kind": r.kind,
+            "host": r.host,
+            "hint": r.hint,
+            "age_s": int((now - r.opened_at).total_seconds()),
+        }
+        for r in svc.pairing.book.pending(now)
+    ]
+    return console_of(request).render(
+        request, "devices.html", status, devices=devices, pending=pending, **ctx
+    )
+
+
 @routes.get(PREFIX + "/devices")
 async def devices_page(request: web.Request) -> web.Response:
     require(request, "read")
-    svc = service_of(request)
-    devices = _devices(svc, await svc.read(svc.reads.device_rows))
-    return console_of(request).render(request, "devices.html", devices=devices, token=None)
+    return await render_devices(request)
 
 
 @routes.post(PREFIX + "/devices/{id}/{action:revoke|token}")
@@ -543,10 +564,7 @@ async def change_device(request: web.Request) -> web.StreamResponse:
     await svc.db(svc.store.set_token, device.id, token_hash(token))
     await svc.close_revoked()
     await audit(request, "token_issued", device.id)
-    devices = _devices(svc, await svc.read(svc.reads.device_rows))
-    response = console_of(request).render(
-        request, "devices.html", devices=devices, token={"device": device.id, "token": token}
-    )
+    response = await render_devices(request, token={"device": device.id, "token": token})
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 import tomllib
 from collections.abc import Callable
@@ -12,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from . import i18n
 from .discovery import HallAddress, discover_hall
 from .fonts import register_fonts
 from .link import ServerLink
+from .pairing import TerminalPairing, TokenFile, token_file_for
 from .pinning import CertificatePin, FingerprintError, state_file_for
 from .theme import HALL_DARK, HALL_LIGHT, Theme
 from .workers import run_in_thread
@@ -150,29 +152,63 @@ def start_application(args: argparse.Namespace) -> QApplication:
     return app
 
 
+def _state_name(args: argparse.Namespace) -> str:
+    """The name this terminal's state files go by: its device id, else its role."""
+    return str(getattr(args, "device", None) or getattr(args, "role", None) or "terminal")
+
+
 def certificate_pin(args: argparse.Namespace) -> CertificatePin:
     """The pin of `server_cert` from the config, else the one learned before (or to learn)."""
-    name = getattr(args, "device", None) or getattr(args, "role", None) or "terminal"
-    state_file = state_file_for(str(name))
+    state_file = state_file_for(_state_name(args))
     try:
         return CertificatePin(getattr(args, "server_cert", None), state_file)
     except FingerprintError as exc:
         raise TerminalConfigError(f"server_cert: {exc}") from None
 
 
-def connect_to_hall(args: argparse.Namespace, on_ready: Callable[[ServerLink], None]) -> None:
+def connect_to_hall(
+    args: argparse.Namespace,
+    on_ready: Callable[[ServerLink], None],
+    *,
+    screens: tuple[QWidget, ...] = (),
+) -> TerminalPairing:
     """A ServerLink to the hall given by --server, or found by zeroconf (off the GUI thread).
 
     Discovery retries until the hall answers; `on_ready(link)` runs once, on the GUI thread. The
-    link is not started: the app connects its signals first, then calls `link.start()`.
+    link is not started: the app connects its signals first, then calls `link.start()`. Without
+    a token the terminal pairs first, its code shown over `screens` (terminal/pairing.py); the
+    pairing returned pairs again by itself whenever the server refuses the token, and shows
+    its screen over any window the app gives it later (`cover`).
     """
-    if not args.token:
-        raise TerminalConfigError("no device token: pass --token or set token in --config")
     pin = certificate_pin(args)
     app = QApplication.instance()
+    pairing = TerminalPairing(
+        str(getattr(args, "role", "")),  # kiosk, caller or display
+        socket.gethostname(),
+        TokenFile(token_file_for(state_file_for(_state_name(args)))),
+        pin,
+        configured=args.token,
+        device=getattr(args, "device", None) or "",
+        parent=app,
+    )
+    pairing.cover(*screens)
+
+    def reached(url: str) -> None:
+        def linked(token: str) -> None:
+            link = ServerLink(url, token, app, pin=pin)
+            pairing.watch(link)
+            on_ready(link)
+
+        token = pairing.token
+        if token:
+            linked(token)
+        else:
+            log.info("no device token: asking the hall at %s for pairing", url)
+            pairing.pair(url, linked)
+
     if args.server:
-        on_ready(ServerLink(args.server, args.token, app, pin=pin))
-        return
+        reached(args.server)
+        return pairing
 
     def found(address: HallAddress | None) -> None:
         if address is None:
@@ -182,7 +218,7 @@ def connect_to_hall(args: argparse.Namespace, on_ready: Callable[[ServerLink], N
         log.info("found hall %s (%s) at %s", address.hall_id, address.name, address.url)
         if address.tls_fingerprint:
             pin.learn(address.tls_fingerprint)  # pairing: the first advert seen is trusted
-        on_ready(ServerLink(address.url, args.token, app, pin=pin))
+        reached(address.url)
 
     def failed(exc: BaseException) -> None:
         log.warning("zeroconf discovery failed: %s", exc)
@@ -196,3 +232,4 @@ def connect_to_hall(args: argparse.Namespace, on_ready: Callable[[ServerLink], N
         )
 
     browse()
+    return pairing

@@ -156,6 +156,14 @@ class ServerLink(QObject):
         self.state = LinkState.CONNECTING
         self._set_online(False)
 
+    def use_token(self, token: str) -> None:
+        """Go on with another token (the terminal was paired again): reconnects at once."""
+        self._token = token.encode()
+        if self._running:
+            self._reconnect_timer.stop()
+            self._attempt = 0
+            self._connect()
+
     def _connect(self) -> None:
         if not self._running:
             return
@@ -369,8 +377,7 @@ class ServerLink(QObject):
             log.warning("hall server %s unreachable (%s): retrying", url, detail)
         elif state is LinkState.TOKEN_REFUSED:
             log.error(
-                "hall server %s refuses this terminal's token (%s): pair the terminal again "
-                "(hallq-server token)",
+                "hall server %s refuses this terminal's token (%s): pairing again",
                 url,
                 detail,
             )

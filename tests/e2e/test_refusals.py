@@ -3,26 +3,13 @@ line what is wrong — a replaced token, a server that is not there."""
 
 from __future__ import annotations
 
-import os
 import socket
-import sys
 from pathlib import Path
 
-from hallq.processes import Child, start_child, wait_for
+from hallq.processes import Child, wait_for
 from hallq.terminals import RemoteError, RemoteTerminal
-from tests.support.server import ROOT, HallServerProcess
-
-
-def _start(app: str, folder: Path, *options: str) -> tuple[Child, RemoteTerminal]:
-    port_file = folder / f"{app}.remote.json"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": str(folder / "state")}
-    env.pop("JOURNAL_STREAM", None)
-    args = [
-        sys.executable, "-m", "hallq.remote_control", "--app", app,
-        "--port-file", str(port_file), "--", "--sim", "--windowed", *options,
-    ]  # fmt: skip
-    child = start_child(app, args, folder / f"{app}.log", env=env, cwd=ROOT)
-    return child, RemoteTerminal(app, port_file)
+from tests.support.server import HallServerProcess
+from tests.support.terminals import start_terminal
 
 
 def _screen(remote: RemoteTerminal) -> str:
@@ -43,7 +30,8 @@ def test_the_kiosk_with_a_replaced_token_says_so_on_screen_and_in_its_log(
 ) -> None:
     stale = tls_hall_server.tokens["kiosk-1"]
     tls_hall_server.pair_all()  # pairing again replaces every token: the kiosk's is now refused
-    child, remote = _start("kiosk", tmp_path, "--server", tls_hall_server.url, "--token", stale)
+    url = tls_hall_server.url
+    child, remote = start_terminal("kiosk", tmp_path, "--server", url, "--token", stale)
     try:
         refusal = "本终端未获大厅服务器授权"
         wait_for(lambda: refusal in _screen(remote), 60, "for the refusal screen", child=child)
@@ -59,7 +47,7 @@ def test_the_caller_without_a_server_shows_why_instead_of_a_black_screen(tmp_pat
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         url = f"https://127.0.0.1:{closed.getsockname()[1]}"
-    child, remote = _start("caller", tmp_path, "--server", url, "--token", "t")
+    child, remote = start_terminal("caller", tmp_path, "--server", url, "--token", "t")
     try:
         unreachable = "无法连接大厅服务器"
         wait_for(lambda: unreachable in _screen(remote), 60, "for that screen", child=child)
