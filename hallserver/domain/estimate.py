@@ -8,7 +8,9 @@ with the run limit on priority calls), each call keeps the window for the time a
 service has kept a window lately (call → finish, no-show or transfer, learned per service from
 the recent calls) plus the time a clerk takes to call again. A busy window is free after the
 expected rest of its current call, from a lognormal fitted to those recent calls; windows with
-the same services finish in the expected order statistics of those rests.
+the same services finish in the expected order statistics of those rests. A paused window calls
+again after the expected rest of its pause (learned from the day's pauses, 15 minutes until the
+hall has seen one end).
 
 One replay gives every waiting ticket its call time and every window the time it runs out of
 work, so a new ticket's wait is the earliest of those among the windows serving its service. A
@@ -24,7 +26,7 @@ import heapq
 import math
 import statistics
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -61,6 +63,7 @@ RECENT_CALLS = 50  # calls a service's window time is learned from: recent enoug
 STALE_AFTER_S = 30.0  # a replay older than this is redone: busy windows may have run over
 REFRESH_S = 1.0  # once the hall has moved, a replay this old is redone on the next question
 ASSUMED_CV = 0.5  # spread of window times until a service has calls to learn it from
+PAUSE_S = 900.0  # a pause's expected length until the hall has seen one end
 DRAWS = 32  # evenly spread values per busy window for the expected order of finishing
 STRIDE = 13  # prime to DRAWS
 _NORMAL = statistics.NormalDist()
@@ -126,6 +129,7 @@ class WaitEstimator:
         self.hall = hall
         self.window_time: dict[str, _Learned] = {}  # per service: call → window free again
         self.turnaround = _Learned()  # window free → its next call, while someone waited
+        self.pauses = _Learned()  # how long windows stayed paused
         self._calls: dict[str, tuple[dt.datetime, str]] = {}  # window → (called at, service)
         self._freed: dict[str, dt.datetime] = {}  # window → when it last became free
         self._replay: Replay | None = None
@@ -148,6 +152,11 @@ class WaitEstimator:
             at, service = call
             self.window_time.setdefault(service, _Learned()).add((now - at).total_seconds())
         self._freed[window] = now
+        self.moved()
+
+    def resumed(self, paused_s: float) -> None:
+        """A window called again after a pause of `paused_s`."""
+        self.pauses.add(paused_s)
         self.moved()
 
     def moved(self) -> None:
@@ -210,8 +219,8 @@ class WaitEstimator:
         hall = self.hall
         policy = hall.settings.policy
         grace = policy.appointment_grace_s
-        queues = {code: _copy(q) for code, q in hall.queues.items()}
-        window_queues = {w: _copy_line(q) for w, q in hall.window_queues.items()}
+        queues = {code: _Walk(q) for code, q in hall.queues.items()}
+        window_queues = {w: deque(q) for w, q in hall.window_queues.items()}
         r = Replay(at=now)
         r.newest = max((t.order for t in hall.waiting()), default=0)
         runs: dict[str, int] = {}
@@ -239,9 +248,9 @@ class WaitEstimator:
             klass = ticket_class(t, at, grace)
             runs[w] = runs[w] + 1 if klass == PRIORITY else (0 if klass == NORMAL else runs[w])
             if t.lane is Lane.WINDOW:
-                window_queues[w].remove(t)
+                window_queues[w].popleft()
             else:
-                queues[t.service].remove(t)
+                queues[t.service].called(t)
             r.call_s[t.id] = at_s
             heapq.heappush(free, (at_s + self.cost_s(t.service), i, w))
         return r
@@ -249,13 +258,14 @@ class WaitEstimator:
     def _calling_windows(self) -> Iterable[tuple[Window, tuple[str, ...]]]:
         """The windows that will call, with what each may call.
 
-        Open windows call all their services. A service no open window serves is waited on by
-        its configured windows as if they opened now (before the clerks sign in, after they
-        leave), for that service only; a closed window still calls the tickets sent to it.
+        Open and paused windows call all their services (a paused one once its pause is over).
+        A service no such window serves is waited on by its configured windows as if they
+        opened now (before the clerks sign in, after they leave), for that service only; a
+        closed window still calls the tickets sent to it.
         """
         hall = self.hall
         specs = hall.settings.windows
-        is_open = {w.id: hall.windows[w.id].status == "open" for w in specs}
+        is_open = {w.id: hall.windows[w.id].status != "closed" for w in specs}
         covered = {s for w in specs if is_open[w.id] for s in w.services}
         for w in specs:
             if is_open[w.id]:
@@ -266,9 +276,9 @@ class WaitEstimator:
                     yield w, uncovered
 
     def _call_under_way(self, window: str, now: dt.datetime) -> tuple[float, float, float] | None:
-        """(mean, variance, elapsed) of an open window's current call; None when it is free."""
+        """(mean, variance, elapsed) of a window's current call; None when it is free."""
         state = self.hall.windows[window]
-        if state.current is None or state.status != "open":
+        if state.current is None or state.status == "closed":
             return None
         t = self.hall.tickets.get(state.current)
         if t is None or t.status not in (Status.CALLED, Status.SERVING):
@@ -303,28 +313,40 @@ class WaitEstimator:
                     order[k] += v / DRAWS
             for k, w in enumerate(sorted(group, key=lambda w: (rests[w], w))):
                 out[w] = order[k]
+        for w in serves:
+            paused_at = self.hall.windows[w].paused_at
+            if self.hall.windows[w].paused and paused_at is not None:
+                mean = self.pauses.mean(PAUSE_S)
+                rest = residual_s(mean, self.pauses.var(mean), (now - paused_at).total_seconds())
+                out[w] = max(out[w], rest)
         return out
 
 
-def _copy(q: ServiceQueue) -> ServiceQueue:
-    """A queue to play forward: the same tickets in the same order, in lanes of its own."""
-    out = ServiceQueue()
-    for t in q.normal:
-        out.join(t)
-    for lane in (q.transfer, q.green, q.appointments):
-        for t in lane:
-            out.join(t)
-    return out
+class _Walk:
+    """A service's waiting tickets as a replay calls them: each lane a list in its calling
+    order and the index of its head, so nothing is re-sorted and a call costs O(1)."""
+
+    def __init__(self, q: ServiceQueue) -> None:
+        self.lanes = [list(q.transfer), list(q.green), list(q.normal)]
+        self.head = [0, 0, 0]
+        self.appointments = list(q.appointments)  # ranked afresh at each look, as in the hall
+
+    def heads(self) -> Iterator[Ticket]:
+        for lane, i in zip(self.lanes, self.head, strict=True):
+            if i < len(lane):
+                yield lane[i]
+        yield from self.appointments
+
+    def called(self, t: Ticket) -> None:
+        for k, lane in enumerate(self.lanes):
+            i = self.head[k]
+            if i < len(lane) and lane[i] is t:
+                self.head[k] = i + 1
+                return
+        self.appointments.remove(t)
 
 
-def _copy_line(line: Line) -> Line:
-    out = Line()
-    for t in line:
-        out.append(t)
-    return out
-
-
-_NO_LINE = Line()
+_NO_LINE: deque[Ticket] = deque()
 
 
 def _rest_quantiles(mean: float, var: float, elapsed: float) -> list[float]:

@@ -212,3 +212,18 @@ def test_a_database_from_before_gains_the_told_wait_column(tmp_path):
     store = Store(tmp_path / "hall.db")
     assert "estimated_wait_s" in store.db.table("tickets").columns_dict
     store.close()
+
+
+def test_a_paused_window_calls_again_after_the_expected_rest_of_its_pause():
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "9")  # K only, 120 s
+    hall.pause("9", "休息", clock.now)
+    first = issue(hall, clock, "K")
+    # No pause has ended yet today: 15 minutes assumed, 1 s of it gone.
+    assert told(hall, clock, first) == 900 - 1
+    hall.resume("9", clock.advance(299))  # this one lasted 300 s: the hall learns it
+    hall.call_next("9", clock.now)
+    hall.finish("9", clock.advance(120))
+    hall.pause("9", "休息", clock.now)
+    second = issue(hall, clock, "K")
+    assert 290 < told(hall, clock, second) < 300
