@@ -8,7 +8,9 @@ with the run limit on priority calls), each call keeps the window for the time a
 service has kept a window lately (call → finish, no-show or transfer, learned per service from
 the recent calls) plus the time a clerk takes to call again. A busy window is free after the
 expected rest of its current call, from a lognormal fitted to those recent calls; windows with
-the same services finish in the expected order statistics of those rests. A paused window calls
+the same services finish in the expected order statistics of those rests. Until a service has
+`TODAY_MIN` calls today, its window time is that of the same half hour on past days (the same
+weekday of recent weeks, read at start), else the configured handling time. A paused window calls
 again after the expected rest of its pause (learned from the day's pauses, 15 minutes until the
 hall has seen one end).
 
@@ -64,6 +66,8 @@ STALE_AFTER_S = 30.0  # a replay older than this is redone: busy windows may hav
 REFRESH_S = 1.0  # once the hall has moved, a replay this old is redone on the next question
 ASSUMED_CV = 0.5  # spread of window times until a service has calls to learn it from
 PAUSE_S = 900.0  # a pause's expected length until the hall has seen one end
+TODAY_MIN = 5  # a service's calls today before they stand for its window time
+SLOT_S = 1800  # past days' window times are kept per half hour of the day
 DRAWS = 32  # evenly spread values per busy window for the expected order of finishing
 STRIDE = 13  # prime to DRAWS
 _NORMAL = statistics.NormalDist()
@@ -127,9 +131,12 @@ class WaitEstimator:
 
     def __init__(self, hall: LiveState) -> None:
         self.hall = hall
-        self.window_time: dict[str, _Learned] = {}  # per service: call → window free again
+        self.window_times: dict[str, _Learned] = {}  # per service: call → window free again
         self.turnaround = _Learned()  # window free → its next call, while someone waited
         self.pauses = _Learned()  # how long windows stayed paused
+        # (service, half hour of the day) → window time (mean, variance) on past days
+        self.past: dict[tuple[str, int], tuple[float, float]] = {}
+        self._tz: dt.tzinfo = dt.UTC
         self._calls: dict[str, tuple[dt.datetime, str]] = {}  # window → (called at, service)
         self._freed: dict[str, dt.datetime] = {}  # window → when it last became free
         self._replay: Replay | None = None
@@ -150,8 +157,28 @@ class WaitEstimator:
         call = self._calls.pop(window, None)
         if call is not None:
             at, service = call
-            self.window_time.setdefault(service, _Learned()).add((now - at).total_seconds())
+            self.window_times.setdefault(service, _Learned()).add((now - at).total_seconds())
         self._freed[window] = now
+        self.moved()
+
+    def learn_history(self, rows: Iterable[Mapping[str, object]], tz: dt.tzinfo) -> None:
+        """Window times of past days (ticket rows as the store keeps them: first call → end of
+        the call, not transferred) per service and local half hour of the call."""
+        samples: dict[tuple[str, int], list[float]] = {}
+        for r in rows:
+            called, ended = r["first_called_at"], r["finished_at"]
+            if not (called and ended) or r["transferred_from"] or r["status"] == "transferred":
+                continue
+            at = dt.datetime.fromisoformat(str(called))
+            took = (dt.datetime.fromisoformat(str(ended)) - at).total_seconds()
+            key = (str(r["service"]), _slot(at.astimezone(tz)))
+            samples.setdefault(key, []).append(max(0.0, took))
+        self._tz = tz
+        self.past = {
+            key: (statistics.fmean(xs), statistics.variance(xs))
+            for key, xs in samples.items()
+            if len(xs) >= TODAY_MIN
+        }
         self.moved()
 
     def resumed(self, paused_s: float) -> None:
@@ -177,18 +204,27 @@ class WaitEstimator:
             return
         w = min(candidates, key=lambda w: r.free_s[w])
         r.call_s[ticket.id] = r.free_s[w]
-        r.free_s[w] += self.cost_s(ticket.service)
+        r.free_s[w] += self.cost_s(ticket.service, r.at)
         r.newest = ticket.order
 
     # ----- answers -------------------------------------------------------------------------------
-    def mean_s(self, service: str) -> float:
-        """Expected time a call of `service` keeps a window (call → free)."""
-        learned = self.window_time.get(service)
-        default = self.hall.handling[service]
-        return learned.mean(default) if learned else default
+    def window_time(self, service: str, now: dt.datetime) -> tuple[float, float]:
+        """(mean, variance) of the time a call of `service` keeps a window (call → free): from
+        today's calls once there are enough, else from the same half hour on past days."""
+        learned = self.window_times.get(service)
+        n = len(learned.samples) if learned else 0
+        past = self.past.get((service, _slot(now.astimezone(self._tz))))
+        if past and n < TODAY_MIN:
+            return past
+        mean = learned.mean(self.hall.handling[service]) if learned else self.hall.handling[service]
+        return mean, (learned.var(mean) if learned else (ASSUMED_CV * mean) ** 2)
 
-    def cost_s(self, service: str) -> float:
-        return self.mean_s(service) + self.turnaround.mean(0.0)
+    def mean_s(self, service: str, now: dt.datetime) -> float:
+        """Expected time a call of `service` keeps a window (call → free)."""
+        return self.window_time(service, now)[0]
+
+    def cost_s(self, service: str, now: dt.datetime) -> float:
+        return self.mean_s(service, now) + self.turnaround.mean(0.0)
 
     def wait_s(self, ticket: Ticket, now: dt.datetime) -> int | None:
         """Seconds until `ticket` (waiting) is expected to be called; None when no window can."""
@@ -252,7 +288,7 @@ class WaitEstimator:
             else:
                 queues[t.service].called(t)
             r.call_s[t.id] = at_s
-            heapq.heappush(free, (at_s + self.cost_s(t.service), i, w))
+            heapq.heappush(free, (at_s + self.cost_s(t.service, now), i, w))
         return r
 
     def _calling_windows(self) -> Iterable[tuple[Window, tuple[str, ...]]]:
@@ -284,9 +320,8 @@ class WaitEstimator:
         if t is None or t.status not in (Status.CALLED, Status.SERVING):
             return None
         called, service = self._calls.get(window, (t.called_at or now, t.service))
-        learned = self.window_time.get(service) or _Learned()
-        mean = self.mean_s(service)
-        return mean, learned.var(mean), (now - called).total_seconds()
+        mean, var = self.window_time(service, now)
+        return mean, var, (now - called).total_seconds()
 
     def _first_free(self, serves: dict[str, tuple[str, ...]], now: dt.datetime) -> dict[str, float]:
         """When each window is first free, in expected order statistics.
@@ -369,6 +404,10 @@ def _sharing(serves: dict[str, tuple[str, ...]]) -> list[list[str]]:
     for w, services in serves.items():
         groups.setdefault(frozenset(services), []).append(w)
     return list(groups.values())
+
+
+def _slot(local: dt.datetime) -> int:
+    return (local.hour * 3600 + local.minute * 60) // SLOT_S
 
 
 def _whole(seconds: float) -> int:

@@ -14,7 +14,7 @@ from hallserver.domain.estimate import residual_s
 from hallserver.domain.hall import Hall, IssueRequest
 from hallserver.domain.stats import day_stats
 from hallserver.domain.views import queues_view, ticket_view
-from tests.hallserver.domainkit import Clock, issue, make_hall, sample_settings
+from tests.hallserver.domainkit import MONDAY_9, Clock, issue, make_hall, sample_settings
 
 # The sample hall: windows 1, 2 serve A B F G; 3 serves B F G; A takes 900 s, B 600 s.
 
@@ -116,9 +116,9 @@ def test_window_time_and_turnaround_are_learned_from_the_calls():
         hall.start("9", clock.advance(10))
         hall.finish("9", clock.advance(took))
     estimator = hall.estimator
-    assert estimator.mean_s("K") == pytest.approx((110 + 150) / 2)  # call → free
+    assert estimator.mean_s("K", clock.now) == pytest.approx((110 + 150) / 2)  # call → free
     assert estimator.turnaround.mean(0.0) == pytest.approx(5.0)  # only after the first call
-    assert estimator.cost_s("K") == pytest.approx(135.0)
+    assert estimator.cost_s("K", clock.now) == pytest.approx(135.0)
 
 
 def test_extending_the_replay_for_new_tickets_equals_replaying_from_scratch():
@@ -227,3 +227,29 @@ def test_a_paused_window_calls_again_after_the_expected_rest_of_its_pause():
     hall.pause("9", "休息", clock.now)
     second = issue(hall, clock, "K")
     assert 290 < told(hall, clock, second) < 300
+
+
+def test_window_times_come_from_the_same_time_of_day_until_today_has_its_own():
+    from tests.hallserver.domainkit import TZ
+    from tests.planner.historykit import history
+
+    mondays = [dt.date(2026, 11, 2) + dt.timedelta(weeks=k) for k in range(3)]
+    nine, two = (dt.datetime(2026, 11, 2, h, tzinfo=TZ) for h in (9, 14))
+    past = history(mondays, nine, {"K": [10, 10]}, {"K": 300.0})  # mornings: 300 s a call
+    past += history(mondays, two, {"K": [10, 10]}, {"K": 60.0})  # afternoons: 60 s
+    for start, each in ((MONDAY_9, 300), (MONDAY_9.replace(hour=14), 60)):
+        hall, clock = make_hall(), Clock(start)
+        hall.estimator.learn_history(past, TZ)
+        open_windows(hall, clock, "9")  # K only; configured 120 s
+        issue(hall, clock, "K")
+        hall.call_next("9", clock.now)
+        waiting = [issue(hall, clock, "K") for _ in range(2)]
+        mean, var = hall.estimator.window_time("K", clock.now)
+        assert mean == pytest.approx(each, rel=0.1)  # that half hour's calls, not the 120 s
+        assert told(hall, clock, waiting[1]) == math.ceil(residual_s(mean, var, 2) + mean - 1e-6)
+    # Five calls today outweigh the past: the hall has changed.
+    for _ in range(5):
+        issue(hall, clock, "K")
+        hall.finish("9", clock.advance(99))
+        hall.call_next("9", clock.now)
+    assert hall.estimator.mean_s("K", clock.now) == pytest.approx(100, abs=1)
