@@ -2,10 +2,10 @@
 
 From the event log: when each citizen came and for what (green or not), how long each call
 kept its window (call → finish, 过号 or transfer), what followed a call (a transfer, a check-in
-after 过号), when each window called (its clerk's sessions less its pauses) and how long the
-clerks took to call (after a window was free with citizens waiting, after a citizen came to an
-idle window). The simulation replays that with the hall's routing; the waits it gives are set
-against the waits the hall measured (first call − issue).
+after 过号), when each window called (its clerk's sessions less its pauses) and how long its
+clerk took before each call (from the window free with citizens waiting, or from a citizen
+coming to the idle window). The simulation replays that with the hall's routing; the waits it
+gives are set against the waits the hall measured (first call − issue).
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ class _Citizen:
 
 
 def recorded_day(events: Iterable[Mapping[str, Any]]) -> RecordedDay:
-    """The day of an event log (the bodies as the hall stores them, in order of seq)."""
+    """The day of an event log: one day's events, their bodies as the hall stores them, in
+    order of seq."""
     t0: dt.datetime | None = None
     citizens: dict[str, _Citizen] = {}
     queued: dict[str, float] = {}  # ticket → when it last (re)entered a queue
