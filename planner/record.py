@@ -61,7 +61,7 @@ class RecordedDay:
 
     def replay(self, windows: Sequence[Window], policy: Policy, *, seed: int = 1) -> np.ndarray:
         """The simulated waits of the same citizens."""
-        clerks = Clerks(self.clerks.lags_s, seed)
+        clerks = Clerks(self.clerks.after_free_s, self.clerks.after_arrival_s, seed)
         return simulate_day(windows, self.sessions, self.arrivals, policy, clerks)
 
 
@@ -73,6 +73,7 @@ class _Citizen:
     holds: list[float]
     returns: list[Return]  # call_s filled in from `holds` at the end
     called_s: float | None = None
+    calls: int = 0
 
 
 def recorded_day(events: Iterable[Mapping[str, Any]]) -> RecordedDay:
@@ -85,7 +86,8 @@ def recorded_day(events: Iterable[Mapping[str, Any]]) -> RecordedDay:
     free: dict[str, float] = {}  # window → since when it could call
     opened: dict[str, float] = {}  # window → start of the span under way
     spans: dict[str, list[tuple[float, float]]] = {}
-    lags: dict[str, list[float]] = {}  # window → the clerk's time before each call
+    after_free: dict[str, list[float]] = {}  # window → its clerk's time to call, in order
+    after_arrival: dict[tuple[str, int], float] = {}  # (ticket, call) → the first clerk's time
 
     def close(w: str, at: float) -> None:
         start = opened.pop(w, None)
@@ -106,7 +108,12 @@ def recorded_day(events: Iterable[Mapping[str, Any]]) -> RecordedDay:
             c = citizens[t["id"]]
             if c.called_s is None:
                 c.called_s = at
-            lags.setdefault(w, []).append(at - max(free.get(w, at), queued[t["id"]]))
+            since, came = free.get(w, at), queued[t["id"]]
+            if came <= since:
+                after_free.setdefault(w, []).append(at - since)
+            else:
+                after_arrival[(t["id"], c.calls)] = at - came
+            c.calls += 1
             calls[w] = (t["id"], at)
         elif kind in ("ticket.finished", "ticket.no_show", "ticket.transferred"):
             tid, called = calls.pop(w)
@@ -126,15 +133,18 @@ def recorded_day(events: Iterable[Mapping[str, Any]]) -> RecordedDay:
             close(w, at)
     for w in list(opened):
         close(w, math.inf)
-    return _day(list(citizens.values()), spans, lags)
+    return _day(citizens, spans, after_free, after_arrival)
 
 
 def _day(
-    citizens: list[_Citizen],
+    by_id: dict[str, _Citizen],
     spans: dict[str, list[tuple[float, float]]],
-    lags: dict[str, list[float]],
+    after_free: dict[str, list[float]],
+    after_arrival: dict[tuple[str, int], float],
 ) -> RecordedDay:
-    citizens.sort(key=lambda c: c.at_s)
+    ids = sorted(by_id, key=lambda tid: by_id[tid].at_s)
+    index = {tid: i for i, tid in enumerate(ids)}
+    citizens = [by_id[tid] for tid in ids]
     by_service: dict[str, list[float]] = {}
     for c in citizens:
         if c.holds:
@@ -166,7 +176,10 @@ def _day(
     return RecordedDay(
         arrivals,
         Sessions({w: tuple(s) for w, s in spans.items()}),
-        Clerks({w: np.array(x) for w, x in lags.items()}),
+        Clerks(
+            {w: np.array(x) for w, x in after_free.items()},
+            {(index[tid], k): lag for (tid, k), lag in after_arrival.items()},
+        ),
         waits,
         never,
     )

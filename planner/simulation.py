@@ -114,11 +114,13 @@ class Rota:
 
 @dataclass(frozen=True)
 class Clerks:
-    """How long each window's clerk took to call (s), call by call: from the window being free
-    with citizens waiting, or from a citizen coming to the idle window. A recorded day replays
-    them in order; beyond them, one of the same window's is drawn. Without: at once."""
+    """How long the clerks took to call (s), as recorded: each window's clerk, once the window
+    was free with citizens waiting (in order; beyond them one of the window's drawn), and the
+    first clerk to call a citizen who came to idle windows (per citizen and call; else one of
+    them drawn). Without: at once."""
 
-    lags_s: Mapping[str, np.ndarray]
+    after_free_s: Mapping[str, np.ndarray]
+    after_arrival_s: Mapping[tuple[int, int], float]  # (citizen, call) → the clerk's time
     seed: int = 1
 
 
@@ -144,22 +146,28 @@ def simulate_day(
     calls = [0] * len(day)  # calls so far, per citizen
     rng = np.random.default_rng(clerks.seed if clerks else 1)
     no_lags = np.zeros(1)
+    arrival_lags = np.array(list(clerks.after_arrival_s.values()) or [0.0]) if clerks else no_lags
 
-    def lag(window: str, k: int) -> float:
-        """The clerk's time before the window's k-th call."""
+    def after_free(window: str, k: int) -> float:
+        """The clerk's time before the window's k-th call with citizens waiting."""
         if clerks is None:
             return 0.0
-        lags = clerks.lags_s.get(window, no_lags)
+        lags = clerks.after_free_s.get(window, no_lags)
         return float(lags[k] if k < len(lags) else lags[rng.integers(len(lags))])
 
-    def wake(code: str, window: str | None = None) -> None:
-        """Idle windows that may call a ticket of `code` (or only `window`) look again: every
-        one whose clerk sees the counter move, or the first when clerks call at once."""
-        for w in [window] if window else [w.id for w in serving[code]]:
+    def after_arrival(t: Ticket) -> float:
+        """The time before the first clerk calls `t`, come to idle windows."""
+        if clerks is None:
+            return 0.0
+        recorded = clerks.after_arrival_s.get((t.order, calls[t.order]))
+        return recorded if recorded is not None else float(rng.choice(arrival_lags))
+
+    def wake(t: Ticket, window: str | None = None) -> None:
+        """An idle window that may call `t` (only `window`, if named) looks again."""
+        for w in [window] if window else [w.id for w in serving[t.service]]:
             if w in idle and opening.is_open(w, env.now):
-                idle.pop(w).succeed()
-                if clerks is None:
-                    return
+                idle.pop(w).succeed(t)
+                return
 
     def at(seconds: float) -> dt.datetime:
         return _DAY + dt.timedelta(seconds=seconds)
@@ -179,7 +187,7 @@ def simulate_day(
                 lane=Lane.PRIORITY if green else Lane.NORMAL,
             )
             queues[code].join(t)
-            wake(code)
+            wake(t)
 
     def comes_back(t: Ticket, again: Return) -> Generator[simpy.Event, None, None]:
         if again.at_s is not None:  # 过号, checked in again a few places behind the head
@@ -192,12 +200,12 @@ def simulate_day(
         else:
             t.lane, t.queued_at, t.service = Lane.TRANSFER, at(env.now), again.service
             queues[again.service].join(t)
-        wake(t.service, again.window)
+        wake(t, again.window)
 
     def window(spec: Window) -> Generator[simpy.Event, None, None]:
         mine = [queues[s] for s in spec.services]
         line = lines[spec.id]
-        run = made = 0  # priority calls in a row; calls made
+        run = waited = 0  # priority calls in a row; calls made with citizens waiting
         ready = clerks is None  # the clerk has taken the time to call
         while True:
             opens = opening.next_open_s(spec.id, env.now)
@@ -222,10 +230,15 @@ def simulate_day(
                 # Look again when a citizen comes or the opening changes; nothing left: done.
                 yield woken if change is None else woken | env.timeout(change - env.now)
                 idle.pop(spec.id, None)
-                ready = clerks is None
+                if woken.triggered and clerks:  # a citizen came: called after a while
+                    came = woken.value
+                    assert isinstance(came, Ticket)
+                    yield env.timeout(after_arrival(came))
+                    ready = True
                 continue
-            if not ready:  # someone waits: the clerk calls after a while (whoever is first then)
-                yield env.timeout(lag(spec.id, made))
+            if not ready:  # citizens wait: the clerk calls after a while (whoever is first then)
+                yield env.timeout(after_free(spec.id, waited))
+                waited += 1
                 ready = True
                 continue
             ready = clerks is None
@@ -237,7 +250,6 @@ def simulate_day(
                 queues[t.service].remove(t)
             i, k = t.order, calls[t.order]
             calls[i] += 1
-            made += 1
             later = returns.get(i, ())
             if k == 0:
                 waits[i] = env.now - at_s[i]
