@@ -12,7 +12,8 @@ the same services finish in the expected order statistics of those rests. Until 
 `TODAY_MIN` calls today, its window time is that of the same half hour on past days (the same
 weekday of recent weeks, read at start), else the configured handling time. A paused window calls
 again after the expected rest of its pause (learned from the day's pauses, 15 minutes until the
-hall has seen one end).
+hall has seen one end). A window out of work calls a newcomer once its clerk has seen them (the
+time learned from the calls of citizens who came to idle windows).
 
 One replay gives every waiting ticket its call time and every window the time it runs out of
 work, so a new ticket's wait is the earliest of those among the windows serving its service. A
@@ -133,6 +134,7 @@ class WaitEstimator:
         self.hall = hall
         self.window_times: dict[str, _Learned] = {}  # per service: call → window free again
         self.turnaround = _Learned()  # window free → its next call, while someone waited
+        self.reaction = _Learned()  # a citizen come to an idle window → called
         self.pauses = _Learned()  # how long windows stayed paused
         # (service, half hour of the day) → window time (mean, variance) on past days
         self.past: dict[tuple[str, int], tuple[float, float]] = {}
@@ -148,8 +150,11 @@ class WaitEstimator:
     # ----- learning from the hall's moves --------------------------------------------------------
     def called(self, window: str, ticket: Ticket, now: dt.datetime) -> None:
         freed = self._freed.get(window)
-        if freed is not None and ticket.queued_at is not None and ticket.queued_at <= freed:
+        came = ticket.queued_at
+        if freed is not None and came is not None and came <= freed:
             self.turnaround.add((now - freed).total_seconds())
+        elif came is not None and freed is not None:  # came to an idle window
+            self.reaction.add((now - came).total_seconds())
         self._calls[window] = (now, ticket.service)
         self.moved()
 
@@ -202,9 +207,10 @@ class WaitEstimator:
         if not candidates:
             self._replay = None
             return
-        w = min(candidates, key=lambda w: r.free_s[w])
-        r.call_s[ticket.id] = r.free_s[w]
-        r.free_s[w] += self.cost_s(ticket.service, r.at)
+        came = self.idle_call_s(r, ticket.queued_at or r.at)
+        w = min(candidates, key=lambda w: max(r.free_s[w], came))
+        r.call_s[ticket.id] = max(r.free_s[w], came)
+        r.free_s[w] = r.call_s[ticket.id] + self.cost_s(ticket.service, r.at)
         r.newest = ticket.order
 
     # ----- answers -------------------------------------------------------------------------------
@@ -239,7 +245,13 @@ class WaitEstimator:
         """The wait a ticket of `service` issued now would be told."""
         r = self.current(now)
         frees = [r.free_s[w] for w, services in r.serves.items() if service in services]
-        return _whole(min(frees) - (now - r.at).total_seconds()) if frees else None
+        came = self.idle_call_s(r, now)
+        return _whole(max(min(frees), came) - (now - r.at).total_seconds()) if frees else None
+
+    def idle_call_s(self, r: Replay, came: dt.datetime) -> float:
+        """When a window already out of work calls a citizen who came at `came` (s after the
+        replay): its clerk first has to see the newcomer."""
+        return (came - r.at).total_seconds() + self.reaction.mean(0.0)
 
     def current(self, now: dt.datetime) -> Replay:
         """The replay the answers come from: the last one while the hall has not moved."""
@@ -265,8 +277,11 @@ class WaitEstimator:
         for spec, services in self._calling_windows():
             r.serves[spec.id] = services
             runs[spec.id] = hall.windows[spec.id].priority_run
+        reaction = self.reaction.mean(0.0)
         for i, (w, rest) in enumerate(self._first_free(r.serves, now).items()):
-            heapq.heappush(free, (rest + turnaround, i, w))
+            # A busy window calls a turnaround after its call; an idle one once its clerk has
+            # seen the citizens who came.
+            heapq.heappush(free, (rest + turnaround if rest > 0 else reaction, i, w))
         while free:
             at_s, i, w = heapq.heappop(free)
             at = now + dt.timedelta(seconds=at_s)
