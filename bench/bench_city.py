@@ -4,8 +4,10 @@ Targets: ingest ≥ 50,000 events/s (100 halls × a busy day of 20,000 tickets);
 whole busy day current again in < 60 s; a report over 100 halls × 30 days in < 2 s; the feed
 costing a hall < 5% of its issue throughput.  Events are made in the hall's own shapes
 (hallserver.store.event_body, the ticket view of GET /tickets/{id}).
-Usage: .venv/bin/python bench/bench_city.py [ingest|catchup|report|feed-cost ...]
-       [--halls 100] [--tickets 20000] [--workers 4]
+Usage: .venv/bin/python bench/bench_city.py [ingest-city|ingest|catchup|report|feed-cost ...]
+       [--halls 100] [--tickets 20000] [--workers 4] [--rounds 6]
+ingest-city times the city's side (the feeds' reading of the bodies done first, as on each
+hall's own machine); ingest times it end to end, every feed's work on this machine too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import datetime as dt
 import io
 import multiprocessing
+import os
 import queue
 import random
 import sqlite3
@@ -25,14 +28,15 @@ import time
 import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from bench_issue import run as issue_run
 from hallkit import running_hall
 
 from city import reports
-from city.feed import Feed, HallLog
-from city.ingest import EventRow, Ingest
+from city.feed import BATCH, NICE, Feed, HallLog
+from city.ingest import Batch, EventRow, Ingest
 from city.schema import init
 from hallserver.store import Store, event_body
 from tests.support.postgres import running_cluster
@@ -40,7 +44,7 @@ from tests.support.postgres import running_cluster
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2026, 12, 1)
 SERVICES = "ABCDEFGHJKLM"
-BATCH = 5000
+_READY: Any = None  # the feeders start storing together (a Barrier, set before they fork)
 
 
 def busy_day(tickets: int, seed: int, day: dt.date = DAY) -> Iterator[EventRow]:
@@ -98,39 +102,66 @@ def busy_day(tickets: int, seed: int, day: dt.date = DAY) -> Iterator[EventRow]:
         yield (seq, kind, at.isoformat(), event_body(seq, kind, at, {"ticket": view, **extra}))
 
 
-def _ingest_halls(url: str, halls: list[int], tickets: int) -> tuple[int, float]:
-    """One feeder process: its halls one after the other; (events, seconds spent storing)."""
-    events, storing = 0, 0.0
+def _relabelled(day: list[EventRow], seed: int, hall: int) -> list[EventRow]:
+    """Another hall's day from one made day: its own ticket ids (making each day afresh would
+    measure the bench's JSON encoder, not the city)."""
+    old, new = f'"t{seed}-', f'"t{hall}-'
+    return [(seq, kind, at, body.replace(old, new)) for seq, kind, at, body in day]
+
+
+def _ingest_halls(
+    url: str, halls: list[int], tickets: int, read_first: bool
+) -> tuple[int, float, float]:
+    """One feeder process: its halls one after the other; (events, start, end) of the storing,
+    wall-clock times (every feeder makes its halls' days before any feeder starts storing).
+    `read_first`: the bodies are read before the clock starts, as each hall's own machine
+    reads its own (city/ingest.py's Batch), so only the city's side is timed."""
+    day = list(busy_day(tickets, halls[0]))
+    read = {
+        hall: [Batch.of(rows[i : i + BATCH]) for i in range(0, len(rows), BATCH)]
+        for hall in (halls if read_first else [])
+        for rows in [_relabelled(day, halls[0], hall)]
+    }
     with psycopg.connect(url) as conn:
+        assert _READY is not None
+        _READY.wait()
+        start = time.time()
         for hall in halls:
-            rows = list(busy_day(tickets, hall))
             ingest = Ingest(conn, f"hall-{hall:03d}")
             ingest.register(f"{hall}号大厅", "Asia/Shanghai")
-            t0 = time.perf_counter()
-            for i in range(0, len(rows), BATCH):
-                ingest.store(rows[i : i + BATCH])
-            storing += time.perf_counter() - t0
-            events += len(rows)
-    return events, storing
+            if read_first:
+                for batch in read.pop(hall):
+                    ingest.store_batch(batch)
+            else:
+                rows = _relabelled(day, halls[0], hall)
+                for i in range(0, len(rows), BATCH):
+                    ingest.store(rows[i : i + BATCH])
+    return len(day) * len(halls), start, time.time()
 
 
-def bench_ingest(url: str, halls: int, tickets: int, workers: int) -> None:
+def bench_ingest(url: str, halls: int, tickets: int, workers: int, read_first: bool) -> None:
     share = [list(range(w, halls, workers)) for w in range(workers)]
-    t0 = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        done = pool.starmap(_ingest_halls, [(url, s, tickets) for s in share])
-    wall = time.perf_counter() - t0
-    events = sum(e for e, _ in done)
-    busy = max(s for _, s in done)
+    global _READY
+    forking = multiprocessing.get_context("fork")
+    _READY = forking.Barrier(workers)  # inherited by the feeders forked below
+    with forking.Pool(workers) as pool:
+        done = pool.starmap(_ingest_halls, [(url, s, tickets, read_first) for s in share])
+    events = sum(e for e, _, _ in done)
+    wall = max(end for _, _, end in done) - min(start for _, start, _ in done)
     with psycopg.connect(url) as conn:
         stored = conn.execute("SELECT count(*) FROM hallq_events").fetchone()
         rows = conn.execute("SELECT count(*) FROM hallq_tickets").fetchone()
+        size = conn.execute(
+            "SELECT pg_total_relation_size('hallq_events_2026_12')::float / count(*) "
+            "FROM hallq_events"
+        ).fetchone()
     assert stored == (events,) and rows == (halls * tickets,), (stored, rows)
+    side = "the city's side (bodies read first, as on the halls)" if read_first else "end to end"
     print(
-        f"ingest: {halls} halls × {tickets:,} tickets = {events:,} events, {workers} feeders: "
-        f"stored at {events / busy:,.0f} events/s while storing (target ≥ 50,000/s); "
-        f"the whole city-day {wall:.1f} s wall including making the events "
-        f"({events / wall:,.0f} events/s end to end)"
+        f"ingest, {side}: {halls} halls × {tickets:,} tickets = {events:,} events, {workers} "
+        f"feeders: the whole city-day in {wall:.1f} s = {events / wall:,.0f} events/s "
+        f"sustained (target ≥ 50,000/s); {size[0] if size else 0:.0f} bytes an event on disk "
+        "with its key"
     )
 
 
@@ -197,7 +228,7 @@ def bench_report(url: str, halls: int) -> None:
             times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         one = conn.execute(
-            "SELECT service, count(*), avg(wait_s) FROM hallq_tickets "
+            "SELECT service, count(*), avg(wait_s) FROM hallq_ticket_rows "
             "WHERE hall_id = 'hall-000' AND day = %s GROUP BY service",
             (DAY,),
         ).fetchall()
@@ -211,44 +242,82 @@ def bench_report(url: str, halls: int) -> None:
     )
 
 
-def bench_feed_cost(url: str, tickets: int) -> None:
+def bench_feed_cost(url: str, tickets: int, rounds: int) -> None:
+    """bench_issue on a hall without and with the feed, alternated (ABAB…, the order swapped
+    every other round) so that the machine's own noise falls on both alike."""
     rates: dict[str, list[float]] = {"without": [], "with": []}
-    for _ in range(2):
-        for name, extra in (("without", []), ("with", ["--city", url])):
+    shares: list[float] = []  # the feed's CPU time against the hall server's, in the runs with it
+    runs = [("without", []), ("with", ["--city", url])]
+    for i in range(rounds):
+        for name, extra in runs if i % 2 == 0 else runs[::-1]:
             with running_hall(extra_args=extra) as server:
-                print(f"  bench_issue {name} the city feed:")
+                print(f"  round {i + 1}, bench_issue {name} the city feed:")
                 token = server.tokens["manager-1"]
+                assert server.proc is not None
+                before = _cpu_s(server.proc.pid), [_cpu_s(c) for c in _children(server.proc.pid)]
                 rates[name].append(asyncio.run(issue_run(server.url, token, 32, tickets)))
-    best = {k: max(v) for k, v in rates.items()}
-    cost = (best["without"] - best["with"]) / best["without"]
+                if name == "with":
+                    time.sleep(1.0)  # the feed stores the last batch
+                    hall = _cpu_s(server.proc.pid) - before[0]
+                    feed = sum(_cpu_s(c) for c in _children(server.proc.pid)) - sum(before[1])
+                    shares.append(feed / hall)
+                    print(f"  CPU: hall server {hall:.1f} s, its feed {feed:.1f} s")
+    mean = {k: statistics.fmean(v) for k, v in rates.items()}
+    spread = {k: statistics.stdev(v) if len(v) > 1 else 0.0 for k, v in rates.items()}
+    cost = (mean["without"] - mean["with"]) / mean["without"]
+    error = (spread["without"] ** 2 + spread["with"] ** 2) ** 0.5 / rounds**0.5 / mean["without"]
     print(
-        f"feed cost: {best['without']:,.0f} tickets/s without, {best['with']:,.0f} with the "
-        f"feed (best of 2 each) → {cost:+.1%} (target < 5%)"
+        f"feed cost over {rounds} alternated rounds of {tickets:,} tickets: without "
+        f"{mean['without']:,.0f} ± {spread['without']:,.0f} tickets/s (mean ± sd; "
+        f"{min(rates['without']):,.0f}–{max(rates['without']):,.0f}), with the feed "
+        f"{mean['with']:,.0f} ± {spread['with']:,.0f} "
+        f"({min(rates['with']):,.0f}–{max(rates['with']):,.0f}) → {cost:+.1%} ± {error:.1%} "
+        "(standard error of the difference; target < 5%); the feed's CPU time "
+        f"{statistics.fmean(shares):.1%} of the hall server's (runs {min(shares):.1%}–"
+        f"{max(shares):.1%}), at nice {NICE} below it"
     )
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(c) for c in text.split()]
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("parts", nargs="*", default=["ingest", "catchup", "report", "feed-cost"])
+    ap.add_argument(
+        "parts", nargs="*", default=["ingest-city", "ingest", "catchup", "report", "feed-cost"]
+    )
     ap.add_argument("--halls", type=int, default=100)
     ap.add_argument("--tickets", type=int, default=20_000)
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=6, help="feed-cost: rounds of both runs")
     args = ap.parse_args()
     with running_cluster() as cluster:
-        url = cluster.create_database()
-        with psycopg.connect(url) as conn:
-            init(conn)
-        if "ingest" in args.parts or "report" in args.parts:
-            bench_ingest(url, args.halls, args.tickets, args.workers)
+
+        def city_db() -> str:
+            url = cluster.create_database()
+            with psycopg.connect(url) as conn:
+                init(conn)
+            return url
+
+        url = ""  # the city-day stored last (the report's first day)
+        for part, read_first in (("ingest-city", True), ("ingest", False)):
+            if part in args.parts or ("report" in args.parts and read_first and not url):
+                url = city_db()
+                bench_ingest(url, args.halls, args.tickets, args.workers, read_first)
         if "report" in args.parts:
             bench_report(url, args.halls)
         if "catchup" in args.parts:
-            bench_catchup(url, args.tickets)
+            bench_catchup(url or city_db(), args.tickets)
         if "feed-cost" in args.parts:
-            fed = cluster.create_database()
-            with psycopg.connect(fed) as conn:
-                init(conn)
-            bench_feed_cost(fed, 10_000)
+            bench_feed_cost(city_db(), 10_000, args.rounds)
 
 
 if __name__ == "__main__":

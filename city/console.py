@@ -28,7 +28,7 @@ SELECT h.hall_id, h.name, h.timezone, f.seq, f.last_event_at, f.received_at
 FROM hallq_halls h LEFT JOIN hallq_feed f USING (hall_id) ORDER BY h.hall_id
 """
 _BUSY_WINDOWS = """
-SELECT count(DISTINCT window_id) FROM hallq_tickets
+SELECT count(DISTINCT window_id) FROM hallq_ticket_rows
 WHERE hall_id = %s AND day = %s AND status IN ('called', 'serving')
 """
 

@@ -10,7 +10,9 @@ on it, and talks to the hall only through its pipes, one JSON object a line:
 
 The hall closing stdin (it stopped, or was killed) ends the feed.  Every batch is one transaction
 that starts at the city's own position for the hall, so a restart of either side resumes with no
-gap and no duplicate; while the city is unreachable the feed waits and then catches up.
+gap and no duplicate; while the city is unreachable the feed waits and then catches up.  A hall
+restored from a backup behind the city's position is found when the feed connects, and its new
+events are numbered on past what the city holds (city/logs.py).
 """
 
 from __future__ import annotations
@@ -32,16 +34,19 @@ import psycopg
 
 import hallqlog
 
-from . import appointments
-from .ingest import EventRow, Ingest
+from . import appointments, logs
+from .ingest import EventRow, Ingest, same_event
 from .schema import CityError, check
 
 log = logging.getLogger("hallq.city.feed")
 
-BATCH = 5000  # events a transaction: big enough for catch-up, small enough to stay brief
+# Events a transaction: big enough for catch-up (a ticket's five events fall in fewer batches, so
+# its row is written fewer times), small enough to stay brief (well under a second).
+BATCH = 20_000
 IDLE_S = 0.25  # how often a caught-up feed looks for new events
 BOOKINGS_EVERY_S = 2.0
 RETRY_S = (0.2, 0.5, 1, 2)  # back-off while the city is unreachable
+NICE = 10  # the feed's CPU priority below the hall's
 
 
 class HallLog:
@@ -58,6 +63,12 @@ class HallLog:
 
     def last(self) -> int:
         return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+    def row(self, seq: int) -> EventRow | None:
+        found: EventRow | None = self.conn.execute(
+            "SELECT seq, type, at, body FROM events WHERE seq = ?", (seq,)
+        ).fetchone()
+        return found
 
     def close(self) -> None:
         self.conn.close()
@@ -107,15 +118,7 @@ class Feed:
     def _connected(self, conn: psycopg.Connection) -> None:
         ingest = Ingest(conn, self.hall)
         ingest.register(self.name, self.timezone)
-        position = ingest.position()
-        if self.log.last() < position:
-            log.error(
-                "the city holds this hall up to event %d but its log ends at %d (restored from "
-                "a backup?): events numbered again are not sent until the log passes %d",
-                position,
-                self.log.last(),
-                position,
-            )
+        position = self._position(ingest)
         last_bookings = 0.0
         while not self.stopping:
             rows = self.log.after(position)
@@ -128,6 +131,44 @@ class Feed:
                 last_bookings = time.monotonic()
                 self._hand_bookings(conn)
             self._wait(IDLE_S, conn)
+
+    def _position(self, ingest: Ingest) -> int:
+        """The hall seq the city holds up to — after a restore of the hall from a backup behind
+        the city, where the logs fork, with the city numbering the hall's later events anew
+        (city/logs.py)."""
+        city_end, shift = ingest.city_position()
+        position = city_end - shift
+        if city_end == 0 or self._agree(ingest, position, city_end):
+            return position
+        incarnations = ingest.logs()
+        last = self.log.last()
+
+        def agree(seq: int) -> bool:
+            return self._agree(ingest, seq, logs.city_seq(incarnations, city_end, seq))
+
+        agreed = logs.fork(agree, min(position, last))
+        if ingest.new_log(agreed, city_end) is None:
+            raise CityError("another feed of this hall moved the city's position; reconnecting")
+        log.warning(
+            "hall log behind the city (restored from a backup?): the city holds this hall up to "
+            "event %d, the hall's log ends at %d and agrees with the city's up to %d; events "
+            "after %d are stored from city seq %d on, the city keeps the %d it held beyond",
+            position,
+            last,
+            agreed,
+            agreed,
+            city_end + 1,
+            position - agreed,
+        )
+        return agreed
+
+    def _agree(self, ingest: Ingest, seq: int, city_seq: int | None) -> bool:
+        """Whether the hall's event `seq` is the event the city holds under `city_seq`."""
+        if seq == 0:
+            return True
+        row = self.log.row(seq)
+        held = ingest.event(city_seq) if city_seq is not None else None
+        return row is not None and held is not None and same_event(row, held)
 
     def _hand_bookings(self, conn: psycopg.Connection) -> None:
         for booking in appointments.pending(conn, self.hall):
@@ -199,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # Ctrl-C reaches the whole process group: the hall ends its feed itself (closing stdin).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The feed can always catch up later; a citizen at the kiosk cannot wait: on a busy machine
+    # the hall's own process gets the CPU first.
+    os.nice(NICE)
     from_hall: queue.Queue[dict[str, Any] | None] = queue.Queue()
     hall_log = HallLog(Path(args.hall_db))
     feed = Feed(hall_log, url, args.hall, args.name, args.timezone, sys.stdout, from_hall)

@@ -5,6 +5,14 @@ Citus-ready: `hall_id` is the distribution column of every table and part of eve
 key contain the partition column, so its key is (hall_id, seq, at) — an event's `at` never changes,
 so a re-sent event collides exactly as it would on (hall_id, seq), and `hallq_feed` keeps each
 hall's position so every batch starts where the city has it.
+
+`seq` is the city's number of the event.  It is the hall's own number plus the `shift` of the
+hall's log incarnation (`hallq_feed_logs`): 0 until a hall is restored from a backup behind the
+city's position, when its later events are numbered on from the city's position instead of
+colliding with the events the city already holds (city/feed.py finds the fork).
+
+`hallq_tickets` is a view with the issue's columns over `hallq_ticket_rows`, the kept table the
+ingest moves (with the ticket's local `day` and the city seq of its latest event, indexed).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import datetime as dt
 
 import psycopg
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE IF NOT EXISTS hallq_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -29,21 +37,41 @@ CREATE TABLE IF NOT EXISTS hallq_halls (
 CREATE TABLE IF NOT EXISTS hallq_feed (
     hall_id text PRIMARY KEY,
     seq bigint NOT NULL DEFAULT 0,
+    shift bigint NOT NULL DEFAULT 0,  -- the city seq of a hall event = its hall seq + shift
     last_event_at timestamptz,
     received_at timestamptz
 );
 
+-- Each incarnation of a hall's log: from city seq `city_from` on, city seq = hall seq + shift.
+-- A hall restored from a backup behind the city's position starts a new one (city/feed.py).
+CREATE TABLE IF NOT EXISTS hallq_feed_logs (
+    hall_id text NOT NULL,
+    city_from bigint NOT NULL,
+    shift bigint NOT NULL,
+    hall_seq bigint NOT NULL,  -- the last hall seq the city and the restored log agree on
+    started_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (hall_id, city_from)
+);
+
+-- What the event says beyond the ticket's row: its type and time, the ticket it is about, and its
+-- own fields (`data`: window, score, reasons, service_s…).  The hall sends the ticket's whole
+-- view with every event of it; the city keeps that view once, as the ticket's row, so an event
+-- row is some 150 bytes instead of 700 — the ingest writes (and logs) a fifth of the bytes.  The
+-- key is the only index.
 CREATE TABLE IF NOT EXISTS hallq_events (
     hall_id text NOT NULL,
     seq bigint NOT NULL,
     type text NOT NULL,
     at timestamptz NOT NULL,
-    body jsonb NOT NULL,
+    ticket_id text,
+    data json NOT NULL,
     PRIMARY KEY (hall_id, seq, at)
 ) PARTITION BY RANGE (at);
 
--- One row per ticket, the latest state its events carried; kept current by the ingest.
-CREATE TABLE IF NOT EXISTS hallq_tickets (
+-- One row per ticket, the latest state its events carried; kept current by the ingest.  Rows are
+-- updated a few times a day each: half of every page left free keeps those updates HOT (no
+-- index touched, as no indexed column changes).
+CREATE TABLE IF NOT EXISTS hallq_ticket_rows (
     hall_id text NOT NULL,
     ticket_id text NOT NULL,
     day date NOT NULL,
@@ -59,12 +87,18 @@ CREATE TABLE IF NOT EXISTS hallq_tickets (
     handling_s integer NOT NULL DEFAULT 0,
     score smallint,
     seq bigint NOT NULL,
-    PRIMARY KEY (hall_id, ticket_id)
-);
-CREATE INDEX IF NOT EXISTS hallq_tickets_day ON hallq_tickets (day, hall_id);
-CREATE INDEX IF NOT EXISTS hallq_tickets_hall_day ON hallq_tickets (hall_id, day);
+    -- A ticket's day never changes (its issue time's date in the hall), so (hall_id, day,
+    -- ticket_id) is as unique as (hall_id, ticket_id) and the key serves a hall's days too.
+    PRIMARY KEY (hall_id, day, ticket_id)
+) WITH (fillfactor = 50);
+CREATE INDEX IF NOT EXISTS hallq_ticket_rows_day ON hallq_ticket_rows (day, hall_id);
 
--- Each hall's day per service, summed from hallq_tickets (moved by the same ingest transaction):
+CREATE OR REPLACE VIEW hallq_tickets AS
+SELECT hall_id, ticket_id, number, service, status, channel, issued_at, called_at, finished_at,
+    window_id, wait_s, handling_s, score
+FROM hallq_ticket_rows;
+
+-- Each hall's day per service, summed from hallq_ticket_rows (moved in the same transaction):
 -- what a report over many halls and days reads instead of millions of ticket rows.
 CREATE TABLE IF NOT EXISTS hallq_days (
     hall_id text NOT NULL,
@@ -152,10 +186,10 @@ def init(conn: psycopg.Connection) -> None:
 
 
 def rebuild_days(conn: psycopg.Connection) -> None:
-    """hallq_days summed afresh from hallq_tickets (after a restore, or rows loaded in bulk)."""
+    """hallq_days summed afresh from the ticket rows (after a restore, or rows loaded in bulk)."""
     with conn.transaction():
         conn.execute("TRUNCATE hallq_days")
-        conn.execute(DAY_FIGURES.format(rows="SELECT 1 AS sign, * FROM hallq_tickets"))
+        conn.execute(DAY_FIGURES.format(rows="SELECT 1 AS sign, * FROM hallq_ticket_rows"))
 
 
 def _has_meta(conn: psycopg.Connection) -> bool:

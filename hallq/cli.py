@@ -1,6 +1,7 @@
 """``hallq``: the whole hall on one machine (``hallq demo``) and the hall's backups.
 
 hallq demo [--scenario busy-morning] [--terminals kiosk-1,caller-1,…] [--data var/demo]
+hallq demo --city 3 --scenario busy-morning   # three halls feeding a city PostgreSQL + console
 hallq backup --db /var/lib/hallq/hall.db --out /var/backups/hallq/hall-2026-11-25
 hallq restore --from /var/backups/hallq/hall-2026-11-25 --db /var/lib/hallq/hall.db
 """
@@ -14,9 +15,12 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import psycopg
+
 import hallqlog
 
 from .backup import BackupError, backup, restore
+from .city import LocalCity, city_hall_config
 from .demo import SCENARIOS, default_data_dir, run_demo
 from .hall import DEMO_TERMINALS, SAMPLE_HALL, HallStartError, LocalHall
 
@@ -56,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     demo.add_argument("--seed", type=int, help="random seed of the scenario")
+    demo.add_argument(
+        "--city",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N halls feeding a city PostgreSQL of the demo's own (in DATA/city), "
+        "and the city console",
+    )
 
     b = sub.add_parser(
         "backup", help="copy a hall's database and ID-hash key while the server runs"
@@ -88,32 +100,45 @@ def main(argv: list[str] | None = None) -> int:
 def demo(args: argparse.Namespace) -> int:
     terminals = tuple(t.strip() for t in args.terminals.split(",") if t.strip())
     try:
-        hall = LocalHall(
-            args.data,
-            config=args.config,
-            terminals=terminals,
-            display=args.display,
-            voice=args.voice,
-            simulated_kiosk_ports=args.scenario is not None,
-        )
-    except (ValueError, OSError) as exc:
+        city = LocalCity(args.data) if args.city > 0 else None  # initdb the first time
+        halls = [
+            LocalHall(
+                folder,
+                config=config,
+                terminals=terminals,
+                display=args.display,
+                voice=args.voice,
+                simulated_kiosk_ports=args.scenario is not None,
+            )
+            for folder, config in _hall_folders(args)
+        ]
+    except (ValueError, OSError, RuntimeError) as exc:
         print(f"hallq demo: {exc}", file=sys.stderr)
         return 2
     every = args.screenshots_every
     if every is None:
-        headless = hall.display_mode != "auto" or not _has_display()
+        headless = halls[0].display_mode != "auto" or not _has_display()
         every = 10.0 if headless else 0.0
     try:
         return run_demo(
-            hall,
+            halls,
             scenario=args.scenario,
             screenshots_every_s=every,
             duration_s=args.duration,
             seed=args.seed,
+            city=city,
         )
-    except (HallStartError, TimeoutError, RuntimeError) as exc:
+    except (HallStartError, TimeoutError, RuntimeError, psycopg.Error) as exc:
         print(f"hallq demo: {exc}", file=sys.stderr)
         return 1
+
+
+def _hall_folders(args: argparse.Namespace) -> list[tuple[Path, Path]]:
+    """(data folder, config) of each hall: the one hall, or the city's halls 1…N."""
+    if args.city <= 0:
+        return [(args.data, args.config)]
+    folders = [args.data / f"hall-{n}" for n in range(1, args.city + 1)]
+    return [(f, city_hall_config(args.config, f, n)) for n, f in enumerate(folders, start=1)]
 
 
 def _has_display() -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from devices.idcard import IdCard
 
+from .city import LocalCity
 from .contact_sheet import contact_sheet
 from .hall import DEMO_MANAGER, DEMO_PASSWORD, LocalHall
+from .processes import Child
 from .scenario import Actor, BusyMorning, run_actors
 from .terminals import RemoteError
 
@@ -101,12 +103,12 @@ def screenshot_actor(hall: LocalHall, every_s: float) -> Callable[[], Actor]:
     return actor
 
 
-def watch_actor(hall: LocalHall, stop: threading.Event) -> Callable[[], Actor]:
-    """Ends the demo when a part of the hall has died (its log says why)."""
+def watch_actor(children: Callable[[], list[Child]], stop: threading.Event) -> Callable[[], Actor]:
+    """Ends the demo when a part of it has died (its log says why)."""
 
     def actor() -> Iterator[float]:
         while True:
-            dead = [c for c in hall.children if not c.running()]
+            dead = [c for c in children() if not c.running()]
             if dead:
                 for child in dead:
                     print(f"hallq demo: {child.name} stopped ({child.proc.returncode}); "
@@ -118,36 +120,52 @@ def watch_actor(hall: LocalHall, stop: threading.Event) -> Callable[[], Actor]:
 
 
 def run_demo(
-    hall: LocalHall,
+    halls: Sequence[LocalHall],
     *,
     scenario: str | None,
     screenshots_every_s: float,
     duration_s: float | None = None,
     seed: int | None = None,
+    city: LocalCity | None = None,
     say: Callable[[str], None] = print,
 ) -> int:
-    """Start the hall, tell the visitor where things are, run until Ctrl-C / SIGTERM."""
+    """Start the city (if any) and the halls, tell the visitor where things are, run until
+    Ctrl-C / SIGTERM."""
     stop = threading.Event()
     started = False
 
     def on_signal(signum: int, _frame: object) -> None:
         if not started:
-            raise KeyboardInterrupt  # abandons the start; LocalHall.start stops what it began
+            raise KeyboardInterrupt  # abandons the start; the finally below stops what began
         stop.set()
 
     previous = {
         sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     }
     try:
-        say(f"hallq demo: starting the hall server and {len(hall.terminal_ids)} terminals…")
-        hall.start()
+        if city is not None:
+            say(f"hallq demo: starting the city's PostgreSQL ({city.cluster.data})…")
+            city.start()
+        terminals = sum(len(hall.terminal_ids) for hall in halls)
+        servers = "the hall server" if len(halls) == 1 else f"{len(halls)} hall servers"
+        say(f"hallq demo: starting {servers} and {terminals} terminals…")
+        for hall in halls:
+            hall.city_url = city.url if city is not None else ""
+            hall.start()
+        if city is not None:
+            city.start_console()
         started = True
-        describe(hall, scenario, screenshots_every_s, say)
-        actors = [watch_actor(hall, stop)]
-        if screenshots_every_s > 0:
-            actors.append(screenshot_actor(hall, screenshots_every_s))
-        if scenario == "busy-morning":
-            actors += busy_morning(hall, seed).actors()
+        for hall in halls:
+            describe(hall, scenario, screenshots_every_s, say)
+        if city is not None:
+            describe_city(city, halls, say)
+        say("  Ctrl-C stops everything.")
+        actors = [watch_actor(lambda: _children(halls, city), stop)]
+        for n, hall in enumerate(halls):
+            if screenshots_every_s > 0:
+                actors.append(screenshot_actor(hall, screenshots_every_s))
+            if scenario == "busy-morning":
+                actors += busy_morning(hall, None if seed is None else seed + n).actors()
         if duration_s is not None:
             timer = threading.Timer(duration_s, stop.set)
             timer.daemon = True
@@ -158,10 +176,17 @@ def run_demo(
         return 130
     finally:
         say("hallq demo: stopping…")
-        hall.stop()
+        for hall in reversed(halls):
+            hall.stop()
+        if city is not None:
+            city.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         say("hallq demo: stopped, nothing left running.")
+
+
+def _children(halls: Sequence[LocalHall], city: LocalCity | None) -> list[Child]:
+    return [c for hall in halls for c in hall.children] + (city.children if city else [])
 
 
 def describe(
@@ -184,7 +209,21 @@ def describe(
         say(f"  screenshots every {shots_every_s:g} s: {hall.screenshots}/ (hall.png: all)")
     if scenario:
         say(f"  scenario {scenario}: citizens arrive, clerks call and serve, citizens rate")
-    say("  Ctrl-C stops everything.")
+    if hall.city_url:
+        say("  its events stream to the city database (python -m city.feed beside the server)")
+
+
+def describe_city(city: LocalCity, halls: Sequence[LocalHall], say: Callable[[str], None]) -> None:
+    assert city.cluster.proc is not None and city.console is not None
+    say(
+        f"hallq demo: city database {city.url} "
+        f"(PostgreSQL pid {city.cluster.proc.pid}, data {city.cluster.data})"
+    )
+    say(f"  halls feeding it: {', '.join(hall.settings.id for hall in halls)}")
+    say(
+        f"  city console (城市管理): {city.console_url} (pid {city.console.pid}) — read-only, no "
+        "accounts yet; log " + str(city.console.log_path)
+    )
 
 
 def default_data_dir() -> Path:

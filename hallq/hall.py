@@ -154,6 +154,7 @@ class LocalHall:
         if simulated_kiosk_ports:
             self.sims = {t: KioskSims() for t in terminals if t.startswith("kiosk")}
         self.tokens: dict[str, str] = {}
+        self.city_url = ""  # the city's PostgreSQL the server feeds (hallq demo --city)
         self.url = ""
         self.console_url = ""
         self.x_display: str | None = None
@@ -278,6 +279,7 @@ class LocalHall:
             sys.executable, "-m", "hallserver.cli",
             "--config", str(self.config), "--db", str(self.db),
             "--host", "127.0.0.1", "--port", "0", "--ignore-hours",
+            *(["--city", self.city_url] if self.city_url else []),
         ]  # fmt: skip
         server = start_child(
             "hall server",

@@ -3,7 +3,9 @@
 The hall does not import the city code or a PostgreSQL driver; it starts `python -m city.feed`
 (FEED_MODULE) with the URL in its environment, and takes the bookings the feed hands over on its
 stdout (one JSON object a line, city/feed.py), each applied as a hall command and confirmed on
-the feed's stdin.  A feed that dies is started again; the hall goes on either way.
+the feed's stdin.  A feed that dies is started again; the hall goes on either way.  The hall
+does nothing per event for its feed (the feed reads the hall's log itself, read-only, at a lower
+CPU priority), so the feed costs the hall only the CPU it takes beside it (bench_city feed-cost).
 """
 
 from __future__ import annotations

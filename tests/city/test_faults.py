@@ -90,7 +90,7 @@ def test_a_city_killed_inside_a_big_batch_keeps_none_of_it(
             query(
                 url,
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'big-batch' "
-                "AND state <> 'idle' AND query LIKE 'COPY hallq_staging%%'",
+                "AND state <> 'idle' AND query LIKE 'COPY hallq_events%%'",
             )[0][0]
             > 0
         ),
