@@ -4,7 +4,8 @@
 times, recalls, no-shows (some check in again), transfers, green-channel citizens and ratings.
 The simulation runs in steps of simulated time; within a step the requests go out concurrently,
 as they would from 60 windows and 4 kiosks. Target (issue 3): completes in < 60 s.
-Usage: .venv/bin/python bench/bench_day.py [--tickets 20000] [--windows 60]
+`--keep hall.db` keeps a copy of the day's database (bench_replay.py replays it).
+Usage: .venv/bin/python bench/bench_day.py [--tickets 20000] [--windows 60] [--keep PATH]
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import asyncio
 import json
 import math
 import random
+import sqlite3
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 from hallkit import HallServerProcess, api_post, running_hall
@@ -269,6 +272,7 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=20_000)
     ap.add_argument("--windows", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--keep", type=Path, help="copy the day's database here")
     args = ap.parse_args()
     with running_hall(windows=args.windows) as server:
         day = Day(server, args.tickets, args.seed)
@@ -294,6 +298,18 @@ def main() -> None:
             f"avg_service_s={stats['avg_service_s']} "
             f"satisfaction={stats['satisfaction_rate']}"
         )
+        if args.keep:
+            keep_copy(server, args.keep)
+
+
+def keep_copy(server: HallServerProcess, path: Path) -> None:
+    """The day's database copied while the server holds it (SQLite's online backup)."""
+    path.unlink(missing_ok=True)
+    src, dst = sqlite3.connect(server.db), sqlite3.connect(path)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    print(f"the day's database kept in {path}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ log = logging.getLogger("hallq.server")
 T = TypeVar("T")
 
 SUBSCRIBER_BACKLOG = 1_000  # events a WebSocket may lag behind before it is closed (too slow)
+PAST_WEEKS = 4  # the wait estimator learns window times by time of day from this many weeks
 
 
 class StoreFailure(HallError):
@@ -141,6 +142,7 @@ class HallService:
         self.sign_ins = SignInGuard(store, self.db)
         self.pairing = PairingOffice(self.now)
         self._tasks: list[asyncio.Task[None]] = []
+        self._past_calls: list[dict[str, Any]] = []
         self.config_lock = asyncio.Lock()  # one config change at a time (config_versions.change)
 
     def _new_hall(self) -> Hall:
@@ -153,6 +155,12 @@ class HallService:
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    def _calls_of_past_weeks(self, today: dt.date) -> list[dict[str, Any]]:
+        """The tickets of today's weekday in the past weeks: the wait estimator's window times
+        by time of day until today's calls say otherwise."""
+        days = [today - dt.timedelta(weeks=k) for k in range(1, PAST_WEEKS + 1)]
+        return [dict(r) for day in days for r in self.store.tickets_of_day(day)]
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store call on the writer thread, after every commit queued before it.
@@ -177,6 +185,8 @@ class HallService:
         today = self.now().date()
         state = await self._on_writer(self.store.load, today)
         self.hall.restore(**state)
+        self._past_calls = await self.db(self._calls_of_past_weeks, today)
+        self.hall.estimator.learn_history(self._past_calls, self.tz)
         self.committed_seq = self.hall.seq
         await self.sign_ins.load()
         self._tasks.append(asyncio.create_task(self._ticker()))
@@ -276,6 +286,7 @@ class HallService:
             return False
         hall = self._new_hall()
         hall.restore(**state)
+        hall.estimator.learn_history(self._past_calls, self.tz)
         self.hall = hall
         self._reloading = False
         return True

@@ -8,7 +8,12 @@ with the run limit on priority calls), each call keeps the window for the time a
 service has kept a window lately (call → finish, no-show or transfer, learned per service from
 the recent calls) plus the time a clerk takes to call again. A busy window is free after the
 expected rest of its current call, from a lognormal fitted to those recent calls; windows with
-the same services finish in the expected order statistics of those rests.
+the same services finish in the expected order statistics of those rests. Until a service has
+`TODAY_MIN` calls today, its window time is that of the same half hour on past days (the same
+weekday of recent weeks, read at start), else the configured handling time. A paused window calls
+again after the expected rest of its pause (learned from the day's pauses, 15 minutes until the
+hall has seen one end). A window out of work calls a newcomer once its clerk has seen them (the
+time learned from the calls of citizens who came to idle windows).
 
 One replay gives every waiting ticket its call time and every window the time it runs out of
 work, so a new ticket's wait is the earliest of those among the windows serving its service. A
@@ -24,7 +29,7 @@ import heapq
 import math
 import statistics
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -61,6 +66,9 @@ RECENT_CALLS = 50  # calls a service's window time is learned from: recent enoug
 STALE_AFTER_S = 30.0  # a replay older than this is redone: busy windows may have run over
 REFRESH_S = 1.0  # once the hall has moved, a replay this old is redone on the next question
 ASSUMED_CV = 0.5  # spread of window times until a service has calls to learn it from
+PAUSE_S = 900.0  # a pause's expected length until the hall has seen one end
+TODAY_MIN = 5  # a service's calls today before they stand for its window time
+SLOT_S = 1800  # past days' window times are kept per half hour of the day
 DRAWS = 32  # evenly spread values per busy window for the expected order of finishing
 STRIDE = 13  # prime to DRAWS
 _NORMAL = statistics.NormalDist()
@@ -124,8 +132,13 @@ class WaitEstimator:
 
     def __init__(self, hall: LiveState) -> None:
         self.hall = hall
-        self.window_time: dict[str, _Learned] = {}  # per service: call → window free again
+        self.window_times: dict[str, _Learned] = {}  # per service: call → window free again
         self.turnaround = _Learned()  # window free → its next call, while someone waited
+        self.reaction = _Learned()  # a citizen come to an idle window → called
+        self.pauses = _Learned()  # how long windows stayed paused
+        # (service, half hour of the day) → window time (mean, variance) on past days
+        self.past: dict[tuple[str, int], tuple[float, float]] = {}
+        self._tz: dt.tzinfo = dt.UTC
         self._calls: dict[str, tuple[dt.datetime, str]] = {}  # window → (called at, service)
         self._freed: dict[str, dt.datetime] = {}  # window → when it last became free
         self._replay: Replay | None = None
@@ -137,8 +150,11 @@ class WaitEstimator:
     # ----- learning from the hall's moves --------------------------------------------------------
     def called(self, window: str, ticket: Ticket, now: dt.datetime) -> None:
         freed = self._freed.get(window)
-        if freed is not None and ticket.queued_at is not None and ticket.queued_at <= freed:
+        came = ticket.queued_at
+        if freed is not None and came is not None and came <= freed:
             self.turnaround.add((now - freed).total_seconds())
+        elif came is not None and freed is not None:  # came to an idle window
+            self.reaction.add((now - came).total_seconds())
         self._calls[window] = (now, ticket.service)
         self.moved()
 
@@ -146,8 +162,33 @@ class WaitEstimator:
         call = self._calls.pop(window, None)
         if call is not None:
             at, service = call
-            self.window_time.setdefault(service, _Learned()).add((now - at).total_seconds())
+            self.window_times.setdefault(service, _Learned()).add((now - at).total_seconds())
         self._freed[window] = now
+        self.moved()
+
+    def learn_history(self, rows: Iterable[Mapping[str, object]], tz: dt.tzinfo) -> None:
+        """Window times of past days (ticket rows as the store keeps them: first call → end of
+        the call, not transferred) per service and local half hour of the call."""
+        samples: dict[tuple[str, int], list[float]] = {}
+        for r in rows:
+            called, ended = r["first_called_at"], r["finished_at"]
+            if not (called and ended) or r["transferred_from"] or r["status"] == "transferred":
+                continue
+            at = dt.datetime.fromisoformat(str(called))
+            took = (dt.datetime.fromisoformat(str(ended)) - at).total_seconds()
+            key = (str(r["service"]), _slot(at.astimezone(tz)))
+            samples.setdefault(key, []).append(max(0.0, took))
+        self._tz = tz
+        self.past = {
+            key: (statistics.fmean(xs), statistics.variance(xs))
+            for key, xs in samples.items()
+            if len(xs) >= TODAY_MIN
+        }
+        self.moved()
+
+    def resumed(self, paused_s: float) -> None:
+        """A window called again after a pause of `paused_s`."""
+        self.pauses.add(paused_s)
         self.moved()
 
     def moved(self) -> None:
@@ -166,20 +207,30 @@ class WaitEstimator:
         if not candidates:
             self._replay = None
             return
-        w = min(candidates, key=lambda w: r.free_s[w])
-        r.call_s[ticket.id] = r.free_s[w]
-        r.free_s[w] += self.cost_s(ticket.service)
+        came = self.idle_call_s(r, ticket.queued_at or r.at)
+        w = min(candidates, key=lambda w: max(r.free_s[w], came))
+        r.call_s[ticket.id] = max(r.free_s[w], came)
+        r.free_s[w] = r.call_s[ticket.id] + self.cost_s(ticket.service, r.at)
         r.newest = ticket.order
 
     # ----- answers -------------------------------------------------------------------------------
-    def mean_s(self, service: str) -> float:
-        """Expected time a call of `service` keeps a window (call → free)."""
-        learned = self.window_time.get(service)
-        default = self.hall.handling[service]
-        return learned.mean(default) if learned else default
+    def window_time(self, service: str, now: dt.datetime) -> tuple[float, float]:
+        """(mean, variance) of the time a call of `service` keeps a window (call → free): from
+        today's calls once there are enough, else from the same half hour on past days."""
+        learned = self.window_times.get(service)
+        n = len(learned.samples) if learned else 0
+        past = self.past.get((service, _slot(now.astimezone(self._tz))))
+        if past and n < TODAY_MIN:
+            return past
+        mean = learned.mean(self.hall.handling[service]) if learned else self.hall.handling[service]
+        return mean, (learned.var(mean) if learned else (ASSUMED_CV * mean) ** 2)
 
-    def cost_s(self, service: str) -> float:
-        return self.mean_s(service) + self.turnaround.mean(0.0)
+    def mean_s(self, service: str, now: dt.datetime) -> float:
+        """Expected time a call of `service` keeps a window (call → free)."""
+        return self.window_time(service, now)[0]
+
+    def cost_s(self, service: str, now: dt.datetime) -> float:
+        return self.mean_s(service, now) + self.turnaround.mean(0.0)
 
     def wait_s(self, ticket: Ticket, now: dt.datetime) -> int | None:
         """Seconds until `ticket` (waiting) is expected to be called; None when no window can."""
@@ -194,7 +245,13 @@ class WaitEstimator:
         """The wait a ticket of `service` issued now would be told."""
         r = self.current(now)
         frees = [r.free_s[w] for w, services in r.serves.items() if service in services]
-        return _whole(min(frees) - (now - r.at).total_seconds()) if frees else None
+        came = self.idle_call_s(r, now)
+        return _whole(max(min(frees), came) - (now - r.at).total_seconds()) if frees else None
+
+    def idle_call_s(self, r: Replay, came: dt.datetime) -> float:
+        """When a window already out of work calls a citizen who came at `came` (s after the
+        replay): its clerk first has to see the newcomer."""
+        return (came - r.at).total_seconds() + self.reaction.mean(0.0)
 
     def current(self, now: dt.datetime) -> Replay:
         """The replay the answers come from: the last one while the hall has not moved."""
@@ -210,8 +267,8 @@ class WaitEstimator:
         hall = self.hall
         policy = hall.settings.policy
         grace = policy.appointment_grace_s
-        queues = {code: _copy(q) for code, q in hall.queues.items()}
-        window_queues = {w: _copy_line(q) for w, q in hall.window_queues.items()}
+        queues = {code: _Walk(q) for code, q in hall.queues.items()}
+        window_queues = {w: deque(q) for w, q in hall.window_queues.items()}
         r = Replay(at=now)
         r.newest = max((t.order for t in hall.waiting()), default=0)
         runs: dict[str, int] = {}
@@ -220,8 +277,11 @@ class WaitEstimator:
         for spec, services in self._calling_windows():
             r.serves[spec.id] = services
             runs[spec.id] = hall.windows[spec.id].priority_run
+        reaction = self.reaction.mean(0.0)
         for i, (w, rest) in enumerate(self._first_free(r.serves, now).items()):
-            heapq.heappush(free, (rest + turnaround, i, w))
+            # A busy window calls a turnaround after its call; an idle one once its clerk has
+            # seen the citizens who came.
+            heapq.heappush(free, (rest + turnaround if rest > 0 else reaction, i, w))
         while free:
             at_s, i, w = heapq.heappop(free)
             at = now + dt.timedelta(seconds=at_s)
@@ -239,23 +299,24 @@ class WaitEstimator:
             klass = ticket_class(t, at, grace)
             runs[w] = runs[w] + 1 if klass == PRIORITY else (0 if klass == NORMAL else runs[w])
             if t.lane is Lane.WINDOW:
-                window_queues[w].remove(t)
+                window_queues[w].popleft()
             else:
-                queues[t.service].remove(t)
+                queues[t.service].called(t)
             r.call_s[t.id] = at_s
-            heapq.heappush(free, (at_s + self.cost_s(t.service), i, w))
+            heapq.heappush(free, (at_s + self.cost_s(t.service, now), i, w))
         return r
 
     def _calling_windows(self) -> Iterable[tuple[Window, tuple[str, ...]]]:
         """The windows that will call, with what each may call.
 
-        Open windows call all their services. A service no open window serves is waited on by
-        its configured windows as if they opened now (before the clerks sign in, after they
-        leave), for that service only; a closed window still calls the tickets sent to it.
+        Open and paused windows call all their services (a paused one once its pause is over).
+        A service no such window serves is waited on by its configured windows as if they
+        opened now (before the clerks sign in, after they leave), for that service only; a
+        closed window still calls the tickets sent to it.
         """
         hall = self.hall
         specs = hall.settings.windows
-        is_open = {w.id: hall.windows[w.id].status == "open" for w in specs}
+        is_open = {w.id: hall.windows[w.id].status != "closed" for w in specs}
         covered = {s for w in specs if is_open[w.id] for s in w.services}
         for w in specs:
             if is_open[w.id]:
@@ -266,17 +327,16 @@ class WaitEstimator:
                     yield w, uncovered
 
     def _call_under_way(self, window: str, now: dt.datetime) -> tuple[float, float, float] | None:
-        """(mean, variance, elapsed) of an open window's current call; None when it is free."""
+        """(mean, variance, elapsed) of a window's current call; None when it is free."""
         state = self.hall.windows[window]
-        if state.current is None or state.status != "open":
+        if state.current is None or state.status == "closed":
             return None
         t = self.hall.tickets.get(state.current)
         if t is None or t.status not in (Status.CALLED, Status.SERVING):
             return None
         called, service = self._calls.get(window, (t.called_at or now, t.service))
-        learned = self.window_time.get(service) or _Learned()
-        mean = self.mean_s(service)
-        return mean, learned.var(mean), (now - called).total_seconds()
+        mean, var = self.window_time(service, now)
+        return mean, var, (now - called).total_seconds()
 
     def _first_free(self, serves: dict[str, tuple[str, ...]], now: dt.datetime) -> dict[str, float]:
         """When each window is first free, in expected order statistics.
@@ -303,28 +363,40 @@ class WaitEstimator:
                     order[k] += v / DRAWS
             for k, w in enumerate(sorted(group, key=lambda w: (rests[w], w))):
                 out[w] = order[k]
+        for w in serves:
+            paused_at = self.hall.windows[w].paused_at
+            if self.hall.windows[w].paused and paused_at is not None:
+                mean = self.pauses.mean(PAUSE_S)
+                rest = residual_s(mean, self.pauses.var(mean), (now - paused_at).total_seconds())
+                out[w] = max(out[w], rest)
         return out
 
 
-def _copy(q: ServiceQueue) -> ServiceQueue:
-    """A queue to play forward: the same tickets in the same order, in lanes of its own."""
-    out = ServiceQueue()
-    for t in q.normal:
-        out.join(t)
-    for lane in (q.transfer, q.green, q.appointments):
-        for t in lane:
-            out.join(t)
-    return out
+class _Walk:
+    """A service's waiting tickets as a replay calls them: each lane a list in its calling
+    order and the index of its head, so nothing is re-sorted and a call costs O(1)."""
+
+    def __init__(self, q: ServiceQueue) -> None:
+        self.lanes = [list(q.transfer), list(q.green), list(q.normal)]
+        self.head = [0, 0, 0]
+        self.appointments = list(q.appointments)  # ranked afresh at each look, as in the hall
+
+    def heads(self) -> Iterator[Ticket]:
+        for lane, i in zip(self.lanes, self.head, strict=True):
+            if i < len(lane):
+                yield lane[i]
+        yield from self.appointments
+
+    def called(self, t: Ticket) -> None:
+        for k, lane in enumerate(self.lanes):
+            i = self.head[k]
+            if i < len(lane) and lane[i] is t:
+                self.head[k] = i + 1
+                return
+        self.appointments.remove(t)
 
 
-def _copy_line(line: Line) -> Line:
-    out = Line()
-    for t in line:
-        out.append(t)
-    return out
-
-
-_NO_LINE = Line()
+_NO_LINE: deque[Ticket] = deque()
 
 
 def _rest_quantiles(mean: float, var: float, elapsed: float) -> list[float]:
@@ -347,6 +419,10 @@ def _sharing(serves: dict[str, tuple[str, ...]]) -> list[list[str]]:
     for w, services in serves.items():
         groups.setdefault(frozenset(services), []).append(w)
     return list(groups.values())
+
+
+def _slot(local: dt.datetime) -> int:
+    return (local.hour * 3600 + local.minute * 60) // SLOT_S
 
 
 def _whole(seconds: float) -> int:

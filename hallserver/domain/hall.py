@@ -685,6 +685,8 @@ class Hall:
         w = self._staffed(window_id)
         if not w.paused:
             raise Conflict("the window is not paused", code="not_paused")
+        if w.paused_at is not None:
+            self.estimator.resumed((now - w.paused_at).total_seconds())
         w.paused, w.pause_reason, w.paused_at = False, "", None
         self.supervisor.forget_window(w.id)
         self._touch_window(w)

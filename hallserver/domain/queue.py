@@ -16,6 +16,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
+from typing import Protocol
 
 from sortedcontainers import SortedKeyList
 
@@ -190,9 +191,23 @@ class ServiceQueue:
         return first
 
 
+class Front(Protocol):
+    """Tickets sent to one window, called from the first (a `Line`, or a replay's copy)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, i: int) -> Ticket: ...
+
+
+class Heads(Protocol):
+    """A service's tickets that may be called next (a `ServiceQueue`, or a replay's copy)."""
+
+    def heads(self) -> Iterator[Ticket]: ...
+
+
 def choose(
-    window_line: Line,
-    queues: Iterable[ServiceQueue],
+    window_line: Front,
+    queues: Iterable[Heads],
     now: dt.datetime,
     *,
     grace_s: int,

@@ -14,7 +14,7 @@ from hallserver.domain.estimate import residual_s
 from hallserver.domain.hall import Hall, IssueRequest
 from hallserver.domain.stats import day_stats
 from hallserver.domain.views import queues_view, ticket_view
-from tests.hallserver.domainkit import Clock, issue, make_hall, sample_settings
+from tests.hallserver.domainkit import MONDAY_9, Clock, issue, make_hall, sample_settings
 
 # The sample hall: windows 1, 2 serve A B F G; 3 serves B F G; A takes 900 s, B 600 s.
 
@@ -32,12 +32,13 @@ def test_one_service_two_idle_windows_call_in_pairs():
     hall, clock = make_hall(), Clock()
     open_windows(hall, clock, "1", "2")
     tickets = [issue(hall, clock, "A") for _ in range(5)]
-    # Issued a second apart: each answer counts from its own issue time.
-    assert [hall.ticket(t).estimated_wait_s for t in tickets] == [0, 0, 900 - 2, 900 - 3, 1800 - 4]
+    # Issued a second apart (at 1…5 s), each called by an idle window when it comes: windows
+    # 1 and 2 are busy until 901 and 902 s, then with the third and fourth until 1801 and 1802 s.
+    assert [hall.ticket(t).estimated_wait_s for t in tickets] == [0, 0, 901 - 3, 902 - 4, 1801 - 5]
     # The same answers asked again now, and the wall's figure for the next A ticket.
-    assert [told(hall, clock, t) for t in tickets] == [0, 0, 900 - 4, 900 - 4, 1800 - 4]
+    assert [told(hall, clock, t) for t in tickets] == [0, 0, 901 - 5, 902 - 5, 1801 - 5]
     queues = {q["service"]: q for q in queues_view(hall, clock.now)}
-    assert queues["A"]["estimated_wait_s"] == 1800 - 4
+    assert queues["A"]["estimated_wait_s"] == 1802 - 5  # window 2, free again at 1802 s
 
 
 def test_comprehensive_windows_share_the_line_across_services():
@@ -50,10 +51,11 @@ def test_comprehensive_windows_share_the_line_across_services():
     assert [told(hall, clock, t) for t in (b1, a1, b2)] == [0, 0, 0]
     assert told(hall, clock, a2) == 600 - 3
     queues = {q["service"]: q for q in queues_view(hall, clock.now)}
-    # A new A ticket: window 2 is out of work first, at 900 s (window 1 serves A2 until 1500 s).
-    assert queues["A"]["estimated_wait_s"] == 900 - 3
-    # A new B ticket: window 3 is out of work at 600 s.
-    assert queues["B"]["estimated_wait_s"] == 600 - 3
+    # A new A ticket: window 2, which called A1 when it came (2 s), is out of work first, at
+    # 902 s (window 1 serves A2 until 1501 s).
+    assert queues["A"]["estimated_wait_s"] == 902 - 4
+    # A new B ticket: window 3 called B2 when it came (3 s) and is out of work at 603 s.
+    assert queues["B"]["estimated_wait_s"] == 603 - 4
 
 
 def test_priority_calls_jump_the_line_within_the_run_limit():
@@ -116,9 +118,9 @@ def test_window_time_and_turnaround_are_learned_from_the_calls():
         hall.start("9", clock.advance(10))
         hall.finish("9", clock.advance(took))
     estimator = hall.estimator
-    assert estimator.mean_s("K") == pytest.approx((110 + 150) / 2)  # call → free
+    assert estimator.mean_s("K", clock.now) == pytest.approx((110 + 150) / 2)  # call → free
     assert estimator.turnaround.mean(0.0) == pytest.approx(5.0)  # only after the first call
-    assert estimator.cost_s("K") == pytest.approx(135.0)
+    assert estimator.cost_s("K", clock.now) == pytest.approx(135.0)
 
 
 def test_extending_the_replay_for_new_tickets_equals_replaying_from_scratch():
@@ -212,3 +214,57 @@ def test_a_database_from_before_gains_the_told_wait_column(tmp_path):
     store = Store(tmp_path / "hall.db")
     assert "estimated_wait_s" in store.db.table("tickets").columns_dict
     store.close()
+
+
+def test_a_paused_window_calls_again_after_the_expected_rest_of_its_pause():
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "9")  # K only, 120 s
+    hall.pause("9", "休息", clock.now)
+    first = issue(hall, clock, "K")
+    # No pause has ended yet today: 15 minutes assumed, 1 s of it gone.
+    assert told(hall, clock, first) == 900 - 1
+    hall.resume("9", clock.advance(299))  # this one lasted 300 s: the hall learns it
+    hall.call_next("9", clock.now)
+    hall.finish("9", clock.advance(120))
+    hall.pause("9", "休息", clock.now)
+    second = issue(hall, clock, "K")
+    assert 290 < told(hall, clock, second) < 300
+
+
+def test_window_times_come_from_the_same_time_of_day_until_today_has_its_own():
+    from tests.hallserver.domainkit import TZ
+    from tests.planner.historykit import history
+
+    mondays = [dt.date(2026, 11, 2) + dt.timedelta(weeks=k) for k in range(3)]
+    nine, two = (dt.datetime(2026, 11, 2, h, tzinfo=TZ) for h in (9, 14))
+    past = history(mondays, nine, {"K": [10, 10]}, {"K": 300.0})  # mornings: 300 s a call
+    past += history(mondays, two, {"K": [10, 10]}, {"K": 60.0})  # afternoons: 60 s
+    for start, each in ((MONDAY_9, 300), (MONDAY_9.replace(hour=14), 60)):
+        hall, clock = make_hall(), Clock(start)
+        hall.estimator.learn_history(past, TZ)
+        open_windows(hall, clock, "9")  # K only; configured 120 s
+        issue(hall, clock, "K")
+        hall.call_next("9", clock.now)
+        waiting = [issue(hall, clock, "K") for _ in range(2)]
+        mean, var = hall.estimator.window_time("K", clock.now)
+        assert mean == pytest.approx(each, rel=0.1)  # that half hour's calls, not the 120 s
+        assert told(hall, clock, waiting[1]) == math.ceil(residual_s(mean, var, 2) + mean - 1e-6)
+    # Five calls today outweigh the past: the hall has changed.
+    for _ in range(5):
+        issue(hall, clock, "K")
+        hall.finish("9", clock.advance(99))
+        hall.call_next("9", clock.now)
+    assert hall.estimator.mean_s("K", clock.now) == pytest.approx(100, abs=1)
+
+
+def test_a_citizen_at_an_idle_window_waits_for_the_clerk_to_see_them():
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "9")  # K only
+    for _ in range(2):
+        issue(hall, clock, "K")
+        hall.call_next("9", clock.advance(10))  # the clerk looks up 10 s after the citizen came
+        hall.finish("9", clock.advance(120))
+        clock.advance(60)  # the window waits, idle
+    assert hall.estimator.reaction.mean(0.0) == pytest.approx(10)  # the first call had no idle
+    newcomer = issue(hall, clock, "K")
+    assert hall.ticket(newcomer).estimated_wait_s == 10
