@@ -8,6 +8,8 @@ from typing import Any
 
 import psycopg
 
+from hallserver.protocol import BAD_REVIEW_MAX_SCORE
+
 COLUMNS = (
     "issued",
     "served",
@@ -44,6 +46,7 @@ def figures(sums: Sequence[int], min_score: int = 3) -> dict[str, Any]:
         "avg_service_s": _avg(handling_sum, served),
         "evaluations": evaluations,
         "satisfaction_rate": round(satisfied / evaluations, 4) if evaluations else None,
+        "bad": sum(levels[:BAD_REVIEW_MAX_SCORE]),
     }
 
 

@@ -1,0 +1,320 @@
+"""What the city console reads: every hall now, halls ranked over a period, one hall's report,
+every 差评 of the city — from hallq_days (sums per hall, day and service) and hallq_tickets (one
+row per ticket), always on their (day, hall_id) / (hall_id, day) indexes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from hallserver.protocol import BAD_REVIEW_MAX_SCORE, EVALUATION_REASONS
+from webshell import figures
+from webshell.figures import BUCKETS_MIN, HALF_HOURS, WEEKDAYS, Table, bucket_labels, heat_span
+
+from . import reports
+
+MIN_SCORE = 3  # 满意: ★3 and above, as a hall's policy has it unless it says otherwise
+
+# (key, 中文, English, best first: "asc" or "desc"): what halls can be ranked by.
+RANKINGS = {
+    "avg_wait_s": ("平均等候", "Mean wait", "asc"),
+    "p90_wait_s": ("90% 等候", "P90 wait", "asc"),
+    "satisfaction_rate": ("满意率", "Satisfaction", "desc"),
+    "no_show_rate": ("过号率", "No-show rate", "asc"),
+    "issued": ("取号", "Issued", "desc"),
+    "served": ("办结", "Served", "desc"),
+}
+
+_SUMS = ", ".join(f"coalesce(sum({c}), 0)::bigint" for c in reports.COLUMNS)
+
+# A group of tickets as the figures of a hall's report (FIGURE_COLUMNS of webshell.figures).
+_TICKET_SUMS = f"""count(*), count(*) FILTER (WHERE status = 'done'),
+    count(*) FILTER (WHERE status = 'no_show'), coalesce(sum(wait_s), 0), count(wait_s),
+    coalesce(sum(handling_s) FILTER (WHERE status = 'done'), 0), count(score),
+    count(*) FILTER (WHERE score >= {MIN_SCORE}),
+    count(*) FILTER (WHERE score <= {BAD_REVIEW_MAX_SCORE})
+"""
+
+
+def _ticket_figures(row: Sequence[Any]) -> dict[str, Any]:
+    issued, served, no_show, wait_sum, waits, handling_sum, rated, satisfied, bad = (
+        int(v) for v in row
+    )
+    return {
+        "issued": issued,
+        "served": served,
+        "no_show": no_show,
+        "avg_wait_s": round(wait_sum / waits) if waits else None,
+        "avg_service_s": round(handling_sum / served) if served else None,
+        "evaluations": rated,
+        "satisfaction_rate": round(satisfied / rated, 4) if rated else None,
+        "bad": bad,
+    }
+
+
+async def connect(url: str) -> psycopg.AsyncConnection[Any]:
+    return await psycopg.AsyncConnection.connect(url, autocommit=True)
+
+
+async def hall_list(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        "SELECT h.hall_id AS id, h.name, h.timezone, f.seq, f.last_event_at, f.received_at "
+        "FROM hallq_halls h LEFT JOIN hallq_feed f USING (hall_id) ORDER BY h.hall_id"
+    )
+    return await cur.fetchall()
+
+
+# ----- 大厅 Halls now ---------------------------------------------------------------------------
+async def halls_now(conn: psycopg.AsyncConnection[Any], now: dt.datetime) -> list[dict[str, Any]]:
+    """Each hall today (its own time zone): the age of its last event and of the city's last
+    receipt, waiting now, windows serving now, and the day's figures."""
+    halls = await hall_list(conn)
+    for h in halls:
+        h["day"] = now.astimezone(zoneinfo.ZoneInfo(h["timezone"])).date()
+    ids, days = [h["id"] for h in halls], [h["day"] for h in halls]
+    today = "JOIN unnest(%s::text[], %s::date[]) AS h (hall_id, day) USING (hall_id, day)"
+    figures = {
+        r[0]: reports.figures(r[1:], MIN_SCORE)
+        for r in await (
+            await conn.execute(
+                f"SELECT hall_id, {_SUMS} FROM hallq_days {today} GROUP BY hall_id", (ids, days)
+            )
+        ).fetchall()
+    }
+    serving = dict(
+        await (
+            await conn.execute(
+                f"SELECT hall_id, count(DISTINCT window_id) FROM hallq_tickets {today} "
+                "WHERE status IN ('called', 'serving') GROUP BY hall_id",
+                (ids, days),
+            )
+        ).fetchall()
+    )
+    empty = reports.figures([0] * len(reports.COLUMNS), MIN_SCORE)
+    out = []
+    for h in halls:
+        last, received = h["last_event_at"], h["received_at"]
+        out.append(
+            {
+                "id": h["id"],
+                "name": h["name"],
+                "day": h["day"].isoformat(),
+                "seq": h["seq"] or 0,
+                "last_event_at": last.isoformat() if last else None,
+                "last_event_s": int((now - last).total_seconds()) if last else None,
+                "received_s": int((now - received).total_seconds()) if received else None,
+                "busy_windows": serving.get(h["id"], 0),
+                **figures.get(h["id"], empty),
+            }
+        )
+    return out
+
+
+# ----- 排名 Rankings ----------------------------------------------------------------------------
+async def ranking(
+    conn: psycopg.AsyncConnection[Any], since: dt.date, until: dt.date, by: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every hall's figures over since…until, best first by `by` (RANKINGS), and the city's."""
+    rows = await (
+        await conn.execute(
+            f"SELECT hall_id, {_SUMS} FROM hallq_days WHERE day BETWEEN %s AND %s "
+            "GROUP BY ROLLUP (hall_id)",
+            (since, until),
+        )
+    ).fetchall()
+    p90 = dict(
+        await (
+            await conn.execute(
+                "SELECT hall_id, percentile_disc(0.9) WITHIN GROUP (ORDER BY wait_s) "
+                "FROM hallq_tickets WHERE day BETWEEN %s AND %s AND wait_s IS NOT NULL "
+                "GROUP BY ROLLUP (hall_id)",
+                (since, until),
+            )
+        ).fetchall()
+    )
+    names = {h["id"]: h["name"] for h in await hall_list(conn)}
+    halls, city = [], reports.figures([0] * len(reports.COLUMNS), MIN_SCORE)
+    for hall, *sums in rows:
+        f = reports.figures(sums, MIN_SCORE)
+        f["p90_wait_s"] = p90.get(hall)
+        f["no_show_rate"] = round(f["no_show"] / f["issued"], 4) if f["issued"] else None
+        if hall is None:
+            city = f
+        else:
+            halls.append({"hall": hall, "name": names.get(hall, hall), **f})
+    key, (_, _, order) = by, RANKINGS[by]
+    known = [h for h in halls if h[key] is not None]
+    known.sort(key=lambda h: (h[key] if order == "asc" else -h[key], h["hall"]))
+    ranked = known + sorted((h for h in halls if h[key] is None), key=lambda h: h["hall"])
+    for place, h in enumerate(ranked, start=1):
+        h["rank"] = place
+    return ranked, city
+
+
+def ranking_tables(halls: list[dict[str, Any]], city: dict[str, Any]) -> list[Table]:
+    head = ["名次 Rank", "大厅 Hall", "编号 Id", "取号 Issued", "办结 Served", "过号 No-show",
+            "过号率 No-show rate", "平均等候(秒) Mean wait (s)", "90% 等候(秒) P90 wait (s)",
+            "评价 Ratings", "满意率 Satisfaction", "差评 Bad reviews"]  # fmt: skip
+    keys = ("issued", "served", "no_show", "no_show_rate", "avg_wait_s", "p90_wait_s",
+            "evaluations", "satisfaction_rate", "bad")  # fmt: skip
+    rows = [[h["rank"], h["name"], h["hall"], *(h[k] for k in keys)] for h in halls]
+    rows.append(["", "全市 City", "", *(city[k] for k in keys)])
+    return [("排名 Ranking", head, rows)]
+
+
+# ----- 一个大厅的报表 One hall's report ----------------------------------------------------------
+def _bucket_sql(column: str) -> str:
+    cases = " ".join(f"WHEN {column} < {high * 60} THEN {i}" for i, high in enumerate(BUCKETS_MIN))
+    return f"CASE {cases} ELSE {len(BUCKETS_MIN)} END"
+
+
+async def hall_report(
+    conn: psycopg.AsyncConnection[Any], hall: dict[str, Any], since: dt.date, until: dt.date
+) -> dict[str, Any]:
+    """The sections of the hall console's 报表 that the city holds: totals, tickets per day, per
+    service, per window, wait and handling distributions, arrivals by weekday × half hour (in
+    the hall's own time zone).  Per clerk stays in the hall: the city has no clerk names."""
+    hid, tz = hall["id"], hall["timezone"]
+    span = (hid, since, until)
+
+    async def rows(sql: str, args: Sequence[Any] = span) -> list[tuple[Any, ...]]:
+        return await (await conn.execute(sql, args)).fetchall()
+
+    in_days = "FROM hallq_days WHERE hall_id = %s AND day BETWEEN %s AND %s"
+    in_tickets = "FROM hallq_tickets WHERE hall_id = %s AND day BETWEEN %s AND %s"
+    daily = [
+        {"day": d.isoformat(), **reports.figures(s, MIN_SCORE)}
+        for d, *s in await rows(f"SELECT day, {_SUMS} {in_days} GROUP BY day ORDER BY day")
+    ]
+    totals = reports.figures((await rows(f"SELECT {_SUMS} {in_days}"))[0], MIN_SCORE)
+    p90 = await rows(
+        f"SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY wait_s) {in_tickets} "
+        "AND wait_s IS NOT NULL"
+    )
+    totals["p90_wait_s"] = p90[0][0] if p90 else None
+    by_service = [
+        {"service": s, **reports.figures(v, MIN_SCORE)}
+        for s, *v in await rows(
+            f"SELECT service, {_SUMS} {in_days} GROUP BY service ORDER BY service"
+        )
+    ]
+    by_window = [
+        {"window": w, **_ticket_figures(v)}
+        for w, *v in await rows(
+            f"SELECT window_id, {_TICKET_SUMS} {in_tickets} AND window_id IS NOT NULL "
+            "GROUP BY window_id ORDER BY length(window_id), window_id"
+        )
+    ]
+    buckets = {}
+    for name, column, extra in (
+        ("wait", "wait_s", "wait_s IS NOT NULL"),
+        ("handling", "handling_s", "status = 'done'"),
+    ):
+        counts = dict(
+            await rows(
+                f"SELECT {_bucket_sql(column)} AS b, count(*) {in_tickets} AND {extra} GROUP BY b"
+            )
+        )
+        buckets[name] = list(
+            zip(
+                bucket_labels(),
+                (counts.get(i, 0) for i in range(len(BUCKETS_MIN) + 1)),
+                strict=True,
+            )
+        )
+    heat = [[0] * len(HALF_HOURS) for _ in WEEKDAYS]
+    local = "issued_at AT TIME ZONE %s"
+    for weekday, slot, count in await rows(
+        f"SELECT extract(isodow FROM {local})::int - 1 AS wd, "
+        f"extract(hour FROM {local})::int * 2 + (extract(minute FROM {local}) >= 30)::int AS slot, "
+        f"count(*) {in_tickets} GROUP BY wd, slot",
+        (tz, tz, tz, *span),
+    ):
+        heat[weekday][slot] += count
+    lo, hi = heat_span(heat)
+    return {
+        "since": since,
+        "until": until,
+        "totals": totals,
+        "daily": daily,
+        "by_service": by_service,
+        "by_window": by_window,
+        "wait_buckets": buckets["wait"],
+        "handling_buckets": buckets["handling"],
+        "heat": [row[lo:hi] for row in heat],
+        "heat_slots": HALF_HOURS[lo:hi],
+    }
+
+
+def report_tables(report: dict[str, Any]) -> list[Table]:
+    groups = [
+        ("日期 Day", "day", report["daily"]),
+        ("业务 Service", "service", report["by_service"]),
+        ("窗口 Window", "window", report["by_window"]),
+    ]
+    return figures.report_tables(
+        report["totals"],
+        groups,
+        report["wait_buckets"],
+        report["handling_buckets"],
+        report["heat_slots"],
+        report["heat"],
+    )
+
+
+# ----- 差评 Bad reviews ---------------------------------------------------------------------------
+async def bad_reviews(
+    conn: psycopg.AsyncConnection[Any],
+    since: dt.date,
+    until: dt.date,
+    *,
+    hall: str = "",
+    score: int | None = None,
+    limit: int = 500,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Every ★1–2 rating of the days in the city, newest first (at most `limit`), with the
+    reasons its evaluation event carried; and how many there are in all."""
+    where = ["t.day BETWEEN %s AND %s", f"t.score <= {BAD_REVIEW_MAX_SCORE}"]
+    args: list[Any] = [since, until]
+    if hall:
+        where.append("t.hall_id = %s")
+        args.append(hall)
+    if score is not None:
+        where.append("t.score = %s")
+        args.append(score)
+    cond = " AND ".join(where)
+    (total,) = await (
+        await conn.execute(f"SELECT count(*) FROM hallq_tickets t WHERE {cond}", args)
+    ).fetchone() or (0,)
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        "SELECT t.hall_id AS hall, h.name AS hall_name, t.day, t.number, t.service, "
+        "t.window_id AS window, t.score, t.finished_at AT TIME ZONE h.timezone AS finished_at, "
+        "e.body -> 'data' -> 'reasons' AS reasons "
+        "FROM hallq_tickets t JOIN hallq_halls h USING (hall_id) "
+        "LEFT JOIN hallq_events e ON e.hall_id = t.hall_id AND e.seq = t.seq "
+        f"AND e.type = 'ticket.evaluated' WHERE {cond} "
+        "ORDER BY t.day DESC, t.finished_at DESC, t.hall_id LIMIT %s",
+        [*args, limit],
+    )
+    rows = await cur.fetchall()
+    for r in rows:
+        r["reasons"] = "、".join(EVALUATION_REASONS.get(c, c) for c in r["reasons"] or []) or "—"
+        r["day"] = r["day"].isoformat()
+        finished = r["finished_at"]
+        r["finished_at"] = finished.isoformat() if finished else None
+    return int(total), rows
+
+
+def review_tables(rows: list[dict[str, Any]]) -> list[Table]:
+    head = ["大厅 Hall", "编号 Id", "日期 Day", "号码 Ticket", "业务 Service", "窗口 Window",
+            "评价 Rating", "原因 Reasons", "办结 Finished"]  # fmt: skip
+    keys = ("hall_name", "hall", "day", "number", "service", "window", "score", "reasons",
+            "finished_at")  # fmt: skip
+    return [("差评 Bad reviews", head, [[r[k] for k in keys] for r in rows])]
