@@ -212,7 +212,7 @@ def test_every_city_page_in_a_browser_fed_by_real_halls(
         sign_in(page, console)
         page.wait_for_url(console + "/")
         _halls_live(page, console, city_db, west)
-        _rankings(page, console, city_db)
+        _rankings(page, console, city_db, tmp_path)
         _drill_down(page, console, city_db)
         _bad_reviews(page, console, city_db)
         _screens(page, console)
@@ -239,7 +239,7 @@ def _halls_live(page, console: str, city_db: str, west) -> None:  # type: ignore
     assert {h["id"]: h["waiting"] for h in body["halls"]} == {"hall-east": 0, "hall-west": 4}
 
 
-def _rankings(page, console: str, city_db: str) -> None:  # type: ignore[no-untyped-def]
+def _rankings(page, console: str, city_db: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page.click("header nav >> text=排名")
     rows = page.locator("table.ranking tbody tr")
     assert rows.count() == 2
@@ -257,7 +257,10 @@ def _rankings(page, console: str, city_db: str) -> None:  # type: ignore[no-unty
     assert rows.first.get_attribute("data-hall") == "hall-east"  # 10 issued before 9
     with page.expect_download() as got:
         page.click("#xlsx")
-    book = openpyxl.load_workbook(got.value.path())
+    saved = tmp_path / got.value.suggested_filename
+    assert saved.suffix == ".xlsx"
+    got.value.save_as(saved)
+    book = openpyxl.load_workbook(saved)
     sheet = book.worksheets[0]
     table = [[c.value for c in row] for row in sheet.iter_rows()]
     assert table[0][:4] == ["名次 Rank", "大厅 Hall", "编号 Id", "取号 Issued"]
