@@ -2,9 +2,12 @@
 ranking answers in < 2 s).
 
 The city is built as bench_city builds it — every hall's busy day (20,000 tickets, about 100,000
-events) through the real ingest, then 29 more days of day rows — and each page is asked over
-HTTP, signed in, as the browser asks it (median and max of 5).  "Halls now" is timed on the
-busy day itself (the page asks for today, which holds no bench tickets).
+events) through the real ingest, then 29 more days of day rows — plus what the console reads
+beyond the day rows: 29 more busy days of hall-000 through the real ingest (its report reads a
+month of real tickets) and, for the other halls' 29 days, their kept wait histograms (what the
+console's keeper makes of closed days; hall-000's are kept by the keeper itself).  Each page is
+asked over HTTP, signed in, as the browser asks it (median and max of 5).  "Halls now" is timed
+on the busy day itself (the page asks for today, which holds no bench tickets).
 Usage: .venv/bin/python bench/bench_city_console.py [--halls 100] [--tickets 20000] [--workers 4]
 """
 
@@ -20,11 +23,12 @@ import zoneinfo
 import aiohttp
 import psycopg
 from aiohttp import web
-from bench_city import DAY, bench_ingest, bench_report
+from bench_city import BATCH, DAY, bench_ingest, bench_report, busy_day
 
-from city import console_accounts
+from city import console_accounts, console_tables
 from city.console import make_app
-from city.console_reports import halls_now
+from city.console_reports import halls_now, keep_closed_days
+from city.ingest import Ingest
 from city.schema import init
 from tests.support.postgres import running_cluster
 from webshell.accounts import password_hash
@@ -39,9 +43,51 @@ def _line(name: str, times: list[float], extra: str = "") -> None:
     )
 
 
-async def _pages(url: str, halls: int) -> None:
+def _month_of_one_hall(url: str, tickets: int) -> None:
+    """hall-000's 29 days before the busy day, through the ingest (seq after the city's)."""
+    t0 = time.perf_counter()
     with psycopg.connect(url) as conn:
-        console_accounts.create(conn)
+        ingest = Ingest(conn, "hall-000")
+        seq = ingest.position()
+        for back in range(29, 0, -1):
+            rows = [
+                (seq + s, k, at, body)
+                for s, k, at, body in busy_day(tickets, 1000 + back, DAY - dt.timedelta(days=back))
+            ]
+            for i in range(0, len(rows), BATCH):
+                ingest.store(rows[i : i + BATCH])
+            seq += len(rows)
+        (n,) = conn.execute(
+            "SELECT count(*) FROM hallq_tickets WHERE hall_id = 'hall-000'"
+        ).fetchone() or (0,)
+    print(
+        f"hall-000: 30 days, {n:,} tickets ({time.perf_counter() - t0:.0f} s to ingest 29 of them)"
+    )
+
+
+def _kept_waits(url: str, halls: int) -> None:
+    """The other halls' 29 closed days as the keeper leaves them: 1,620 waits a day, 1–30 min."""
+    with psycopg.connect(url) as conn:
+        made = "FROM generate_series(1, %s - 1) h, generate_series(1, 29) d"
+        hall = "format('hall-%%s', lpad(h::text, 3, '0'))"
+        conn.execute(
+            f"INSERT INTO hallq_console_kept_days SELECT {hall}, %s::date - d {made}", (DAY, halls)
+        )
+        conn.execute(
+            f"INSERT INTO hallq_console_waits SELECT {hall}, %s::date - d, b, 27 {made}, "
+            "generate_series(2, 61) b",
+            (DAY, halls),
+        )
+        conn.commit()
+
+
+async def _pages(url: str, halls: int) -> None:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        t0 = time.perf_counter()
+        kept = await keep_closed_days(conn)
+        print(
+            f"keeper: the waits of {kept} closed hall-days kept in {time.perf_counter() - t0:.1f} s"
+        )
     await console_accounts.CityAccounts(url).save("bench", "viewer", password_hash("bench-pass"))
     runner = web.AppRunner(make_app(url), access_log=None)
     await runner.setup()
@@ -101,6 +147,10 @@ def main() -> None:
             init(conn)
         bench_ingest(url, args.halls, args.tickets, args.workers)
         bench_report(url, args.halls)
+        with psycopg.connect(url) as conn:
+            console_tables.create(conn)
+        _month_of_one_hall(url, args.tickets)
+        _kept_waits(url, args.halls)
         asyncio.run(_pages(url, args.halls))
 
 

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from webshell.accounts import AccountError, password_hash, read_password
 
-from . import appointments, console_accounts
+from . import appointments, console_accounts, console_tables
 from .console import make_app
 from .schema import CityError, check, init
 
@@ -62,7 +62,7 @@ def _add_user(conn: psycopg.Connection, args: argparse.Namespace) -> int:
         print(f"hallq-city: {e}", file=sys.stderr)
         return EXIT_USAGE
     conn.commit()
-    console_accounts.create(conn)
+    console_tables.create(conn)
     store = console_accounts.CityAccounts(args.db)
 
     async def save() -> None:
@@ -103,12 +103,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "serve":
                 check(conn)
                 conn.commit()
-                console_accounts.create(conn)
+                console_tables.create(conn)
                 conn.close()
                 return asyncio.run(_serve(args))
             if args.command == "init":
                 init(conn)
-                console_accounts.create(conn)
+                console_tables.create(conn)
                 print("city schema ready")
                 return EXIT_OK
             check(conn)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,8 @@ MESSAGES = {
     "account_removed": "账号已删除 · Account removed",
 }
 MAX_DAYS = 366
+KEEP_EVERY_S = 600.0
+log = logging.getLogger("hallq.city.console")
 
 
 def store_of(request: web.Request) -> accounts.CityAccounts:
@@ -326,10 +330,32 @@ async def audit_page(request: web.Request) -> web.Response:
 
 
 # ----- the app ----------------------------------------------------------------------------------
+async def keep_waits(url: str, every_s: float = KEEP_EVERY_S) -> None:
+    """Keep the closed hall-days' waits (after start, then every few minutes), so a P90 over
+    months reads histograms; pages are right without it, only slower."""
+    while True:
+        try:
+            async with await figures.connect(url) as conn:
+                kept = await figures.keep_closed_days(conn)
+            if kept:
+                log.info("kept the waits of %d closed hall-days", kept)
+        except psycopg.Error as e:
+            log.warning("keeping closed days' waits failed: %s", str(e).strip())
+        await asyncio.sleep(every_s)
+
+
 def make_app(url: str) -> web.Application:
     app = web.Application(middlewares=[SHELL.guard])
     app[DB_URL] = url
     app.add_routes(SHELL.routes())
     app.add_routes(routes)
     pages.add_static(app, ROOT)
+
+    async def keeper(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(keep_waits(url))
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    app.cleanup_ctx.append(keeper)
     return app

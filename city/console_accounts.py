@@ -1,7 +1,5 @@
-"""The city console's own tables — its accounts, their sessions and the audit of account
-actions — kept apart from the feed's schema (city/schema.py): created by `create`, which
-`hallq-city init`, `serve` and `user add` run (idempotent).  Small, rarely written tables: on a
-distributed PostgreSQL they are reference tables.
+"""The city console's accounts, their sessions and the audit of account actions, in the city
+database (the tables: city/console_tables.py).
 
 Roles: 市级管理员 (city admin: reads and manages the city's accounts) and 查看 (viewer: reads).
 City users read; no city page changes anything in a hall.
@@ -22,34 +20,6 @@ from webshell import accounts as rules
 ROLES = {"admin": ("市级管理员", "City administrator"), "viewer": ("查看", "Viewer")}
 VIEWER_MAY = frozenset({"read"})
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS hallq_console_accounts (
-    name text PRIMARY KEY,
-    role text NOT NULL,
-    password_hash text NOT NULL,
-    failures integer NOT NULL DEFAULT 0,
-    locked_until timestamptz,
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS hallq_console_sessions (
-    token_hash text PRIMARY KEY,
-    account text NOT NULL REFERENCES hallq_console_accounts (name) ON DELETE CASCADE,
-    csrf text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    expires_at timestamptz NOT NULL
-);
-CREATE INDEX IF NOT EXISTS hallq_console_sessions_account ON hallq_console_sessions (account);
-CREATE TABLE IF NOT EXISTS hallq_console_audit (
-    id bigserial PRIMARY KEY,
-    at timestamptz NOT NULL DEFAULT now(),
-    account text NOT NULL,
-    action text NOT NULL,
-    subject text NOT NULL DEFAULT '',
-    detail jsonb NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS hallq_console_audit_at ON hallq_console_audit (at);
-"""
-
 
 def may(role: str, action: str) -> bool:
     return role == "admin" or (role == "viewer" and action in VIEWER_MAY)
@@ -57,12 +27,6 @@ def may(role: str, action: str) -> bool:
 
 def check_new(name: str, role: str, password: str) -> None:
     rules.check_new(name, role, password, ROLES)
-
-
-def create(conn: psycopg.Connection) -> None:
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(4713)")
-        conn.execute(SCHEMA)
 
 
 class CityAccounts:

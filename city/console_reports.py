@@ -17,6 +17,7 @@ from webshell import figures
 from webshell.figures import BUCKETS_MIN, HALF_HOURS, WEEKDAYS, Table, bucket_labels, heat_span
 
 from . import reports
+from .console_tables import WAIT_BUCKET_S, WAIT_BUCKETS
 
 MIN_SCORE = 3  # 满意: ★3 and above, as a hall's policy has it unless it says otherwise
 
@@ -55,6 +56,79 @@ def _ticket_figures(row: Sequence[Any]) -> dict[str, Any]:
         "satisfaction_rate": round(satisfied / rated, 4) if rated else None,
         "bad": bad,
     }
+
+
+# ----- waits: P90 from half-minute histograms ----------------------------------------------------
+_BUCKET = f"least(wait_s / {WAIT_BUCKET_S}, {WAIT_BUCKETS})"
+
+# The closed days of each hall (it has sent events of a later day) not kept yet, oldest first.
+_KEEP = f"""
+WITH closed AS (
+    SELECT d.hall_id, d.day FROM (SELECT DISTINCT hall_id, day FROM hallq_days) d
+    JOIN hallq_halls h USING (hall_id) JOIN hallq_feed f USING (hall_id)
+    WHERE d.day < (f.last_event_at AT TIME ZONE h.timezone)::date
+    AND NOT EXISTS (SELECT 1 FROM hallq_console_kept_days k
+                    WHERE k.hall_id = d.hall_id AND k.day = d.day)
+    ORDER BY d.day LIMIT %s
+), kept AS (
+    INSERT INTO hallq_console_kept_days SELECT hall_id, day FROM closed
+    ON CONFLICT DO NOTHING RETURNING hall_id, day
+), waits AS (
+    INSERT INTO hallq_console_waits (hall_id, day, bucket, n)
+    SELECT t.hall_id, t.day, {_BUCKET}, count(*) FROM kept
+    JOIN hallq_tickets t ON t.hall_id = kept.hall_id AND t.day = kept.day
+    WHERE t.wait_s IS NOT NULL GROUP BY 1, 2, 3
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM kept
+"""
+
+# Every hall's (and, as NULL, the city's) P90 wait over a range: the kept days' histograms plus
+# the days not kept yet (today, yesterday until the keeper's next round) read from the tickets.
+_P90 = f"""
+WITH open_days AS (
+    SELECT DISTINCT d.hall_id, d.day FROM hallq_days d
+    WHERE d.day BETWEEN %(since)s AND %(until)s {{hall}}
+    AND NOT EXISTS (SELECT 1 FROM hallq_console_kept_days k
+                    WHERE k.hall_id = d.hall_id AND k.day = d.day)
+), waits AS (
+    SELECT hall_id, bucket, n FROM hallq_console_waits d
+    WHERE d.day BETWEEN %(since)s AND %(until)s {{hall}}
+    UNION ALL
+    SELECT t.hall_id, {_BUCKET}, count(*) FROM open_days o
+    JOIN hallq_tickets t ON t.hall_id = o.hall_id AND t.day = o.day
+    WHERE t.wait_s IS NOT NULL GROUP BY 1, 2
+), summed AS (
+    SELECT hall_id, bucket, sum(n) AS n FROM waits
+    GROUP BY GROUPING SETS ((hall_id, bucket), (bucket))
+), running AS (
+    SELECT hall_id, bucket, sum(n) OVER (PARTITION BY hall_id ORDER BY bucket) AS upto,
+        sum(n) OVER (PARTITION BY hall_id) AS total
+    FROM summed
+)
+SELECT hall_id, (min(bucket) + 1) * {WAIT_BUCKET_S} FROM running WHERE upto >= 0.9 * total
+GROUP BY hall_id
+"""
+
+
+async def keep_closed_days(conn: psycopg.AsyncConnection[Any], chunk: int = 500) -> int:
+    """Keep the waits of every closed hall-day not kept yet (a chunk per transaction)."""
+    done = 0
+    while True:
+        row = await (await conn.execute(_KEEP, (chunk,))).fetchone()
+        if not row or not row[0]:
+            return done
+        done += int(row[0])
+
+
+async def p90_waits(
+    conn: psycopg.AsyncConnection[Any], since: dt.date, until: dt.date, hall: str = ""
+) -> dict[str | None, int]:
+    """P90 wait (seconds, the upper edge of its half minute) per hall and, under None, of all
+    the halls asked for together."""
+    sql = _P90.format(hall="AND d.hall_id = %(hall)s" if hall else "")
+    args = {"since": since, "until": until, "hall": hall}
+    return dict(await (await conn.execute(sql, args)).fetchall())
 
 
 async def connect(url: str) -> psycopg.AsyncConnection[Any]:
@@ -128,16 +202,7 @@ async def ranking(
             (since, until),
         )
     ).fetchall()
-    p90 = dict(
-        await (
-            await conn.execute(
-                "SELECT hall_id, percentile_disc(0.9) WITHIN GROUP (ORDER BY wait_s) "
-                "FROM hallq_tickets WHERE day BETWEEN %s AND %s AND wait_s IS NOT NULL "
-                "GROUP BY ROLLUP (hall_id)",
-                (since, until),
-            )
-        ).fetchall()
-    )
+    p90 = await p90_waits(conn, since, until)
     names = {h["id"]: h["name"] for h in await hall_list(conn)}
     halls, city = [], reports.figures([0] * len(reports.COLUMNS), MIN_SCORE)
     for hall, *sums in rows:
@@ -193,11 +258,7 @@ async def hall_report(
         for d, *s in await rows(f"SELECT day, {_SUMS} {in_days} GROUP BY day ORDER BY day")
     ]
     totals = reports.figures((await rows(f"SELECT {_SUMS} {in_days}"))[0], MIN_SCORE)
-    p90 = await rows(
-        f"SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY wait_s) {in_tickets} "
-        "AND wait_s IS NOT NULL"
-    )
-    totals["p90_wait_s"] = p90[0][0] if p90 else None
+    totals["p90_wait_s"] = (await p90_waits(conn, since, until, hid)).get(hid)
     by_service = [
         {"service": s, **reports.figures(v, MIN_SCORE)}
         for s, *v in await rows(
