@@ -31,6 +31,7 @@ RANKINGS = {
     "served": ("办结", "Served", "desc"),
 }
 
+WORKING_WINDOW = dt.timedelta(minutes=30)
 _SUMS = ", ".join(f"coalesce(sum({c}), 0)::bigint" for c in reports.COLUMNS)
 
 # A group of tickets as the figures of a hall's report (FIGURE_COLUMNS of webshell.figures).
@@ -147,7 +148,8 @@ async def hall_list(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
 # ----- 大厅 Halls now ---------------------------------------------------------------------------
 async def halls_now(conn: psycopg.AsyncConnection[Any], now: dt.datetime) -> list[dict[str, Any]]:
     """Each hall today (its own time zone): the age of its last event and of the city's last
-    receipt, waiting now, windows serving now, and the day's figures."""
+    receipt, waiting now, windows serving now and windows at work (which called a ticket in the
+    last WORKING_WINDOW: the city keeps tickets, not the windows' sign-ins), the day's figures."""
     halls = await hall_list(conn)
     for h in halls:
         h["day"] = now.astimezone(zoneinfo.ZoneInfo(h["timezone"])).date()
@@ -161,15 +163,17 @@ async def halls_now(conn: psycopg.AsyncConnection[Any], now: dt.datetime) -> lis
             )
         ).fetchall()
     }
-    serving = dict(
-        await (
+    windows = {
+        hall: (serving, calling)
+        for hall, serving, calling in await (
             await conn.execute(
-                f"SELECT hall_id, count(DISTINCT window_id) FROM hallq_tickets {today} "
-                "WHERE status IN ('called', 'serving') GROUP BY hall_id",
-                (ids, days),
+                "SELECT hall_id, count(DISTINCT window_id) FILTER "
+                "(WHERE status IN ('called', 'serving')), count(DISTINCT window_id) FILTER "
+                f"(WHERE called_at > %s) FROM hallq_tickets {today} GROUP BY hall_id",
+                (now - WORKING_WINDOW, ids, days),
             )
         ).fetchall()
-    )
+    }
     empty = reports.figures([0] * len(reports.COLUMNS), MIN_SCORE)
     out = []
     for h in halls:
@@ -183,7 +187,8 @@ async def halls_now(conn: psycopg.AsyncConnection[Any], now: dt.datetime) -> lis
                 "last_event_at": last.isoformat() if last else None,
                 "last_event_s": int((now - last).total_seconds()) if last else None,
                 "received_s": int((now - received).total_seconds()) if received else None,
-                "busy_windows": serving.get(h["id"], 0),
+                "busy_windows": windows.get(h["id"], (0, 0))[0],
+                "calling_windows": windows.get(h["id"], (0, 0))[1],
                 **figures.get(h["id"], empty),
             }
         )

@@ -226,6 +226,8 @@ def _halls_live(page, console: str, city_db: str, west) -> None:  # type: ignore
     assert page.locator("section.hall").count() == 2
     assert page.locator('[data-hall="hall-west"] .waiting').inner_text() == "3"
     assert page.locator('[data-hall="hall-east"] .issued').inner_text() == "10"
+    assert page.locator('[data-hall="hall-east"] .windows').inner_text() == "2"  # 1 and 4 called
+    assert page.locator('[data-hall="hall-west"] .windows').inner_text() == "1"
     assert page.locator('[data-hall="hall-east"] .age').inner_text().endswith(" ago")
     # A ticket issued in the west hall reaches the open page without a reload.
     page.evaluate("window.notReloaded = true")
