@@ -43,6 +43,12 @@ _TICKET_SUMS = f"""count(*), count(*) FILTER (WHERE status = 'done'),
 """
 
 
+def _day_figures(sums: Sequence[Any]) -> dict[str, Any]:
+    """The figures of summed day rows (reports.COLUMNS), with the 差评 (★1–2) among them."""
+    levels = [int(v) for v in sums[-5:]]  # s1 … s5
+    return {**reports.figures(sums, MIN_SCORE), "bad": sum(levels[:BAD_REVIEW_MAX_SCORE])}
+
+
 def _ticket_figures(row: Sequence[Any]) -> dict[str, Any]:
     issued, served, no_show, wait_sum, waits, handling_sum, rated, satisfied, bad = (
         int(v) for v in row
@@ -156,7 +162,7 @@ async def halls_now(conn: psycopg.AsyncConnection[Any], now: dt.datetime) -> lis
     ids, days = [h["id"] for h in halls], [h["day"] for h in halls]
     today = "JOIN unnest(%s::text[], %s::date[]) AS h (hall_id, day) USING (hall_id, day)"
     figures = {
-        r[0]: reports.figures(r[1:], MIN_SCORE)
+        r[0]: _day_figures(r[1:])
         for r in await (
             await conn.execute(
                 f"SELECT hall_id, {_SUMS} FROM hallq_days {today} GROUP BY hall_id", (ids, days)
@@ -174,7 +180,7 @@ async def halls_now(conn: psycopg.AsyncConnection[Any], now: dt.datetime) -> lis
             )
         ).fetchall()
     }
-    empty = reports.figures([0] * len(reports.COLUMNS), MIN_SCORE)
+    empty = _day_figures([0] * len(reports.COLUMNS))
     out = []
     for h in halls:
         last, received = h["last_event_at"], h["received_at"]
@@ -209,9 +215,9 @@ async def ranking(
     ).fetchall()
     p90 = await p90_waits(conn, since, until)
     names = {h["id"]: h["name"] for h in await hall_list(conn)}
-    halls, city = [], reports.figures([0] * len(reports.COLUMNS), MIN_SCORE)
+    halls, city = [], _day_figures([0] * len(reports.COLUMNS))
     for hall, *sums in rows:
-        f = reports.figures(sums, MIN_SCORE)
+        f = _day_figures(sums)
         f["p90_wait_s"] = p90.get(hall)
         f["no_show_rate"] = round(f["no_show"] / f["issued"], 4) if f["issued"] else None
         if hall is None:
@@ -259,13 +265,13 @@ async def hall_report(
     in_days = "FROM hallq_days WHERE hall_id = %s AND day BETWEEN %s AND %s"
     in_tickets = "FROM hallq_tickets WHERE hall_id = %s AND day BETWEEN %s AND %s"
     daily = [
-        {"day": d.isoformat(), **reports.figures(s, MIN_SCORE)}
+        {"day": d.isoformat(), **_day_figures(s)}
         for d, *s in await rows(f"SELECT day, {_SUMS} {in_days} GROUP BY day ORDER BY day")
     ]
-    totals = reports.figures((await rows(f"SELECT {_SUMS} {in_days}"))[0], MIN_SCORE)
+    totals = _day_figures((await rows(f"SELECT {_SUMS} {in_days}"))[0])
     totals["p90_wait_s"] = (await p90_waits(conn, since, until, hid)).get(hid)
     by_service = [
-        {"service": s, **reports.figures(v, MIN_SCORE)}
+        {"service": s, **_day_figures(v)}
         for s, *v in await rows(
             f"SELECT service, {_SUMS} {in_days} GROUP BY service ORDER BY service"
         )

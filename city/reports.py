@@ -8,8 +8,6 @@ from typing import Any
 
 import psycopg
 
-from hallserver.protocol import BAD_REVIEW_MAX_SCORE
-
 COLUMNS = (
     "issued",
     "served",
@@ -46,7 +44,6 @@ def figures(sums: Sequence[int], min_score: int = 3) -> dict[str, Any]:
         "avg_service_s": _avg(handling_sum, served),
         "evaluations": evaluations,
         "satisfaction_rate": round(satisfied / evaluations, 4) if evaluations else None,
-        "bad": sum(levels[:BAD_REVIEW_MAX_SCORE]),
     }
 
 
