@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             counts_file=CountsFile(counts),
             clerk_screen=not args.citizen_only,
             compact=args.compact,
+            desk_size=(waiting.width(), waiting.height()),
         )
         running.append(caller)
         app.aboutToQuit.connect(caller.stop)  # keeps today's figures and closes the link

@@ -94,6 +94,7 @@ class CallerApp(QObject):
         clerk_screen: bool = True,
         citizen_screen: bool = True,
         compact: bool = False,
+        desk_size: tuple[int, int] = (1920, 1080),
     ) -> None:
         super().__init__()
         self.link = link
@@ -105,7 +106,8 @@ class CallerApp(QObject):
         self.citizen_view: CitizenView | None = None
         if clerk_screen:
             self.model = CallerViewModel(link, window_id, counts_file=counts_file)
-            self.view = CallerView(self.model, theme)
+            # The desk's sizes are designed for 1920×1080: a smaller screen shrinks them to fit.
+            self.view = CallerView(self.model, theme.fitted(*desk_size))
             if compact:
                 self.compact = CompactCallerView(self.model, self.view, theme)
         if citizen_screen:

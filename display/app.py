@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
@@ -12,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 from terminal.app import TerminalConfigError, connect_to_hall, terminal_arguments
 from terminal.link import ServerLink
 from terminal.screens import FullScreenWindow, StatusOverlay
-from terminal.theme import Theme, app_theme
+from terminal.theme import app_theme
 from terminal.voice import Announcer, QuietHours, VoiceConfig
 
 from .controller import DisplayController, DisplaySetup, fetch_setup
@@ -55,13 +54,6 @@ def voice_config(section: dict[str, Any], engine: str | None) -> VoiceConfig:
         )
     except ValueError as exc:
         raise TerminalConfigError(f"[voice]: {exc}") from exc
-
-
-def scaled_theme(theme: Theme, width: int, height: int) -> tuple[Theme, bool]:
-    """The theme scaled from the 1920×1080 design to this screen; whether it is portrait."""
-    portrait = height > width
-    design_w, design_h = (1080, 1920) if portrait else (1920, 1080)
-    return replace(theme, scale=min(width / design_w, height / design_h)), portrait
 
 
 class DisplayWindow(FullScreenWindow):
@@ -109,7 +101,8 @@ class DisplayApp:
             link, setup, supervision=supervision, announcer=self.announcer
         )
         size = self.window.size()
-        theme, portrait = scaled_theme(app_theme(), size.width(), size.height())
+        theme = app_theme().fitted(size.width(), size.height())
+        portrait = size.height() > size.width()
         view: HallView | SupervisionView
         if supervision:
             view = SupervisionView(controller, theme)

@@ -428,6 +428,8 @@ def openapi() -> dict[str, Any]:
                     }
                 },
             }
+        if method != "get":  # any write: disk_full (try again when space returns), store_failed
+            errors = sorted({*errors, 503})
         for status in errors:
             op["responses"][str(status)] = {
                 "description": "error",

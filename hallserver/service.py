@@ -152,7 +152,18 @@ class HallService:
         return self.clock()
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a store call on the writer thread, after every commit queued before it."""
+        """Run a store call on the writer thread, after every commit queued before it.
+
+        A full disk is the client's 503 disk_full (try again later), as for the hall's commands.
+        """
+        try:
+            return await self._on_writer(fn, *args)
+        except sqlite3.Error as e:
+            if _disk_full(e, self.store):
+                raise DiskFull("the hall database's disk is full; nothing was written") from e
+            raise
+
+    async def _on_writer(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
@@ -161,7 +172,7 @@ class HallService:
 
     async def start(self) -> None:
         today = self.now().date()
-        state = await self.db(self.store.load, today)
+        state = await self._on_writer(self.store.load, today)
         self.hall.restore(**state)
         self.committed_seq = self.hall.seq
         await self.sign_ins.load()
@@ -213,7 +224,9 @@ class HallService:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await self.db(self.store.write, [(c, b) for c, b, _ in batch], self.hall.day)
+                await self._on_writer(
+                    self.store.write, [(c, b) for c, b, _ in batch], self.hall.day
+                )
             except Exception as e:
                 if _disk_full(e, self.store) and await self._forget_unwritten(batch, e):
                     continue
@@ -255,7 +268,7 @@ class HallService:
                 done.set_exception(DiskFull("the hall database's disk is full; nothing was taken"))
         self._pending = []
         try:
-            state = await self.db(self.store.load, self.now().date())
+            state = await self._on_writer(self.store.load, self.now().date())
         except Exception:
             return False
         hall = self._new_hall()

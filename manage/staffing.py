@@ -13,12 +13,9 @@ import math
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-
-from planner.forecast import PlanError
-from planner.report import HISTORY_WEEKS, DayPlan, day_plan, history_days
-from planner.staffing import Outlook, Targets
 
 from .console import PREFIX, console_of, require, service_of
 
@@ -27,6 +24,12 @@ NAV = (PATH, "排班", "Staffing")
 PLANNING = ThreadPoolExecutor(1, thread_name_prefix="hallq-plan")  # one plan at a time
 
 routes = web.RouteTableDef()
+
+# The planner (numpy, simpy) is imported when a plan is asked for, as `hallq-server plan` does:
+# it is half of the hall server's start-up time, and most starts never plan.
+if TYPE_CHECKING:
+    from planner.report import DayPlan
+    from planner.staffing import Outlook
 
 
 @dataclass
@@ -46,6 +49,9 @@ class PlanForm:
 
 def read_form(query: Mapping[str, str], tomorrow: dt.date, windows: set[str]) -> PlanForm:
     """The form's fields, checked one by one."""
+    from planner.report import HISTORY_WEEKS
+    from planner.staffing import Targets
+
     defaults = Targets()
     form = PlanForm(
         day=query.get("day", tomorrow.isoformat()).strip(),
@@ -110,6 +116,10 @@ async def staffing_page(request: web.Request) -> web.Response:
     plan: DayPlan | None = None
     refused = ""
     if asked and not form.errors:
+        from planner.forecast import PlanError
+        from planner.report import day_plan, history_days
+        from planner.staffing import Targets
+
         day = dt.date.fromisoformat(form.day)
         days = history_days(day, int(form.weeks))
         history = await svc.read(

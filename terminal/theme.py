@@ -82,6 +82,11 @@ class Theme:
         font.setBold(bold)
         return font
 
+    def fitted(self, width: int, height: int) -> Theme:
+        """The same look scaled from the 1920×1080 design (1080×1920 when portrait) to a screen."""
+        design_w, design_h = (1080, 1920) if height > width else (1920, 1080)
+        return replace(self, scale=self.scale * min(width / design_w, height / design_h))
+
     def elder(self) -> Theme:
         """The same look with 适老化 sizes."""
         return replace(self, scale=self.scale * ELDER_SCALE)

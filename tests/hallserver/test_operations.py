@@ -318,6 +318,15 @@ def test_disk_full_answers_503_loses_nothing_and_recovers(tmp_path: Path) -> Non
         assert refused, [s for s, _ in answers]
         assert {b["error"]["code"] for b in refused} == {"disk_full"}  # type: ignore[index]
         assert all(status in (201, 503) for status, _ in answers)
+        # Writes beside the hall's commands (a kiosk's photo) say the same, not 500.
+        status, body = server.request(
+            "PUT",
+            f"/tickets/{acknowledged[0]}/photo",
+            raw=b"\xff\xd8\xff\xe0" + bytes(512 * 1024),
+            device="kiosk-1",
+            headers={"Content-Type": "image/jpeg"},
+        )
+        assert (status, body["error"]["code"]) == (503, "disk_full"), (status, body)
         assert proc.poll() is None and server.request("GET", "/health")[0] == 200
 
         small.inside(proc.pid, f"rm {small.disk}/filler")
