@@ -4,7 +4,7 @@ accounts (市级管理员 manages them, 查看 reads).  City users read: no page
 a hall (each hall follows up its own 差评 in its own console).
 
 Built on the hall console's shell (webshell/): the same look, charts, font, sign-in, sessions
-and CSRF; the accounts, sessions and audit live in the city database (city/console_accounts.py).
+and CSRF; the accounts, sessions and audit live in the city database (city/console_tables.py).
 """
 
 from __future__ import annotations
