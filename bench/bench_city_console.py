@@ -97,9 +97,11 @@ async def _pages(url: str, halls: int) -> None:
     base = f"http://127.0.0.1:{port}"
     first = DAY - dt.timedelta(days=29)
     period = f"since={first}&until={DAY}"
+    before = f"since={first}&until={DAY - dt.timedelta(days=1)}"  # kept days (but hall-000's last)
     pages = [
         ("ranking by mean wait, 30 days", f"/rankings?{period}&by=avg_wait_s"),
         ("ranking by P90 wait, 30 days", f"/rankings?{period}&by=p90_wait_s"),
+        ("ranking by P90 wait, the 29 days before", f"/rankings?{before}&by=p90_wait_s"),
         ("ranking as XLSX, 30 days", f"/rankings.xlsx?{period}&by=satisfaction_rate"),
         ("one hall's report, 30 days", f"/halls/hall-000?{period}"),
         ("one hall's report as XLSX, 30 days", f"/halls/hall-000/report.xlsx?{period}"),

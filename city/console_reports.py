@@ -245,6 +245,10 @@ def ranking_tables(halls: list[dict[str, Any]], city: dict[str, Any]) -> list[Ta
 
 
 # ----- 一个大厅的报表 One hall's report ----------------------------------------------------------
+# grouping(window_id, wb, hb, wd, slot) of each grouping set: a bit for each column left out.
+_BY_WINDOW, _BY_WAIT, _BY_HANDLING, _BY_HALF_HOUR = 0b01111, 0b10111, 0b11011, 0b11100
+
+
 def _bucket_sql(column: str) -> str:
     cases = " ".join(f"WHEN {column} < {high * 60} THEN {i}" for i, high in enumerate(BUCKETS_MIN))
     return f"CASE {cases} ELSE {len(BUCKETS_MIN)} END"
@@ -276,39 +280,34 @@ async def hall_report(
             f"SELECT service, {_SUMS} {in_days} GROUP BY service ORDER BY service"
         )
     ]
-    by_window = [
-        {"window": w, **_ticket_figures(v)}
-        for w, *v in await rows(
-            f"SELECT window_id, {_TICKET_SUMS} {in_tickets} AND window_id IS NOT NULL "
-            "GROUP BY window_id ORDER BY length(window_id), window_id"
-        )
-    ]
-    buckets = {}
-    for name, column, extra in (
-        ("wait", "wait_s", "wait_s IS NOT NULL"),
-        ("handling", "handling_s", "status = 'done'"),
-    ):
-        counts = dict(
-            await rows(
-                f"SELECT {_bucket_sql(column)} AS b, count(*) {in_tickets} AND {extra} GROUP BY b"
-            )
-        )
-        buckets[name] = list(
-            zip(
-                bucket_labels(),
-                (counts.get(i, 0) for i in range(len(BUCKETS_MIN) + 1)),
-                strict=True,
-            )
-        )
-    heat = [[0] * len(HALF_HOURS) for _ in WEEKDAYS]
-    local = "issued_at AT TIME ZONE %s"
-    for weekday, slot, count in await rows(
-        f"SELECT extract(isodow FROM {local})::int - 1 AS wd, "
-        f"extract(hour FROM {local})::int * 2 + (extract(minute FROM {local}) >= 30)::int AS slot, "
-        f"count(*) {in_tickets} GROUP BY wd, slot",
+    # One pass over the hall's tickets: per window, the two distributions, the heat map.
+    grouped = await rows(
+        f"""SELECT window_id, wb, hb, wd, slot, grouping(window_id, wb, hb, wd, slot),
+            {_TICKET_SUMS}
+        FROM (SELECT *,
+            CASE WHEN wait_s IS NOT NULL THEN {_bucket_sql("wait_s")} END AS wb,
+            CASE WHEN status = 'done' THEN {_bucket_sql("handling_s")} END AS hb,
+            extract(isodow FROM issued_at AT TIME ZONE %s)::int - 1 AS wd,
+            extract(hour FROM issued_at AT TIME ZONE %s)::int * 2
+                + (extract(minute FROM issued_at AT TIME ZONE %s) >= 30)::int AS slot
+            {in_tickets}) t
+        GROUP BY GROUPING SETS ((window_id), (wb), (hb), (wd, slot))""",
         (tz, tz, tz, *span),
-    ):
-        heat[weekday][slot] += count
+    )
+    by_window = []
+    counts: dict[str, list[int]] = {k: [0] * (len(BUCKETS_MIN) + 1) for k in ("wait", "handling")}
+    heat = [[0] * len(HALF_HOURS) for _ in WEEKDAYS]
+    for window, wb, hb, weekday, slot, group, *sums in grouped:
+        if group == _BY_WINDOW and window is not None:
+            by_window.append({"window": window, **_ticket_figures(sums)})
+        elif group == _BY_WAIT and wb is not None:
+            counts["wait"][wb] = int(sums[0])
+        elif group == _BY_HANDLING and hb is not None:
+            counts["handling"][hb] = int(sums[0])
+        elif group == _BY_HALF_HOUR:
+            heat[weekday][slot] += int(sums[0])
+    by_window.sort(key=lambda r: (len(r["window"]), r["window"]))
+    buckets = {k: list(zip(bucket_labels(), v, strict=True)) for k, v in counts.items()}
     lo, hi = heat_span(heat)
     return {
         "since": since,
@@ -361,8 +360,17 @@ async def bad_reviews(
         where.append("t.score = %s")
         args.append(score)
     cond = " AND ".join(where)
+    # How many, from the day rows (their ★ counts are these tickets' scores).
+    bad = range(1, BAD_REVIEW_MAX_SCORE + 1)
+    if score is not None and score not in bad:
+        raise ValueError(f"not a bad review's score: {score}")
+    levels = f"s{score}" if score else " + ".join(f"s{i}" for i in bad)
+    day_cond = "day BETWEEN %s AND %s" + (" AND hall_id = %s" if hall else "")
     (total,) = await (
-        await conn.execute(f"SELECT count(*) FROM hallq_tickets t WHERE {cond}", args)
+        await conn.execute(
+            f"SELECT coalesce(sum({levels}), 0) FROM hallq_days WHERE {day_cond}",
+            [since, until, *([hall] if hall else [])],
+        )
     ).fetchone() or (0,)
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
