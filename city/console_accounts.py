@@ -133,10 +133,9 @@ class CityAccounts:
             if value:
                 where.append(sql)
                 args.append(value)
-        rows = await self._run(
+        return await self._run(
             "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') AS at, "
             "account AS manager, action, subject, detail FROM hallq_console_audit "
             f"WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT %s",
             (*args, limit),
         )
-        return rows
