@@ -175,8 +175,9 @@ async def halls_now(conn: psycopg.AsyncConnection[Any], now: dt.datetime) -> lis
             await conn.execute(
                 "SELECT hall_id, count(DISTINCT window_id) FILTER "
                 "(WHERE status IN ('called', 'serving')), count(DISTINCT window_id) FILTER "
-                f"(WHERE called_at > %s) FROM hallq_tickets {today} GROUP BY hall_id",
-                (now - WORKING_WINDOW, ids, days),
+                f"(WHERE called_at > %s) FROM hallq_tickets {today} "
+                "WHERE status IN ('called', 'serving') OR called_at > %s GROUP BY hall_id",
+                (now - WORKING_WINDOW, ids, days, now - WORKING_WINDOW),
             )
         ).fetchall()
     }
