@@ -176,6 +176,8 @@ def run(server: HallServerProcess, console: str, today: dt.date) -> None:
         "好差评 cases (90 days, open)": "/cases",
         "审计 audit": "/audit",
         "账号 accounts": "/accounts",
+        "配置 configuration": "/config",
+        "配置 TOML export": "/config.toml",
         "报表 reports (90 days)": f"/reports?since={since}&until={today}",
         "XLSX export (90 days)": f"/reports.xlsx?since={since}&until={today}",
         "CSV export (90 days)": f"/reports.csv?since={since}&until={today}",

@@ -156,6 +156,18 @@ class CallerViewModel(QObject):
         self.link.start(self.book.last_seq or None)
         self.changed.emit()
 
+    def _on_hall_changed(self, result: Result) -> None:
+        """A manager changed the hall's config: this window's name and services, the targets."""
+        if not result.ok:
+            log.warning("hall changed, but GET /hall failed (%s)", result.message)
+            return
+        self.hall = self.book.hall = HallInfo.from_json(result.body)
+        own = self.hall.windows.get(self.window_id)
+        if own is not None:
+            self.desk.name, self.desk.services = own.name, own.services
+        self.targets = build_targets(self.hall, self.window_id)
+        self.changed.emit()
+
     def today(self) -> dt.date:
         return self.hall.day_of(self.now())
 
@@ -206,6 +218,8 @@ class CallerViewModel(QObject):
             self.changed.emit()
 
     def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "hall.config_changed":
+            self.link.request("GET", "/hall", timeout_ms=3000, callback=self._on_hall_changed)
         moved = self.desk.apply_event(event)
         if self.book.count(event):
             moved = True

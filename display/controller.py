@@ -122,6 +122,9 @@ class DisplayController(QObject):
     # ----- events ------------------------------------------------------------------------------
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type", "")
+        if kind == "hall.config_changed":
+            self.link.request("GET", "/hall", callback=self._hall_reloaded)
+            return
         if self.supervision:
             self.watch.apply(event)
             if kind.startswith(("ticket.", "window.")):
@@ -139,6 +142,16 @@ class DisplayController(QObject):
             self._maybe_announce(call)
         elif kind.startswith(("ticket.", "window.")):
             self.changed.emit()
+
+    def _hall_reloaded(self, result: Result) -> None:
+        """A manager changed the hall's config: new names, notice, windows and thresholds."""
+        if not result.ok or not isinstance(result.body, dict):
+            log.warning("hall changed, but GET /hall failed: %s %s", result.status, result.message)
+            return
+        hall = HallInfo.from_json(result.body)
+        self.setup.hall = self.calls.hall = self.watch.hall = hall
+        self._mark("windows", "queues")
+        self.changed.emit()
 
     def _maybe_announce(self, call: Call) -> None:
         if self.announcer is None or self.link.replaying:

@@ -234,3 +234,8 @@ class HallView(QWidget):
             call = recent[i] if i < len(recent) else None
             lab.setText(f"{call.number} ▸ {window_number(call.window_name)}" if call else "")
         self.queues.refresh()
+        hall = self.board.hall  # a manager may have renamed the hall or changed its notice
+        if (self.header.title.text(), self.ticker.text) != (hall.name, hall.notice):
+            self.header.title.setText(hall.name)
+            self.header.subtitle.setText(hall.name_en)
+            self.ticker.set_text(hall.notice)

@@ -18,12 +18,13 @@ from typing import TextIO
 from aiohttp import web
 
 import hallqlog
-from manage import accounts, records, staffing
+from manage import accounts, configuration, records, staffing
 from manage.console import clerk_errors, make_console
 from webshell.accounts import read_password
 
 from .app import make_app, make_phone_app
-from .config import ConfigError, load_config
+from .config import ConfigError
+from .config_versions import current_config, running_config
 from .connections import quiet_malformed_requests
 from .discovery import Advert
 from .domain.stats import day_stats
@@ -233,8 +234,8 @@ def _tool(args: argparse.Namespace) -> int:
         return _manager(args)
     if args.tool == "plan":
         return _plan(args)
-    settings = load_config(args.config)
     store = _open_store(args.db)
+    settings = current_config(store.conn, Path(args.config))
     day = _day(args.date, settings.timezone)
     rows = [dict(r) for r in store.tickets_of_day(day)]
     if args.tool == "stats":
@@ -272,7 +273,11 @@ def _token(args: argparse.Namespace) -> int:
     if args.action == "list":
         store = _open_store(args.db)
         rows = store.device_rows()
-        ids = [d.id for d in load_config(args.config).devices] if args.config else sorted(rows)
+        ids = (
+            [d.id for d in current_config(store.conn, Path(args.config)).devices]
+            if args.config
+            else sorted(rows)
+        )
         for device in ids:
             row = rows.get(device)
             paired = "paired" if row is not None and row["token_hash"] else "no token"
@@ -288,11 +293,11 @@ def _token(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.config:
         raise ConfigError("token: --config is required to mint a token")
-    settings = load_config(args.config)
-    if settings.device(args.device) is None:
+    store = _open_store(args.db)
+    if current_config(store.conn, Path(args.config)).device(args.device) is None:
         raise ConfigError(f"{args.config}: devices: no device {args.device!r}")
     token = new_token()
-    _open_store(args.db).set_token(args.device, token_hash(token))
+    store.set_token(args.device, token_hash(token))
     print(token, flush=True)
     return EXIT_OK
 
@@ -348,14 +353,14 @@ def _plan(args: argparse.Namespace) -> int:
     from planner.report import day_plan, history_days
     from planner.staffing import Targets
 
-    settings = load_config(args.config)
+    store = _open_store(args.db)
+    settings = current_config(store.conn, Path(args.config))
     tz = zoneinfo.ZoneInfo(settings.timezone)
     day = (
         _day(args.date, settings.timezone)
         if args.date
         else (_day(None, settings.timezone) + dt.timedelta(days=1))
     )
-    store = _open_store(args.db)
     history = [dict(r) for d in history_days(day, args.weeks) for r in store.tickets_of_day(d)]
     try:
         print(
@@ -381,16 +386,18 @@ def _write_csv(out: TextIO, columns: list[str], rows: list[dict[str, object]]) -
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = load_config(args.config)
     store = _open_store(args.db, synchronous=args.synchronous)
     lock = DatabaseLock(Path(args.db))
     lock.acquire()
     try:
         store.check_writable()
+        # The file or the newest version stored by the console (config_versions.py).
+        settings, running = running_config(store.conn, Path(args.config), dt.datetime.now(dt.UTC))
         service = HallService(
             settings, store, IdHasher.for_database(Path(args.db)), ignore_hours=args.ignore_hours
         )
         certificate = None if args.no_tls else server_certificate(Path(args.db), settings.id)
+        log.info("hall config version %d (%s, %s)", running.version, running.author, running.at)
         return asyncio.run(_run(service, args, certificate))
     finally:
         lock.release()
@@ -428,7 +435,11 @@ async def _run(
         return EXIT_FAIL
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     console_runner = web.AppRunner(
-        make_console(service, pages=staffing.routes, nav=[staffing.NAV]),
+        make_console(
+            service,
+            pages=[*staffing.routes, *configuration.routes],
+            nav=[staffing.NAV, configuration.NAV],
+        ),
         access_log=None,
         handle_signals=False,
         shutdown_timeout=2,

@@ -353,7 +353,10 @@ _ROUTES: list[tuple[str, str, str, str, int, list[int]]] = [
         "get",
         "any token",
         "WebSocket: replay events with seq > since, then live; closed with code 4000 when the "
-        "client lags too far behind, 4001 when its token is revoked",
+        "client lags too far behind, 4001 when its token is revoked. Event types: API.md's, "
+        "ticket.cancelled, and hall.config_changed (data: version, by, source, summary): a "
+        "manager changed the hall config (names, services and matters, windows, hours, rules, "
+        "notice) and it runs from this event on — read GET /hall again",
         101,
         [400, 401],
     ),

@@ -36,6 +36,7 @@ EVENT_TYPES = frozenset(
         "window.resumed",
         "device.status",
         "hall.alert",
+        "hall.config_changed",  # a manager changed the hall config: terminals read GET /hall again
     )
 )
 

@@ -139,6 +139,7 @@ class HallService:
         self.buckets: dict[str, TokenBucket] = {}
         self.sign_ins = SignInGuard(store, self.db)
         self._tasks: list[asyncio.Task[None]] = []
+        self.config_lock = asyncio.Lock()  # one config change at a time (config_versions.change)
 
     def _new_hall(self) -> Hall:
         return Hall(
@@ -295,6 +296,18 @@ class HallService:
                 continue  # said once when it happened; the tick is tried again
             except Exception:
                 log.exception("periodic check failed")
+
+    async def reconfigure(self, settings: HallSettings, **about: object) -> None:
+        """Run on new settings from now on: the hall's rules may refuse (ConfigRefused); once
+        on disk, hall.config_changed tells every terminal to read GET /hall again."""
+        now = self.now()
+
+        def command() -> None:
+            self.hall.reconfigure(settings, now, **about)
+            self.settings = settings  # with the hall's, in the same turn of the loop
+            self.buckets.clear()  # kiosk_tickets_per_minute may have changed
+
+        await self.run(command)
 
     # ----- devices -----------------------------------------------------------------------------
     async def close_revoked(self) -> None:

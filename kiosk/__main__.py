@@ -113,8 +113,25 @@ class KioskApp:
         """The hall was found: keep the link online and load the hall's services."""
         self.link = link
         self.window.overlay.follow(link)
+        link.event_received.connect(self._on_event)
         link.start()
         self._load_hall()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "hall.config_changed" and self.flow is not None:
+            assert self.link is not None
+            self.link.request("GET", "/hall", callback=self._hall_reloaded)
+
+    def _hall_reloaded(self, result: Result) -> None:
+        """The hall's config changed: show its new names, services, notice and hours."""
+        if self.flow is None or not result.ok or not isinstance(result.body, dict):
+            log.warning("hall changed, but GET /hall failed (%s)", result.message)
+            return
+        hall = HallInfo.from_json(result.body)
+        self.flow.hall_changed(
+            Catalogue.from_hall(hall), OpeningHours.from_hall(result.body), hall.green_age
+        )
+        log.info("hall config changed: services and notice reloaded")
 
     def _load_hall(self) -> None:
         assert self.link is not None

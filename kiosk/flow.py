@@ -242,6 +242,28 @@ class KioskFlow(QObject):
                 lines.append(T.WAIT.format(m=minutes) if minutes else T.NO_WAIT)
         return lines
 
+    def hall_changed(
+        self, catalogue: Catalogue, hours: OpeningHours | None, green_age: int | None
+    ) -> None:
+        """A manager changed the hall's config (hall.config_changed): new names, services,
+        matters, notice and hours from now on. A citizen choosing keeps their place unless
+        what they chose is gone; then they start again."""
+        self.catalogue, self.hours, self.green_age = catalogue, hours, green_age
+        self._was_closed = self.closed
+        if self.area is not None:
+            self.area = catalogue.area(self.area.code)
+        if self.matter is not None:
+            chosen = self.matter.name
+            matters = self.area.matters if self.area is not None else ()
+            self.matter = next((m for m in matters if m.name == chosen), None)
+        self.results = catalogue.search(self.query) if self.query else []
+        if (self.screen is Screen.AREA and self.area is None) or (
+            self.screen is Screen.CONFIRM and self.matter is None
+        ):
+            self.home(keep_card=True)
+            return
+        self.changed.emit()
+
     # ----- navigation ------------------------------------------------------------------------
     def _go(self, screen: Screen, *, remember: bool = True) -> None:
         if remember and self.screen not in (Screen.ISSUING, Screen.MESSAGE, screen):

@@ -66,6 +66,15 @@ def start_page(flow: KioskFlow, theme: Theme, landscape: bool) -> QWidget:
         hours_label = bilingual_label(hours, lang, theme, 26, colour=theme.palette.muted)
         hours_label.setObjectName("hours")
         box.addWidget(hours_label)
+    if flow.catalogue.hall.notice:
+        # The hall's own words (a manager's notice): plain text, never markup.
+        notice = QLabel(flow.catalogue.hall.notice)
+        notice.setObjectName("notice")
+        notice.setTextFormat(Qt.TextFormat.PlainText)
+        notice.setWordWrap(True)
+        notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        notice.setStyleSheet(f"font-size: {theme.px(24)}px; color: {theme.palette.text};")
+        box.addWidget(notice)
     areas = [
         BigButton(
             Text(f"{a.code}  {a.name}", f"{a.code}  {a.name_en}"),

@@ -136,9 +136,10 @@ class KioskWindow(FullScreenWindow):
         # what they show changed (most taps change the page alone).
         # The ticket page says itself what the printer did, and nothing else matters there.
         down = (flow.reader_down, flow.scanner_down, flow.printer_down, flow.camera_down)
-        look = (flow.lang, flow.elder, *down, flow.screen in _NO_BANNER)
+        names = (flow.catalogue.hall_name, flow.catalogue.hall_name_en)
+        look = (flow.lang, flow.elder, *names, *down, flow.screen in _NO_BANNER)
         if look != self._look:
-            if look[:2] != self._look[:2]:
+            if look[:4] != self._look[:4]:
                 self.setStyleSheet(theme.stylesheet())
                 self._header = self._replace(self._header, self._build_header(flow, theme))
             self._banner = self._replace(self._banner, self._build_banner(flow, theme))

@@ -31,7 +31,7 @@ from webshell.sessions import require as require_role
 
 from . import accounts, records, reports
 from .bookings import BookingFileError, Line, read_bookings
-from .followup import FOLLOW_UP_WORKING_DAYS, is_overdue
+from .followup import is_overdue
 
 log = logging.getLogger("hallq.console")
 
@@ -581,13 +581,14 @@ async def cases_page(request: web.Request) -> web.Response:
     cases = await svc.read(
         lambda: records.bad_reviews(svc.reads.conn, since, today, open_only=show != "all")
     )
+    allowed = svc.settings.policy.bad_review_working_days
     for c in cases:
-        c["overdue"] = not c["closed_at"] and is_overdue(dt.date.fromisoformat(c["day"]), today)
+        c["overdue"] = not c["closed_at"] and is_overdue(
+            dt.date.fromisoformat(c["day"]), today, allowed
+        )
     if show == "overdue":
         cases = [c for c in cases if c["overdue"]]
-    return console_of(request).render(
-        request, "cases.html", cases=cases, show=show, days=FOLLOW_UP_WORKING_DAYS
-    )
+    return console_of(request).render(request, "cases.html", cases=cases, show=show, days=allowed)
 
 
 @routes.get(PREFIX + "/cases/{ticket}")
@@ -599,7 +600,9 @@ async def case_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="没有该差评 · No such bad review")
     managers = await svc.read(records.managers, svc.reads.conn)
     case["overdue"] = not case["closed_at"] and is_overdue(
-        dt.date.fromisoformat(case["day"]), svc.now().date()
+        dt.date.fromisoformat(case["day"]),
+        svc.now().date(),
+        svc.settings.policy.bad_review_working_days,
     )
     return console_of(request).render(
         request, "case.html", case=case, managers=[m["name"] for m in managers], error=""

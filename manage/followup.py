@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-FOLLOW_UP_WORKING_DAYS = 3
-
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days (Monday–Friday) after `start` up to and including `end`."""
@@ -20,6 +18,7 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     return count
 
 
-def is_overdue(opened: dt.date, today: dt.date, allowed: int = FOLLOW_UP_WORKING_DAYS) -> bool:
-    """An open case is overdue once more than `allowed` working days have passed."""
+def is_overdue(opened: dt.date, today: dt.date, allowed: int) -> bool:
+    """An open case is overdue once more than `allowed` working days have passed (the hall's
+    [policy] bad_review_working_days, 3 by default)."""
     return working_days_between(opened, today) > allowed

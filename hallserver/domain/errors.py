@@ -39,3 +39,14 @@ class Unprocessable(HallError):
 
     status = 422
     code = "unprocessable"
+
+
+class ConfigRefused(Conflict):
+    """A config change the running hall cannot take now (a removed service still has citizens
+    waiting…); `key` is the config key at fault, `zh` and `en` say why."""
+
+    code = "config_refused"
+
+    def __init__(self, key: str, zh: str, en: str) -> None:
+        super().__init__(f"{key}: {en}")
+        self.key, self.zh, self.en = key, zh, en

@@ -16,7 +16,7 @@ from sortedcontainers import SortedKeyList
 from identity import age_on, birth_date_of, id_number_is_valid, mask_name
 
 from ..protocol import DEVICE_STATES, EVENT_TYPES, is_bad_review
-from .errors import BadRequest, Conflict, NotFound, Unprocessable
+from .errors import BadRequest, ConfigRefused, Conflict, NotFound, Unprocessable
 from .estimate import WaitEstimator
 from .evaluation import check_evaluation
 from .queue import Line, ServiceQueue, ahead_of, choose, ticket_class
@@ -398,6 +398,8 @@ class Hall:
             raise Conflict("only a ticket marked no-show can check in", code="not_no_show")
         if t.checkins >= self.settings.policy.max_checkins:
             raise Conflict("this ticket has checked in too many times", code="checkin_limit")
+        if t.service not in self.queues:
+            raise Conflict("this ticket's service is no longer offered", code="unknown_service")
         t.checkins += 1
         t.status = Status.WAITING
         t.window = None
@@ -688,6 +690,79 @@ class Hall:
         self._touch_window(w)
         self._emit("window.resumed", now, window=w.id)
         return w
+
+    # ----- configuration -------------------------------------------------------------------------
+    def reconfigure(self, settings: HallSettings, now: dt.datetime, **about: object) -> None:
+        """Run on `settings` from now on (a manager's change, already valid as a config) and
+        tell every terminal (hall.config_changed, with `about`: version, by, summary).
+        Refused, changing nothing, as `check_reconfigure` says."""
+        self.begin(now)
+        self.check_reconfigure(settings)
+        self._apply(settings)
+        self._emit("hall.config_changed", now, **about)
+
+    def check_reconfigure(self, settings: HallSettings) -> None:
+        """ConfigRefused when `settings` would strand someone: a removed service with citizens
+        waiting or at a window, a removed window with a clerk, a citizen or a transferred
+        ticket; and the hall's id, time zone and city link, which terminals, the day and the
+        city feed were started with, change only with a restart."""
+        old = self.settings
+        for key, zh, before, after in (
+            ("hall.id", "大厅编号", old.id, settings.id),
+            ("hall.timezone", "时区", old.timezone, settings.timezone),
+            ("city.url", "市级数据库地址", old.city_url, settings.city_url),
+        ):
+            if before != after:
+                raise ConfigRefused(
+                    key,
+                    f"{zh}在大厅运行中不能修改（{before!r}）：请修改配置文件并重启服务器",
+                    f"cannot change while the hall runs ({before!r}): edit the file and restart",
+                )
+        codes = {s.code for s in settings.services}
+        for i, s in enumerate(old.services):
+            if s.code in codes:
+                continue
+            held = self.waiting_for(s.code) + sum(
+                1
+                for t in self.tickets.values()
+                if t.service == s.code and t.status in OPEN_STATUSES
+            )
+            if held:
+                raise ConfigRefused(
+                    f"services[{i}]",
+                    f"业务 {s.code} {s.name} 还有 {held} 位群众在等候或办理，办完后才能删除",
+                    f"service {s.code} still has {held} citizens waiting or at a window: "
+                    "remove it once they are served",
+                )
+        ids = {w.id for w in settings.windows}
+        for i, w in enumerate(old.windows):
+            state = self.windows[w.id]
+            if w.id in ids or not (state.clerk or state.current or self.waiting_at(w.id)):
+                continue
+            raise ConfigRefused(
+                f"windows[{i}]",
+                f"{w.name} 有工作人员签到、正在办理或有转来的群众等候，不能删除：先关闭窗口",
+                f"window {w.id} has a clerk, a citizen or transferred tickets: close it first",
+            )
+
+    def _apply(self, settings: HallSettings) -> None:
+        codes = {s.code for s in settings.services}
+        ids = {w.id for w in settings.windows}
+        self.settings = settings
+        for s in settings.services:
+            self.queues.setdefault(s.code, ServiceQueue())
+            self.counters.setdefault(s.code, 0)  # a service back the same day goes on counting
+            self.handling.setdefault(s.code, float(s.handling_s))
+        for code in [c for c in self.queues if c not in codes]:
+            del self.queues[code]
+        for w in settings.windows:
+            self.windows.setdefault(w.id, WindowState(w.id))
+            self.window_queues.setdefault(w.id, Line())
+        for wid in [w for w in self.windows if w not in ids]:
+            del self.windows[wid], self.window_queues[wid]
+            self.supervisor.forget_window(wid)
+        self.supervisor.t = settings.thresholds
+        self.estimator.moved()
 
     # ----- devices and supervision ---------------------------------------------------------------
     def device_status(self, device: str, state: str, detail: str, now: dt.datetime) -> None:

@@ -45,15 +45,40 @@ class Device:
 
 
 @dataclass(frozen=True)
+class Period:
+    """延时服务: hours tickets are issued beyond the regular ones (a Saturday morning, the
+    lunch break, a late evening), on the listed weekdays."""
+
+    weekdays: tuple[int, ...]
+    open: dt.time
+    last_ticket: dt.time
+
+    def covers(self, local: dt.datetime) -> bool:
+        return local.isoweekday() in self.weekdays and self.open <= local.time() < self.last_ticket
+
+
+@dataclass(frozen=True)
 class Hours:
-    """Opening hours: tickets are issued only between open and last_ticket on listed weekdays."""
+    """Opening hours: tickets are issued only between open and last_ticket on listed weekdays,
+    and in the extended periods (延时服务)."""
 
     weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO weekday, 1 = Monday
     open: dt.time = dt.time(9, 0)
     last_ticket: dt.time = dt.time(17, 0)
+    extended: tuple[Period, ...] = ()
 
     def is_open(self, local: dt.datetime) -> bool:
-        return local.isoweekday() in self.weekdays and self.open <= local.time() < self.last_ticket
+        regular = Period(self.weekdays, self.open, self.last_ticket)
+        return regular.covers(local) or any(p.covers(local) for p in self.extended)
+
+
+def period_table(p: Hours | Period) -> dict[str, object]:
+    """Weekdays and times as the config file and GET /hall write them ("08:30")."""
+    return {
+        "weekdays": list(p.weekdays),
+        "open": p.open.isoformat("minutes"),
+        "last_ticket": p.last_ticket.isoformat("minutes"),
+    }
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,7 @@ class Policy:
     ewma_alpha: float = 0.2
     photo_retention_days: int = 30
     kiosk_tickets_per_minute: int = 60
+    bad_review_working_days: int = 3  # a 差评 case still open after this many is overdue
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from .queue import ServiceQueue
-from .settings import Device, HallSettings
+from .settings import Device, HallSettings, period_table
 from .supervision import Crossing
 from .tickets import Appointment, Status, Ticket, WindowState
 
@@ -173,9 +173,9 @@ def hall_view(s: HallSettings, *, hours_enforced: bool = True) -> dict[str, obje
         },
         "thresholds": vars(s.thresholds),
         "hours": {
-            "weekdays": list(s.hours.weekdays),
-            "open": s.hours.open.isoformat("minutes"),
-            "last_ticket": s.hours.last_ticket.isoformat("minutes"),
+            **period_table(s.hours),
+            # 延时服务: more periods tickets are issued in
+            "extended": [period_table(p) for p in s.hours.extended],
             "enforced": hours_enforced,
         },
     }

@@ -45,6 +45,23 @@ def test_hours_read_from_the_hall_and_applied_in_its_time_zone() -> None:
     assert anytime is not None and anytime.issuing(SATURDAY_10)
 
 
+def test_extended_hours_issue_on_a_saturday_morning_and_are_shown() -> None:
+    hall = {
+        "timezone": "Asia/Shanghai",
+        "hours": {
+            "weekdays": [1, 2, 3, 4, 5],
+            "open": "09:00",
+            "last_ticket": "17:00",
+            "extended": [{"weekdays": [6], "open": "09:00", "last_ticket": "12:00"}],
+        },
+    }
+    hours = OpeningHours.from_hall(hall)
+    assert hours is not None and hours.issuing(SATURDAY_10)
+    assert not hours.issuing(SATURDAY_10.replace(hour=12)) and not hours.issuing(MONDAY_1701)
+    assert hours.text().zh == "取号时间 周一至周五 09:00–17:00；延时服务 周六 09:00–12:00"
+    assert hours.text().en == "Tickets Mon–Fri 09:00–17:00; extended hours Sat 09:00–12:00"
+
+
 def test_the_server_says_whether_it_enforces_its_hours(hall_server: HallServerProcess) -> None:
     status, hall = hall_server.request("GET", "/hall")
     assert status == 200 and hall["hours"]["enforced"] is False  # --ignore-hours

@@ -20,6 +20,7 @@ PAGES = [
     "/appointments",
     "/audit",
     "/accounts",
+    "/config",
 ]
 
 
