@@ -1,4 +1,5 @@
-"""hallq-city: prepare the city database, enter bookings for the halls, serve the city page."""
+"""hallq-city: prepare the city database, enter bookings for the halls, serve the city console
+and add its accounts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 import psycopg
 from aiohttp import web
 
-from . import appointments
+from webshell.accounts import AccountError, password_hash, read_password
+
+from . import appointments, console_accounts, console_tables
 from .console import make_app
 from .schema import CityError, check, init
 
@@ -34,11 +37,41 @@ def _parser() -> argparse.ArgumentParser:
     imp = act.add_parser("import", help="queue the bookings of a CSV file for their halls")
     imp.add_argument("--db", required=True, help="postgresql://… URL")
     imp.add_argument("file", type=Path, help="CSV: " + ", ".join(appointments.COLUMNS))
-    srv = sub.add_parser("serve", help="the city's read-only page: every hall side by side")
+    srv = sub.add_parser("serve", help="the city console: halls, rankings, 差评, exports")
     srv.add_argument("--db", required=True, help="postgresql://… URL")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8760, help="0 picks a free port")
+    u = sub.add_parser("user", help="the city console's accounts")
+    uact = u.add_subparsers(dest="action", required=True)
+    add = uact.add_parser("add", help="add or update an account; the password comes from stdin")
+    add.add_argument("--db", required=True, help="postgresql://… URL")
+    add.add_argument("--user", required=True)
+    add.add_argument("--role", choices=sorted(console_accounts.ROLES), default="admin")
     return p
+
+
+def _add_user(conn: psycopg.Connection, args: argparse.Namespace) -> int:
+    """An account of the city console (the first one from here, the rest in the console)."""
+    password = read_password()
+    if password is None:
+        print("hallq-city: the passwords differ", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        console_accounts.check_new(args.user, args.role, password)
+    except AccountError as e:
+        print(f"hallq-city: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    conn.commit()
+    console_tables.create(conn)
+    store = console_accounts.CityAccounts(args.db)
+
+    async def save() -> None:
+        await store.save(args.user, args.role, password_hash(password))
+        await store.audit("", "account_saved", args.user, role=args.role, via="cli")
+
+    asyncio.run(save())
+    print(f"city account {args.user} saved ({args.role})")
+    return EXIT_OK
 
 
 async def _serve(args: argparse.Namespace) -> int:
@@ -69,13 +102,18 @@ def main(argv: list[str] | None = None) -> int:
         with psycopg.connect(args.db, connect_timeout=10) as conn:
             if args.command == "serve":
                 check(conn)
+                conn.commit()
+                console_tables.create(conn)
                 conn.close()
                 return asyncio.run(_serve(args))
             if args.command == "init":
                 init(conn)
+                console_tables.create(conn)
                 print("city schema ready")
                 return EXIT_OK
             check(conn)
+            if args.command == "user":
+                return _add_user(conn, args)
             bookings = appointments.parse(args.file, appointments.hall_timezones(conn))
             new = appointments.enter(conn, bookings)
             print(f"{new} new booking(s) queued, {len(bookings) - new} already entered")

@@ -1,88 +1,361 @@
-"""`hallq-city serve`: the city's read-only page, every hall side by side (and the same as JSON).
+"""`hallq-city serve`: the city console — every hall side by side and live, halls compared and
+ranked over any period, one hall's report, every 差评 of the city, exports, and the city's
+accounts (市级管理员 manages them, 查看 reads).  City users read: no page here changes anything in
+a hall (each hall follows up its own 差评 in its own console).
 
-Read-only and without accounts until the manager console's accounts (manage/) can be shared:
-it listens on 127.0.0.1 unless told otherwise.
+Built on the hall console's shell (webshell/): the same look, charts, font, sign-in, sessions
+and CSRF; the accounts, sessions and audit live in the city database (city/console_tables.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import zoneinfo
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
-import jinja2
 import psycopg
 from aiohttp import web
 
-from . import reports
+from webshell import pages
+from webshell.accounts import AccountError, password_hash
+from webshell.sessions import ME, Shell, require
 
+from . import console_accounts as accounts
+from . import console_reports as figures
+
+HERE = Path(__file__).resolve().parent
+ROOT = ""  # the city console has its own port: its pages sit at the root
+COOKIE = "hallq_city"
 DB_URL: web.AppKey[str] = web.AppKey("db_url", str)
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("city", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
-
-_HALLS = """
-SELECT h.hall_id, h.name, h.timezone, f.seq, f.last_event_at, f.received_at
-FROM hallq_halls h LEFT JOIN hallq_feed f USING (hall_id) ORDER BY h.hall_id
-"""
-_BUSY_WINDOWS = """
-SELECT count(DISTINCT window_id) FROM hallq_ticket_rows
-WHERE hall_id = %s AND day = %s AND status IN ('called', 'serving')
-"""
+TEMPLATES = pages.environment(HERE / "templates")
 
 
-async def halls_now(url: str, now: dt.datetime) -> list[dict[str, Any]]:
-    """Each hall today (its own time zone): feed age, waiting, busy windows, the day's figures."""
-    async with await psycopg.AsyncConnection.connect(url) as conn:
-        halls = await (await conn.execute(_HALLS)).fetchall()
-        out = []
-        for hall_id, name, tz, seq, last_at, received_at in halls:
-            today = now.astimezone(zoneinfo.ZoneInfo(tz)).date()
-            figures = await _day(conn, hall_id, today)
-            busy = await (await conn.execute(_BUSY_WINDOWS, (hall_id, today))).fetchone()
-            out.append(
-                {
-                    "id": hall_id,
-                    "name": name,
-                    "day": today.isoformat(),
-                    "seq": seq or 0,
-                    "last_event_at": last_at.isoformat() if last_at else None,
-                    "received_s": int((now - received_at).total_seconds()) if received_at else None,
-                    "busy_windows": busy[0] if busy else 0,
-                    **figures,
-                }
-            )
-    return out
+def _age(seconds: int) -> tuple[str, str]:
+    """How long ago, in the largest whole unit, in Chinese and in English."""
+    for unit, zh, en in ((86400, "天", "d"), (3600, "小时", "h"), (60, "分钟", "min")):
+        if seconds >= unit:
+            return f"{seconds // unit} {zh}", f"{seconds // unit} {en}"
+    return f"{max(seconds, 0)} 秒", f"{max(seconds, 0)} s"
 
 
-async def _day(conn: psycopg.AsyncConnection, hall: str, day: dt.date) -> dict[str, Any]:
-    sums = ", ".join(f"coalesce(sum({c}), 0)::bigint" for c in reports.COLUMNS)
-    row = await (
-        await conn.execute(
-            f"SELECT {sums} FROM hallq_days WHERE hall_id = %s AND day = %s", (hall, day)
-        )
-    ).fetchone()
-    assert row is not None
-    return reports.figures(row)
+TEMPLATES.filters["age"] = _age
+REFRESH_MS = 5000  # the halls' live panels are fetched again this often
+
+# (path, 中文, English, what the role must be allowed): the navigation.
+NAV = [
+    ("/", "大厅", "Halls", "read"),
+    ("/rankings", "排名", "Rankings", "read"),
+    ("/reviews", "差评", "Bad reviews", "read"),
+    ("/accounts", "账号", "Accounts", "accounts"),
+    ("/audit", "审计", "Audit", "accounts"),
+]
+MESSAGES = {
+    "account_saved": "账号已保存 · Account saved",
+    "account_removed": "账号已删除 · Account removed",
+}
+MAX_DAYS = 366
+KEEP_EVERY_S = 600.0
+log = logging.getLogger("hallq.city.console")
 
 
-async def page(request: web.Request) -> web.Response:
+def store_of(request: web.Request) -> accounts.CityAccounts:
+    return accounts.CityAccounts(request.app[DB_URL])
+
+
+def render(request: web.Request, name: str, status: int = 200, **ctx: Any) -> web.Response:
+    me = request.get(ME)
+    body = TEMPLATES.get_template(name).render(
+        root=ROOT,
+        brand=("全市政务服务大厅", "City halls", "全市管理后台"),
+        nav=[(p, zh, en) for p, zh, en, act in NAV if me and accounts.may(me["role"], act)],
+        path=request.path,
+        me=me,
+        csrf=me["csrf"] if me else "",
+        message=MESSAGES.get(request.query.get("done", ""), ""),
+        roles=accounts.ROLES,
+        **ctx,
+    )
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+def _login_page(request: web.Request, status: int, error: str, username: str) -> web.Response:
+    return render(request, "login.html", status, error=error, username=username)
+
+
+SHELL = Shell(ROOT, COOKIE, store_of, _login_page)
+
+
+def allowed(request: web.Request, action: str) -> dict[str, Any]:
+    return require(request, accounts.may, action)
+
+
+async def audit(request: web.Request, action: str, subject: str = "", **detail: object) -> None:
+    await store_of(request).audit(request[ME]["name"], action, subject, **detail)
+
+
+async def _db(request: web.Request) -> psycopg.AsyncConnection[Any]:
+    return await figures.connect(request.app[DB_URL])
+
+
+def _date(text: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text) if text else default
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"日期格式应为 YYYY-MM-DD · Not a date: {text!r}") from None
+
+
+def _period(request: web.Request, days: int) -> tuple[dt.date, dt.date]:
+    """since…until from the query (the last `days` days unless told), at most a year."""
+    until = _date(request.query.get("until"), dt.date.today())
+    since = _date(request.query.get("since"), until - dt.timedelta(days=days - 1))
+    if since > until:
+        raise web.HTTPBadRequest(text="开始日期晚于结束日期 · The range starts after it ends")
+    if (until - since).days >= MAX_DAYS:
+        raise web.HTTPBadRequest(text="至多一年 · At most one year at a time")
+    return since, until
+
+
+routes = web.RouteTableDef()
+
+
+# ----- 大厅 Halls, live -------------------------------------------------------------------------
+async def _halls(request: web.Request) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
-    halls = await halls_now(request.app[DB_URL], now)
-    html = TEMPLATES.get_template("halls.html").render(halls=halls, now=now)
-    return web.Response(text=html, content_type="text/html")
+    async with await _db(request) as conn:
+        halls = await figures.halls_now(conn, now)
+    return {"halls": halls, "now": now, "every_ms": REFRESH_MS}
 
 
+@routes.get(ROOT + "/")
+async def halls_page(request: web.Request) -> web.Response:
+    allowed(request, "read")
+    return render(request, "halls.html", **await _halls(request))
+
+
+@routes.get(ROOT + "/live/panels")
+async def halls_panels(request: web.Request) -> web.Response:
+    allowed(request, "read")
+    return render(request, "halls_panels.html", **await _halls(request))
+
+
+@routes.get(ROOT + "/halls.json")
 async def halls_json(request: web.Request) -> web.Response:
-    return web.json_response(
-        {"halls": await halls_now(request.app[DB_URL], dt.datetime.now(dt.UTC))}
+    allowed(request, "read")
+    return web.json_response({"halls": (await _halls(request))["halls"]}, dumps=_dumps)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# ----- 排名 Rankings ----------------------------------------------------------------------------
+async def _ranking(request: web.Request) -> dict[str, Any]:
+    since, until = _period(request, 30)
+    by = request.query.get("by", "avg_wait_s")
+    if by not in figures.RANKINGS:
+        raise web.HTTPBadRequest(text=f"不能按此排名 · Cannot rank by {by!r}")
+    async with await _db(request) as conn:
+        halls, city = await figures.ranking(conn, since, until, by)
+    return {"since": since, "until": until, "by": by, "halls": halls, "city": city}
+
+
+@routes.get(ROOT + "/rankings")
+async def rankings_page(request: web.Request) -> web.Response:
+    allowed(request, "read")
+    r = await _ranking(request)
+    chart = [
+        (h["name"] or h["hall"], _chart_value(r["by"], h[r["by"]]))
+        for h in r["halls"][:20]
+        if h[r["by"]] is not None
+    ]
+    return render(request, "rankings.html", rankings=figures.RANKINGS, chart=chart, **r)
+
+
+def _chart_value(key: str, value: float) -> float:
+    """Minutes for waits, percent for rates, counts as they are (one decimal)."""
+    if key.endswith("_s"):
+        return round(value / 60, 1)
+    if key.endswith("_rate"):
+        return round(value * 100, 1)
+    return value
+
+
+@routes.get(ROOT + "/rankings.{kind:csv|xlsx}")
+async def rankings_export(request: web.Request) -> web.Response:
+    allowed(request, "read")
+    r = await _ranking(request)
+    name = f"hallq-city-{r['since']}-{r['until']}"
+    await audit(request, "ranking_exported", name, kind=request.match_info["kind"], by=r["by"])
+    title = f"hallq 全市排名 City ranking {r['since']} – {r['until']} · {r['by']}"
+    tables = figures.ranking_tables(r["halls"], r["city"])
+    return await pages.export(request.match_info["kind"], name, title, tables)
+
+
+# ----- 一个大厅 One hall's report ----------------------------------------------------------------
+async def _hall_report(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
+    since, until = _period(request, 7)
+    async with await _db(request) as conn:
+        halls = {h["id"]: h for h in await figures.hall_list(conn)}
+        hall = halls.get(request.match_info["hall"])
+        if hall is None:
+            raise web.HTTPNotFound(text="没有该大厅 · No such hall")
+        return hall, await figures.hall_report(conn, hall, since, until)
+
+
+@routes.get(ROOT + "/halls/{hall}")
+async def hall_page(request: web.Request) -> web.Response:
+    allowed(request, "read")
+    hall, r = await _hall_report(request)
+    return render(
+        request,
+        "hall.html",
+        h=hall,
+        r=r,
+        daily=[(d["day"][5:], d["issued"]) for d in r["daily"]],
+        weekdays=figures.WEEKDAYS,
+        service_name=lambda row: row["service"],
+        window_name=lambda row: row["window"],
     )
 
 
+@routes.get(ROOT + "/halls/{hall}/report.{kind:csv|xlsx}")
+async def hall_export(request: web.Request) -> web.Response:
+    allowed(request, "read")
+    hall, r = await _hall_report(request)
+    name = f"hallq-{hall['id']}-{r['since']}-{r['until']}"
+    await audit(request, "report_exported", name, kind=request.match_info["kind"])
+    title = f"hallq {hall['name'] or hall['id']} {r['since']} – {r['until']}"
+    return await pages.export(request.match_info["kind"], name, title, figures.report_tables(r))
+
+
+# ----- 差评 Bad reviews of every hall ------------------------------------------------------------
+async def _reviews(request: web.Request) -> dict[str, Any]:
+    since, until = _period(request, 30)
+    hall = request.query.get("hall", "")
+    score_text = request.query.get("score", "")
+    if score_text not in ("", "1", "2"):
+        raise web.HTTPBadRequest(text="评价为 1 或 2 星 · The rating filter is ★1 or ★2")
+    async with await _db(request) as conn:
+        halls = await figures.hall_list(conn)
+        total, rows = await figures.bad_reviews(
+            conn, since, until, hall=hall, score=int(score_text) if score_text else None
+        )
+    return {
+        "since": since,
+        "until": until,
+        "hall": hall,
+        "score": score_text,
+        "halls": halls,
+        "total": total,
+        "rows": rows,
+    }
+
+
+@routes.get(ROOT + "/reviews")
+async def reviews_page(request: web.Request) -> web.Response:
+    allowed(request, "read")
+    return render(request, "reviews.html", **await _reviews(request))
+
+
+@routes.get(ROOT + "/reviews.{kind:csv|xlsx}")
+async def reviews_export(request: web.Request) -> web.Response:
+    allowed(request, "read")
+    r = await _reviews(request)
+    name = f"hallq-city-bad-reviews-{r['since']}-{r['until']}"
+    await audit(request, "reviews_exported", name, kind=request.match_info["kind"], hall=r["hall"])
+    title = f"hallq 全市差评 City bad reviews {r['since']} – {r['until']}"
+    tables = figures.review_tables(r["rows"])
+    return await pages.export(request.match_info["kind"], name, title, tables)
+
+
+# ----- 账号 Accounts and 审计 Audit (市级管理员 only) --------------------------------------------
+async def _accounts_page(request: web.Request, status: int = 200, error: str = "") -> web.Response:
+    rows = await store_of(request).accounts()
+    now = rows[0]["now"] if rows else dt.datetime.now(dt.UTC).isoformat()
+    return render(request, "accounts.html", status, managers=rows, error=error, now_iso=now)
+
+
+@routes.get(ROOT + "/accounts")
+async def accounts_page(request: web.Request) -> web.Response:
+    allowed(request, "accounts")
+    return await _accounts_page(request)
+
+
+@routes.post(ROOT + "/accounts")
+async def save_account(request: web.Request) -> web.StreamResponse:
+    allowed(request, "accounts")
+    form = await request.post()
+    name = str(form.get("username", "")).strip()
+    role = str(form.get("role", ""))
+    password = str(form.get("password", ""))
+    try:
+        accounts.check_new(name, role, password)
+    except AccountError as e:
+        return await _accounts_page(request, 422, str(e))
+    digest = await asyncio.get_running_loop().run_in_executor(None, password_hash, password)
+    await store_of(request).save(name, role, digest)
+    await audit(request, "account_saved", name, role=role)
+    raise web.HTTPFound(ROOT + "/accounts?done=account_saved")
+
+
+@routes.post(ROOT + "/accounts/{name}/remove")
+async def remove_account(request: web.Request) -> web.StreamResponse:
+    me = allowed(request, "accounts")
+    name = request.match_info["name"]
+    if name == me["name"]:
+        raise web.HTTPConflict(text="不能删除自己的账号 · You cannot remove your own account")
+    if not await store_of(request).remove(name):
+        raise web.HTTPNotFound(text="没有该账号 · No such account")
+    await audit(request, "account_removed", name)
+    raise web.HTTPFound(ROOT + "/accounts?done=account_removed")
+
+
+@routes.get(ROOT + "/audit")
+async def audit_page(request: web.Request) -> web.Response:
+    allowed(request, "accounts")
+    q = request.query
+    since, until = q.get("since", ""), q.get("until", "")
+    filters = {"manager": q.get("manager", ""), "action": q.get("action", "")}
+    rows = await store_of(request).audit_rows(
+        account=filters["manager"],
+        action=filters["action"],
+        since=_date(since, dt.date.min) if since else None,
+        until=_date(until, dt.date.max) if until else None,
+    )
+    return render(request, "audit.html", rows=rows, q={**filters, "since": since, "until": until})
+
+
+# ----- the app ----------------------------------------------------------------------------------
+async def keep_waits(url: str, every_s: float = KEEP_EVERY_S) -> None:
+    """Keep the closed hall-days' waits (after start, then every few minutes), so a P90 over
+    months reads histograms; pages are right without it, only slower."""
+    while True:
+        try:
+            async with await figures.connect(url) as conn:
+                kept = await figures.keep_closed_days(conn)
+            if kept:
+                log.info("kept the waits of %d closed hall-days", kept)
+        except psycopg.Error as e:
+            log.warning("keeping closed days' waits failed: %s", str(e).strip())
+        await asyncio.sleep(every_s)
+
+
 def make_app(url: str) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[SHELL.guard])
     app[DB_URL] = url
-    app.add_routes([web.get("/", page), web.get("/halls.json", halls_json)])
+    app.add_routes(SHELL.routes())
+    app.add_routes(routes)
+    pages.add_static(app, ROOT)
+
+    async def keeper(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(keep_waits(url))
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    app.cleanup_ctx.append(keeper)
     return app

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import csv
 import datetime as dt
-import getpass
 import json
 import logging
 import signal
@@ -21,6 +20,7 @@ from aiohttp import web
 import hallqlog
 from manage import accounts, configuration, pairing, records, staffing
 from manage.console import clerk_errors, make_console
+from webshell.accounts import read_password
 
 from .app import make_app, make_phone_app
 from .config import ConfigError
@@ -330,13 +330,10 @@ def _clerk(args: argparse.Namespace) -> int:
 
 def _manager(args: argparse.Namespace) -> int:
     """The first console account: the password comes from stdin, never from the command line."""
-    if sys.stdin.isatty():
-        password = getpass.getpass("password: ")
-        if getpass.getpass("again: ") != password:
-            print("hallq-server: the passwords differ", file=sys.stderr)
-            return EXIT_USAGE
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = read_password()
+    if password is None:
+        print("hallq-server: the passwords differ", file=sys.stderr)
+        return EXIT_USAGE
     try:
         accounts.check_new(args.user, args.role, password)
     except accounts.AccountError as e:

@@ -8,39 +8,20 @@ import os
 import secrets
 from pathlib import Path
 
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+from webshell.passwords import new_token, secret_hash, secret_matches, token_hash
+
+__all__ = ["IdHasher", "key_path_for", "new_token", "pin_hash", "pin_matches", "token_hash"]
+
 KEY_BYTES = 32
+
+# Tokens and PINs are hashed as the consoles hash theirs (one scrypt, in the shared web shell).
+pin_hash = secret_hash
+pin_matches = secret_matches
 
 
 def key_path_for(db_path: Path) -> Path:
     """The ID-hash key lives beside the database (`hall.db.key`) and goes into every backup."""
     return db_path.with_name(db_path.name + ".key")
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def token_hash(token: str) -> str:
-    """Tokens carry 256 random bits, so a plain SHA-256 cannot be reversed by guessing."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def pin_hash(pin: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def pin_matches(pin: str, stored: str) -> bool:
-    try:
-        scheme, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    got = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
-    return hmac.compare_digest(got.hex(), digest)
 
 
 class IdHasher:

@@ -24,7 +24,7 @@ from hallserver.config_versions import ConfigVersion, StaleConfig
 from hallserver.domain.errors import ConfigRefused
 from hallserver.domain.settings import WINDOW_KINDS, HallSettings, Policy, Thresholds
 
-from .console import PREFIX, audit, console_of, require, service_of
+from .console import MANAGER_KEY, PREFIX, audit, console_of, require, service_of
 
 PATH = PREFIX + "/config"
 NAV = (PATH, "配置", "Configuration")
@@ -307,7 +307,7 @@ async def _apply(
 ) -> web.StreamResponse:
     """Store and apply; a refusal shows the page again with the message where it belongs."""
     svc = service_of(request)
-    me = request["hallq.manager"]["name"]
+    me = request[MANAGER_KEY]["name"]
     try:
         stored = await config_versions.change(
             svc, settings, read_at=read_at, author=me, source=source, summary=summary

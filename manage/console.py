@@ -10,12 +10,11 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import secrets
-from collections.abc import Awaitable, Callable, Iterable
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from aiohttp import web
 
 from hallserver.domain import views
@@ -24,6 +23,11 @@ from hallserver.domain.hall import AppointmentRequest
 from hallserver.protocol import EVALUATION_REASONS, day_figures
 from hallserver.security import new_token, pin_hash, token_hash
 from hallserver.service import HallService, Subscriber
+from webshell import accounts as account_rules
+from webshell import pages as shell_pages
+from webshell.sessions import ME as MANAGER_KEY
+from webshell.sessions import Handler, Shell
+from webshell.sessions import require as require_role
 
 from . import accounts, records, reports
 from .bookings import BookingFileError, Line, read_bookings
@@ -34,11 +38,7 @@ log = logging.getLogger("hallq.console")
 PREFIX = "/manage"
 COOKIE = "hallq_console"
 HERE = Path(__file__).resolve().parent
-FONTS = HERE.parent / "assets" / "fonts"
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
-
-MANAGER_KEY = "hallq.manager"
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # (path, 中文, English): the navigation; the planner's and the city's pages append to it.
 NAV: list[tuple[str, str, str]] = [
@@ -82,14 +82,8 @@ class Console:
     def __init__(self, service: HallService, template_dirs: tuple[Path, ...] = ()) -> None:
         self.svc = service
         self.nav = list(NAV)
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([*map(str, template_dirs), str(HERE / "templates")]),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-        )
-        self.env.filters.update(
-            minutes=_minutes, pct=_pct, clock=_clock, day=_day_text, reasons=_reasons
-        )
+        self.env = shell_pages.environment(*template_dirs, HERE / "templates")
+        self.env.filters.update(reasons=_reasons)
         self.streams: set[asyncio.Event] = set()
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -99,6 +93,8 @@ class Console:
         manager = request.get(MANAGER_KEY)
         body = self.env.get_template(name).render(
             hall=self.svc.settings,
+            root=PREFIX,
+            brand=(self.svc.settings.name, self.svc.settings.name_en or "Hall console", "管理后台"),
             nav=self.nav,
             path=request.path,
             me=manager,
@@ -115,22 +111,6 @@ CONSOLE: web.AppKey[Console] = web.AppKey("console", Console)
 
 
 # ----- template filters -------------------------------------------------------------------------
-def _minutes(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{seconds / 60:.1f}"
-
-
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-def _clock(iso: str | None) -> str:
-    return iso[11:16] if iso else "—"
-
-
-def _day_text(iso: str | None) -> str:
-    return iso[:10] if iso else "—"
-
-
 def _reasons(codes: str | None) -> str:
     return "、".join(EVALUATION_REASONS.get(c, c) for c in (codes or "").split(",") if c) or "—"
 
@@ -144,30 +124,59 @@ def service_of(request: web.Request) -> HallService:
     return request.app[SERVICE]
 
 
+class HallAccounts:
+    """The shell's account store on the hall database: changes on the hall's writer, look-ups
+    on its reader (manage/records.py)."""
+
+    def __init__(self, svc: HallService) -> None:
+        self.svc = svc
+
+    async def session(self, digest: str) -> dict[str, Any] | None:
+        svc = self.svc
+        row = await svc.read(records.session, svc.reads.conn, digest, svc.now())
+        return dict(row) if row else None
+
+    async def count_attempt(self, name: str) -> Any:
+        svc, rules = self.svc, account_rules
+        return await svc.db(
+            records.count_attempt, svc.store.conn, name, svc.now(), rules.LOCK_AFTER, rules.LOCK_FOR
+        )
+
+    async def open_session(self, name: str, digest: str, csrf: str) -> None:
+        svc = self.svc
+        await svc.db(records.attempt_succeeded, svc.store.conn, name)
+        await svc.db(
+            records.open_session,
+            svc.store.conn,
+            digest,
+            name,
+            csrf,
+            svc.now(),
+            account_rules.SESSION_TTL,
+        )
+
+    async def close_sessions(self, *, digest: str = "", name: str = "") -> None:
+        svc = self.svc
+        await svc.db(
+            lambda: records.close_sessions(svc.store.conn, token_hash=digest, manager=name)
+        )
+
+    async def audit(self, account: str, action: str, subject: str = "", **detail: object) -> None:
+        svc, now = self.svc, self.svc.now()
+        await svc.db(lambda: records.audit(svc.store.conn, now, account, action, subject, **detail))
+
+
+def _login_page(request: web.Request, status: int, error: str, username: str) -> web.Response:
+    return console_of(request).render(
+        request, "login.html", status=status, error=error, username=username
+    )
+
+
+SHELL = Shell(PREFIX, COOKIE, lambda request: HallAccounts(service_of(request)), _login_page)
+
+
 @web.middleware
-async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Who is signed in; every change must carry the session's CSRF token and come from here."""
-    svc = service_of(request)
-    cookie = request.cookies.get(COOKIE, "")
-    manager = None
-    if cookie:
-        row = await svc.read(records.session, svc.reads.conn, token_hash(cookie), svc.now())
-        manager = dict(row) if row else None
-    request[MANAGER_KEY] = manager
-    public = request.path.startswith(PREFIX + "/static/") or request.path == PREFIX + "/login"
-    if request.method == "POST":
-        origin = request.headers.get("Origin")
-        if origin is not None and origin != f"{request.scheme}://{request.host}":
-            raise web.HTTPForbidden(text="跨站请求被拒绝 · Cross-site request refused")
-    if manager is None and not public:
-        if request.path.endswith((".json", "/stream", "/panels")) or request.method == "POST":
-            raise web.HTTPUnauthorized(text="请先登录 · Sign in first")
-        raise web.HTTPFound(PREFIX + "/login")
-    if manager is not None and request.method == "POST" and not public:
-        form = await request.post()
-        sent = str(form.get("csrf", ""))
-        if not secrets.compare_digest(sent, manager["csrf"]):
-            raise web.HTTPForbidden(text="页面已过期，请刷新后重试 · The page expired: reload it")
+async def hall_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except HallError as e:
@@ -175,17 +184,13 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
 
 
 def require(request: web.Request, action: str) -> dict[str, Any]:
-    manager = request[MANAGER_KEY]
-    if manager is None or not accounts.may(manager["role"], action):
-        raise web.HTTPForbidden(text="无此权限 · Your role may not do this")
-    return manager
+    return require_role(request, accounts.may, action)
 
 
 async def audit(request: web.Request, action: str, subject: str = "", **detail: object) -> None:
-    svc = service_of(request)
-    name = request[MANAGER_KEY]["name"]
-    now = svc.now()
-    await svc.db(lambda: records.audit(svc.store.conn, now, name, action, subject, **detail))
+    await HallAccounts(service_of(request)).audit(
+        request[MANAGER_KEY]["name"], action, subject, **detail
+    )
 
 
 def _done(path: str, key: str) -> web.HTTPFound:
@@ -193,79 +198,6 @@ def _done(path: str, key: str) -> web.HTTPFound:
 
 
 routes = web.RouteTableDef()
-
-
-@routes.get(PREFIX + "/login")
-async def login_page(request: web.Request) -> web.Response:
-    return console_of(request).render(request, "login.html", error="", username="")
-
-
-@routes.post(PREFIX + "/login")
-async def login(request: web.Request) -> web.StreamResponse:
-    svc = service_of(request)
-    form = await request.post()
-    name = str(form.get("username", "")).strip()[:64]
-    password = str(form.get("password", ""))[:256]
-    now = svc.now()
-    row = await svc.db(
-        records.count_attempt, svc.store.conn, name, now, accounts.LOCK_AFTER, accounts.LOCK_FOR
-    )
-    loop = asyncio.get_running_loop()
-    stored = row["password_hash"] if row else accounts.UNKNOWN
-    ok = await loop.run_in_executor(None, accounts.password_matches, password, stored)
-    if row is None or not ok:
-        await svc.db(
-            lambda: records.audit(
-                svc.store.conn, now, name, "sign_in_refused", refused_unchecked=row is None
-            )
-        )
-        error = (
-            "用户名或密码错误；连续 5 次错误将锁定 5 分钟 · "
-            "Wrong username or password; 5 wrong in a row lock the account for 5 minutes"
-        )
-        return console_of(request).render(
-            request, "login.html", status=401, error=error, username=name
-        )
-    await svc.db(records.attempt_succeeded, svc.store.conn, name)
-    cookie = new_token()
-    await svc.db(
-        records.open_session,
-        svc.store.conn,
-        token_hash(cookie),
-        name,
-        secrets.token_urlsafe(24),
-        now,
-        accounts.SESSION_TTL,
-    )
-    await svc.db(records.audit, svc.store.conn, now, name, "sign_in")
-    response = web.HTTPFound(PREFIX + "/")
-    response.set_cookie(
-        COOKIE,
-        cookie,
-        httponly=True,
-        samesite="Strict",
-        path=PREFIX,
-        max_age=int(accounts.SESSION_TTL.total_seconds()),
-        secure=request.secure,
-    )
-    return response
-
-
-@routes.post(PREFIX + "/logout")
-async def logout(request: web.Request) -> web.StreamResponse:
-    svc = service_of(request)
-    form = await request.post()
-    everywhere = form.get("everywhere") == "1"
-    me = request[MANAGER_KEY]
-    if everywhere:
-        await svc.db(lambda: records.close_sessions(svc.store.conn, manager=me["name"]))
-    else:
-        digest = token_hash(request.cookies.get(COOKIE, ""))
-        await svc.db(lambda: records.close_sessions(svc.store.conn, token_hash=digest))
-    await audit(request, "sign_out_everywhere" if everywhere else "sign_out")
-    response = web.HTTPFound(PREFIX + "/login")
-    response.del_cookie(COOKIE, path=PREFIX)
-    return response
 
 
 # ----- 实时 Live --------------------------------------------------------------------------------
@@ -390,7 +322,7 @@ async def acknowledge(request: web.Request) -> web.StreamResponse:
 
 
 # ----- 工作人员 Staff ---------------------------------------------------------------------------
-CLERK_ID = accounts.re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+CLERK_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
 def clerk_errors(clerk_id: str, name: str, pin: str) -> dict[str, str]:
@@ -650,20 +582,10 @@ async def report_export(request: web.Request) -> web.Response:
     require(request, "read")
     report = await _report(request)
     name = f"hallq-{report.since.isoformat()}-{report.until.isoformat()}"
-    await audit(request, "report_exported", name, kind=request.match_info["kind"])
-    if request.match_info["kind"] == "csv":
-        return web.Response(
-            body=reports.to_csv(report).encode(),
-            content_type="text/csv",
-            charset="utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    body = await asyncio.get_running_loop().run_in_executor(None, reports.to_xlsx, report)
-    return web.Response(
-        body=body,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+    kind = request.match_info["kind"]
+    await audit(request, "report_exported", name, kind=kind)
+    title = f"hallq {report.since.isoformat()} – {report.until.isoformat()}"
+    return await shell_pages.export(kind, name, title, reports.tables(report))
 
 
 # ----- 好差评 Follow-up --------------------------------------------------------------------------
@@ -920,15 +842,15 @@ def make_console(
     Other consoles' pages (the planner's, the city's) come in as `pages` (their routes, using
     `require`, `service_of`, `console_of` and `audit`), `nav` entries and template folders
     whose templates extend "base.html"."""
-    app = web.Application(middlewares=[sessions], client_max_size=4 * 1024 * 1024)
+    app = web.Application(middlewares=[SHELL.guard, hall_errors], client_max_size=4 * 1024 * 1024)
     console = Console(service, template_dirs)
     console.nav.extend(nav)
     app[SERVICE] = service
     app[CONSOLE] = console
+    app.add_routes(SHELL.routes())
     app.add_routes(routes)
     app.add_routes(pages)
-    app.router.add_static(PREFIX + "/static/fonts", FONTS, append_version=False)
-    app.router.add_static(PREFIX + "/static", HERE / "static", append_version=False)
+    shell_pages.add_static(app, PREFIX)
 
     async def lifecycle(app: web.Application) -> Any:
         await service.db(records.create, service.store.conn)

@@ -1,11 +1,9 @@
 """Figures of any range of days, read from the tickets table on its covering index, and their
-export as CSV and XLSX."""
+export tables (written as CSV and XLSX by webshell.figures)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -13,13 +11,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hallserver.protocol import BAD_REVIEW_MAX_SCORE
+from webshell.figures import (
+    BUCKETS_MIN,
+    HALF_HOURS,
+    WEEKDAYS,
+    Table,
+    bucket_labels,
+    heat_span,
+    report_tables,
+)
 
-# Upper bounds (minutes) of the wait and handling distributions' buckets; the last is open.
-BUCKETS_MIN = (5, 10, 15, 20, 30, 45, 60)
-WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
-HALF_HOURS = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30))
 SIGN_IN_DAYS = 31
-DAYTIME = (16, 36)  # 08:00–18:00 always shown in the heat map; earlier or later when used
 
 
 @dataclass
@@ -87,14 +89,6 @@ def _figures(sums: Sequence[int]) -> dict[str, Any]:
 def _bucket_sql(column: str) -> str:
     cases = " ".join(f"WHEN {column} < {high * 60} THEN {i}" for i, high in enumerate(BUCKETS_MIN))
     return f"CASE {cases} ELSE {len(BUCKETS_MIN)} END"
-
-
-def _labels() -> list[str]:
-    labels, low = [], 0
-    for high in BUCKETS_MIN:
-        labels.append(f"{low}–{high}")
-        low = high
-    return [*labels, f"≥{low}"]
 
 
 def day_part(
@@ -237,8 +231,7 @@ def _merge(since: dt.date, until: dt.date, parts: dict[str, dict[str, Any]]) -> 
         handling = _add(handling, p["handling"])
         row = heat[dt.date.fromisoformat(day).weekday()]
         heat[dt.date.fromisoformat(day).weekday()] = _add(row, p["heat"])
-    used = [i for i in range(len(HALF_HOURS)) if any(row[i] for row in heat)]
-    lo, hi = min([DAYTIME[0], *used]), max([DAYTIME[1], *(i + 1 for i in used)])
+    lo, hi = heat_span(heat)
 
     def rows(key: str, order: Any = None) -> list[dict[str, Any]]:
         out = [{key: k, **_figures(v)} for k, v in groups[key].items()]
@@ -247,7 +240,7 @@ def _merge(since: dt.date, until: dt.date, parts: dict[str, dict[str, Any]]) -> 
     by_clerk = rows("clerk")
     for r in by_clerk:
         r["clerk_name"] = names[r["clerk"]]
-    labels = _labels()
+    labels = bucket_labels()
     return Report(
         since=since,
         until=until,
@@ -295,73 +288,19 @@ def clerk_sessions(conn: sqlite3.Connection, since: dt.date, until: dt.date) -> 
 
 
 # ----- export -----------------------------------------------------------------------------------
-FIGURE_COLUMNS = (
-    ("issued", "取号 Issued"),
-    ("served", "办结 Served"),
-    ("no_show", "过号 No-show"),
-    ("avg_wait_s", "平均等候(秒) Avg wait (s)"),
-    ("avg_service_s", "平均办理(秒) Avg handling (s)"),
-    ("evaluations", "评价 Ratings"),
-    ("satisfaction_rate", "满意率 Satisfaction"),
-    ("bad", "差评 Bad reviews"),
-)
-
-
-def tables(report: Report) -> list[tuple[str, list[str], list[list[Any]]]]:
+def tables(report: Report) -> list[Table]:
     """The report as named tables (sheet name, header, rows): one source for CSV and XLSX."""
-    head = [label for _, label in FIGURE_COLUMNS]
-
-    def part(
-        key: str, label: str, rows: list[dict[str, Any]]
-    ) -> tuple[str, list[str], list[list[Any]]]:
-        return label, [label, *head], [[r[key], *(r[k] for k, _ in FIGURE_COLUMNS)] for r in rows]
-
-    return [
-        ("合计 Totals", head, [[report.totals[k] for k, _ in FIGURE_COLUMNS]]),
-        part("day", "日期 Day", report.daily),
-        part("service", "业务 Service", report.by_service),
-        part("window", "窗口 Window", report.by_window),
-        part("clerk_name", "工作人员 Clerk", report.by_clerk),
-        (
-            "等候分布 Waits",
-            ["分钟 Minutes", "人次 Tickets"],
-            [list(b) for b in report.wait_buckets],
-        ),
-        (
-            "办理分布 Handling",
-            ["分钟 Minutes", "人次 Tickets"],
-            [list(b) for b in report.handling_buckets],
-        ),
-        (
-            "取号热力 Arrivals",
-            ["星期 Weekday", *report.heat_slots],
-            [[f"周{d}", *row] for d, row in zip(WEEKDAYS, report.heat, strict=True)],
-        ),
+    groups = [
+        ("日期 Day", "day", report.daily),
+        ("业务 Service", "service", report.by_service),
+        ("窗口 Window", "window", report.by_window),
+        ("工作人员 Clerk", "clerk_name", report.by_clerk),
     ]
-
-
-def to_csv(report: Report) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([f"hallq {report.since.isoformat()} – {report.until.isoformat()}"])
-    for title, head, rows in tables(report):
-        writer.writerow([])
-        writer.writerow([title])
-        writer.writerow(head)
-        writer.writerows(rows)
-    return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Chinese correctly
-
-
-def to_xlsx(report: Report) -> bytes:
-    from openpyxl import Workbook  # a heavy import, needed only when someone exports
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, head, rows in tables(report):
-        sheet = book.create_sheet(title.split()[0])
-        sheet.append(head)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return report_tables(
+        report.totals,
+        groups,
+        report.wait_buckets,
+        report.handling_buckets,
+        report.heat_slots,
+        report.heat,
+    )
