@@ -20,7 +20,7 @@ import psycopg
 from city.schema import init
 
 from .citydb import PostgresCluster
-from .hall import START_TIMEOUT_S, HallStartError, _read_line
+from .hall import DEMO_MANAGER, DEMO_PASSWORD, START_TIMEOUT_S, HallStartError, _read_line
 from .processes import Child, start_child
 
 HALL_NAMES = (
@@ -81,6 +81,14 @@ class LocalCity:
         if not line.startswith("listening on "):
             raise HallStartError(f"the city console did not start:\n{console.log_tail()}")
         self.console_url = line.split()[-1]
+        # The demo's city account, as an installer makes the first one: `hallq-city user add`.
+        added = subprocess.run(
+            [sys.executable, "-m", "city.cli", "user", "add", "--db", self.url,
+             "--user", DEMO_MANAGER, "--role", "admin"],
+            input=DEMO_PASSWORD + "\n", text=True, capture_output=True, timeout=START_TIMEOUT_S,
+        )  # fmt: skip
+        if added.returncode != 0:
+            raise HallStartError(f"the demo's city account was refused: {added.stderr.strip()}")
 
     @property
     def children(self) -> list[Child]:

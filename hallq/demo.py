@@ -221,8 +221,9 @@ def describe_city(city: LocalCity, halls: Sequence[LocalHall], say: Callable[[st
     )
     say(f"  halls feeding it: {', '.join(hall.settings.id for hall in halls)}")
     say(
-        f"  city console (城市管理): {city.console_url} (pid {city.console.pid}) — read-only, no "
-        "accounts yet; log " + str(city.console.log_path)
+        f"  city console (城市管理): {city.console_url} (pid {city.console.pid})  "
+        f"account {DEMO_MANAGER} (市级管理员 admin), password {DEMO_PASSWORD}; "
+        f"log {city.console.log_path}"
     )
 
 

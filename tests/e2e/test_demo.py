@@ -108,6 +108,13 @@ def test_a_city_of_three_halls_feeds_its_own_postgresql(tmp_path: Path) -> None:
         wait_for(fed, 120, "for the three halls' tickets in the city")
         with urllib.request.urlopen(console[1], timeout=10) as answer:  # the console is up
             assert answer.status == 200
+        account = re.search(r"account (\S+) \(市级管理员 admin\), password (\S+);", text)
+        assert account, text
+        with psycopg.connect(url[1]) as conn:  # the printed account is the city's admin
+            role = conn.execute(
+                "SELECT role FROM hallq_console_accounts WHERE name = %s", (account[1],)
+            ).fetchone()
+        assert role == ("admin",)
         pids = [int(p) for p in re.findall(r"pid (\d+)", text)]
         assert len(pids) == 3 * 4 + 2  # per hall: server, 2 terminals, Xvfb; PostgreSQL, console
         demo.send_signal(signal.SIGINT)
