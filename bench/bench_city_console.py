@@ -147,7 +147,7 @@ def main() -> None:
         url = cluster.create_database()
         with psycopg.connect(url) as conn:
             init(conn)
-        bench_ingest(url, args.halls, args.tickets, args.workers)
+        bench_ingest(url, args.halls, args.tickets, args.workers, read_first=False)
         bench_report(url, args.halls)
         with psycopg.connect(url) as conn:
             console_tables.create(conn)
