@@ -45,7 +45,9 @@ log = logging.getLogger("hallq.city.feed")
 BATCH = 20_000
 IDLE_S = 0.25  # how often a caught-up feed looks for new events
 BOOKINGS_EVERY_S = 2.0
-RETRY_S = (0.2, 0.5, 1, 2)  # back-off while the city is unreachable
+RETRY_S = (0.2, 0.5, 1, 2, 5, 10)  # back-off while the city is unreachable or full
+REMIND_S = 600.0  # how often a long outage is logged again
+DISK_FULL = "53100"  # PostgreSQL's SQLSTATE disk_full
 NICE = 10  # the feed's CPU priority below the hall's
 
 
@@ -74,6 +76,62 @@ class HallLog:
         self.conn.close()
 
 
+class Outage:
+    """The city refusing the feed, as the hall's log tells it: one warning when it starts or its
+    cause changes (a full disk, or any other), again every REMIND_S while it lasts, one line
+    when the city takes events again; the wait before each new attempt grows to RETRY_S[-1].
+
+    Only a batch stored (or nothing left to store) ends an outage: a city that takes the
+    connection but refuses the batch (its disk full) is still out, so the feed does not retry
+    it every RETRY_S[0] seconds, nor log it each time.
+    """
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.since = self.told = 0.0
+        self.cause = ""
+
+    def failed(self, e: Exception) -> float:
+        """Note a failed attempt; the seconds to wait before the next one."""
+        now = time.monotonic()
+        full = isinstance(e, psycopg.Error) and e.sqlstate == DISK_FULL
+        cause = "full" if full else "unusable"
+        what = " ".join(str(e).split())  # PostgreSQL's message, HINT and CONTEXT on one line
+        if self.failures == 0:
+            self.since = now
+        if self.failures == 0 or cause != self.cause or now - self.told >= REMIND_S:
+            self.told, self.cause = now, cause
+            if full:
+                log.warning(
+                    "city database full (SQLSTATE %s: %s); nothing of the refused batch is "
+                    "stored, the hall goes on and keeps every event, the feed tries again at "
+                    "most every %.0f s and catches up once space is freed",
+                    DISK_FULL,
+                    what,
+                    RETRY_S[-1],
+                )
+            else:
+                log.warning(
+                    "city database not usable (%s); the hall goes on and keeps every event, "
+                    "the feed tries again at most every %.0f s",
+                    what,
+                    RETRY_S[-1],
+                )
+        wait = RETRY_S[min(self.failures, len(RETRY_S) - 1)]
+        self.failures += 1
+        return wait
+
+    def over(self) -> None:
+        """The city took a batch (or had nothing to take)."""
+        if self.failures:
+            log.info(
+                "city database takes events again after %.0f s (%d failed attempts); catching up",
+                time.monotonic() - self.since,
+                self.failures,
+            )
+        self.failures = 0
+
+
 class Feed:
     """One hall's feed: push events, hand bookings over, note what the hall confirmed."""
 
@@ -92,28 +150,21 @@ class Feed:
         self.to_hall, self.from_hall = to_hall, from_hall
         self.ended = threading.Event()  # the hall closed our stdin
         self._handed: set[str] = set()  # bookings sent this connection, not yet confirmed
+        self.outage = Outage()
 
     @property
     def stopping(self) -> bool:
         return self.ended.is_set()
 
     def run(self) -> None:
-        failures = 0
         while not self.stopping:
             try:
                 with psycopg.connect(self.url, connect_timeout=5) as conn:
                     check(conn)
-                    if failures:
-                        log.info("city reachable again; catching up")
-                    failures = 0
                     self._connected(conn)
             except (psycopg.Error, CityError) as e:
-                if failures == 0:
-                    log.warning("city database not usable (%s); the hall goes on", e)
-                wait = RETRY_S[min(failures, len(RETRY_S) - 1)]
-                failures += 1
                 self._handed.clear()
-                self._wait(wait)
+                self._wait(self.outage.failed(e))
 
     def _connected(self, conn: psycopg.Connection) -> None:
         ingest = Ingest(conn, self.hall)
@@ -124,8 +175,9 @@ class Feed:
             rows = self.log.after(position)
             if rows:
                 position = ingest.store(rows)
-                if len(rows) == BATCH:
-                    continue
+            self.outage.over()
+            if len(rows) == BATCH:
+                continue
             self._confirmations(conn)
             if time.monotonic() - last_bookings > BOOKINGS_EVERY_S:
                 last_bookings = time.monotonic()

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
@@ -33,9 +34,11 @@ def _free_port() -> int:
 class PostgresCluster:
     """initdb (once), start, stop, kill -9 and restart one cluster in `root`; `url(db)` names a
     database in it.  `durable=False` (tests, benchmarks) skips fsync: a crash still keeps every
-    committed transaction in the WAL, only a power cut would not."""
+    committed transaction in the WAL, only a power cut would not.  `within` is a command that
+    initdb and the server run under (the tests' small disk: nsenter into a mount namespace);
+    it must exec its argument, so the process started is still the postmaster."""
 
-    def __init__(self, root: Path, *, durable: bool = True) -> None:
+    def __init__(self, root: Path, *, durable: bool = True, within: Sequence[str] = ()) -> None:
         if not (BIN / "postgres").exists():
             raise RuntimeError(f"PostgreSQL not found in {BIN}: run ./setup.sh")
         self.root = root
@@ -44,12 +47,12 @@ class PostgresCluster:
         self.durable = durable
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
-        self._as: list[str] = []
+        self._as: list[str] = list(within)
         root.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             user = pwd.getpwnam("nobody")
             os.chown(self.root, user.pw_uid, user.pw_gid)
-            self._as = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}"]
+            self._as += ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}"]
             self._as.append("--clear-groups")
         if (self.data / "PG_VERSION").exists():
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,6 +51,15 @@ def open_hall(folder: Path, url: str, hall_id: str = "sample-hall") -> Iterator[
         yield server
     finally:
         server.kill()
+
+
+def log_lines(hall: HallServerProcess) -> list[str]:
+    """The server's stderr (its feed's too), read as it comes."""
+    lines: list[str] = []
+    stream = hall.proc.stderr if hall.proc else None
+    assert stream is not None
+    threading.Thread(target=lambda: lines.extend(stream), daemon=True).start()
+    return lines
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 60.0) -> Any:

@@ -1,5 +1,5 @@
-"""The city stopped, killed -9 or restarted, the hall killed -9: no gap, no duplicate, and the
-hall never stops issuing and calling."""
+"""The city stopped, killed -9, restarted or its disk full, the hall killed -9: no gap, no
+duplicate, and the hall never stops issuing and calling."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 
 from city.ingest import Ingest
-from tests.support.postgres import PostgresCluster
+from tests.support.postgres import PostgresCluster, SmallDisk
 
 from .citykit import (
     assert_exactly_once,
@@ -17,6 +17,7 @@ from .citykit import (
     city,
     city_seq,
     hall_seq,
+    log_lines,
     open_hall,
     query,
     run_tickets,
@@ -126,3 +127,73 @@ def test_a_hall_killed_mid_catch_up_resumes_where_the_city_has_it(
         wait_until(lambda: caught_up(url, hall))
         assert_exactly_once(url, hall)
     wait_until(lambda: _feed_connections(url) == 0, timeout=30)
+
+
+def test_a_full_city_disk_stops_no_hall_keeps_nothing_partial_and_is_caught_up(
+    small_disk_cluster: tuple[PostgresCluster, SmallDisk], tmp_path: Path
+) -> None:
+    cluster, disk = small_disk_cluster
+    url = city(cluster.create_database())
+    with open_hall(tmp_path, url) as hall:
+        lines = log_lines(hall)
+        run_tickets(hall, 6)
+        wait_until(lambda: caught_up(url, hall))
+        # The WAL is on the full disk too.  PostgreSQL needs new space for it only every 16 MiB
+        # (a new segment), far more than the feed's refused batches write, so the retries below
+        # meet the tables' disk_full; a WAL that cannot grow crashes PostgreSQL (PANIC), which
+        # the kill -9 tests cover.  A fresh segment first, so the fill never lands in a switch.
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT pg_switch_wal()")
+            conn.execute("CHECKPOINT")
+        disk.fill()
+        refused_before = _refusals(cluster)
+        run_tickets(hall, 40)  # the hall goes on: every ticket issued, called, served, rated
+        assert hall.request("GET", "/health")[0] == 200
+        # The feed meets the full disk, says so once, and tries again later, and again.
+        wait_until(lambda: _refusals(cluster) >= refused_before + 4)
+        full = [line for line in lines if "city database full" in line]
+        assert len(full) == 1, full
+        assert "No space left on device" in full[0] and "SQLSTATE 53100" in full[0]
+        assert not [line for line in lines if "takes events again" in line]
+        # A refused batch left nothing: the city holds its events up to its position and no
+        # further, and its day figures are the sums of the ticket rows it holds.
+        held = city_seq(url)
+        assert held < hall_seq(hall)
+        assert _consistent(url, held)
+
+        disk.free()
+        wait_until(lambda: caught_up(url, hall))
+        assert_exactly_once(url, hall)
+        assert _consistent(url, hall_seq(hall))
+        assert query(url, "SELECT count(*) FROM hallq_ticket_rows") == [(46,)]
+        wait_until(lambda: [line for line in lines if "takes events again" in line])
+
+
+def _refusals(cluster: PostgresCluster) -> int:
+    """How often PostgreSQL refused to grow a file (its log)."""
+    return cluster.log.read_text().count("No space left on device")
+
+
+def _consistent(url: str, position: int, hall: str = "sample-hall") -> bool:
+    """The city holds the hall's events 1…position, tickets only from them, days that add up."""
+    events = query(
+        url, "SELECT count(*), coalesce(max(seq), 0) FROM hallq_events WHERE hall_id = %s", hall
+    )
+    tickets = query(
+        url,
+        "SELECT count(*), coalesce(max(seq), 0), coalesce(sum(wait_s), 0) "
+        "FROM hallq_ticket_rows WHERE hall_id = %s",
+        hall,
+    )
+    days = query(
+        url,
+        "SELECT coalesce(sum(issued), 0), coalesce(sum(wait_sum), 0) FROM hallq_days "
+        "WHERE hall_id = %s",
+        hall,
+    )
+    count, last_ticket_seq, waits = tickets[0]
+    return (
+        events == [(position, position)]
+        and last_ticket_seq <= position
+        and days == [(count, waits)]
+    )

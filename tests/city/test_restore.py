@@ -3,22 +3,22 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from city.logs import city_seq, fork
 from hallq.backup import backup, restore
 
-from .citykit import caught_up, city, hall_seq, open_hall, query, run_tickets, wait_until
+from .citykit import (
+    caught_up,
+    city,
+    hall_seq,
+    log_lines,
+    open_hall,
+    query,
+    run_tickets,
+    wait_until,
+)
 from .citykit import city_seq as city_position
-
-
-def _log_lines(hall: object) -> list[str]:
-    """The server's stderr (its feed's too), read as it comes."""
-    lines: list[str] = []
-    stream = hall.proc.stderr  # type: ignore[attr-defined]
-    threading.Thread(target=lambda: lines.extend(stream), daemon=True).start()
-    return lines
 
 
 def test_a_hall_restored_behind_the_city_loses_no_new_event(city_db: str, tmp_path: Path) -> None:
@@ -36,7 +36,7 @@ def test_a_hall_restored_behind_the_city_loses_no_new_event(city_db: str, tmp_pa
         hall.stop()
         restore(tmp_path / "backup", hall.db)
         hall.start()
-        lines = _log_lines(hall)
+        lines = log_lines(hall)
         assert hall_seq(hall) <= held  # the hall numbers again from the backup's end
         issued = []
         for service, kiosk in (("A", "kiosk-1"), ("C", "kiosk-2"), ("B", "kiosk-1")):
