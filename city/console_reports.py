@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -66,10 +66,72 @@ def _ticket_figures(row: Sequence[Any]) -> dict[str, Any]:
     }
 
 
+# ----- a hall's report: its tickets grouped ------------------------------------------------------
+# grouping(window_id, wb, hb, wd, slot) of each grouping set: a bit for each column left out.
+_BY_WINDOW, _BY_WAIT, _BY_HANDLING, _BY_HALF_HOUR = 0b01111, 0b10111, 0b11011, 0b11100
+
+
+def _bucket_sql(column: str) -> str:
+    cases = " ".join(f"WHEN {column} < {high * 60} THEN {i}" for i, high in enumerate(BUCKETS_MIN))
+    return f"CASE {cases} ELSE {len(BUCKETS_MIN)} END"
+
+
+def _report_groups(tickets: str, by: str = "") -> str:
+    """The groups of a hall's report over the ticket rows `tickets` selects (each with its
+    hall's time zone as `tz`), each also grouped by `by` ("hall_id, day, " or nothing): per
+    window, per wait bucket, per handling bucket, per weekday × half hour of the hall's own
+    time; `grp` (grouping() of those five columns) says which group a row is, _TICKET_SUMS
+    its figures.  One pass over the tickets for all four."""
+    return f"""SELECT {by}window_id, wb, hb, wd, slot, grouping(window_id, wb, hb, wd, slot),
+        {_TICKET_SUMS}
+    FROM (SELECT {by}window_id, status, wait_s, handling_s, score,
+            CASE WHEN wait_s IS NOT NULL THEN {_bucket_sql("wait_s")} END AS wb,
+            CASE WHEN status = 'done' THEN {_bucket_sql("handling_s")} END AS hb,
+            extract(isodow FROM local)::int - 1 AS wd,
+            extract(hour FROM local)::int * 2 + (extract(minute FROM local) >= 30)::int AS slot
+        FROM (SELECT *, issued_at AT TIME ZONE tz AS local FROM ({tickets}) t) t) t
+    GROUP BY GROUPING SETS (({by}window_id), ({by}wb), ({by}hb), ({by}wd, slot))"""
+
+
+_OPEN_DAY_GROUPS = _report_groups(
+    "SELECT t.*, %(tz)s::text AS tz FROM open_days o "
+    "JOIN hallq_ticket_rows t ON t.hall_id = %(hall)s AND t.day = o.day"
+)
+_KEPT_DAY_GROUPS = _report_groups(
+    "SELECT t.*, h.timezone AS tz FROM kept "
+    "JOIN hallq_ticket_rows t ON t.hall_id = kept.hall_id AND t.day = kept.day "
+    "JOIN hallq_halls h ON h.hall_id = kept.hall_id",
+    "hall_id, day, ",
+)
+_GROUP_COLUMNS = """window_id, wait_bucket, handling_bucket, weekday, slot, grp, issued, served,
+    no_show, wait_sum, waits, handling_sum, rated, satisfied, bad"""
+
+# One hall's report groups over a range: the kept days' groups plus the days not kept yet
+# (today, yesterday until the keeper's next round) grouped from their tickets.
+_HALL_GROUPS = f"""
+WITH open_days AS (
+    SELECT DISTINCT d.day FROM hallq_days d
+    WHERE d.hall_id = %(hall)s AND d.day BETWEEN %(since)s AND %(until)s
+    AND NOT EXISTS (SELECT 1 FROM hallq_console_kept_days k
+                    WHERE k.hall_id = d.hall_id AND k.day = d.day)
+), groups AS (
+    SELECT {_GROUP_COLUMNS} FROM hallq_console_report_groups
+    WHERE hall_id = %(hall)s AND day BETWEEN %(since)s AND %(until)s
+    UNION ALL
+    {_OPEN_DAY_GROUPS}
+)
+SELECT window_id, wait_bucket, handling_bucket, weekday, slot, grp, sum(issued), sum(served),
+    sum(no_show), sum(wait_sum), sum(waits), sum(handling_sum), sum(rated), sum(satisfied),
+    sum(bad)
+FROM groups GROUP BY window_id, wait_bucket, handling_bucket, weekday, slot, grp
+"""
+
+
 # ----- waits: P90 from half-minute histograms ----------------------------------------------------
 _BUCKET = f"least(wait_s / {WAIT_BUCKET_S}, {WAIT_BUCKETS})"
 
-# The closed days of each hall (it has sent events of a later day) not kept yet, oldest first.
+# The closed days of each hall (it has sent events of a later day) not kept yet, oldest first:
+# their waits' histograms and their report groups.
 _KEEP = f"""
 WITH closed AS (
     SELECT d.hall_id, d.day FROM (SELECT DISTINCT hall_id, day FROM hallq_days) d
@@ -87,6 +149,9 @@ WITH closed AS (
     JOIN hallq_ticket_rows t ON t.hall_id = kept.hall_id AND t.day = kept.day
     WHERE t.wait_s IS NOT NULL GROUP BY 1, 2, 3
     ON CONFLICT DO NOTHING
+), groups AS (
+    INSERT INTO hallq_console_report_groups (hall_id, day, {_GROUP_COLUMNS})
+    {_KEPT_DAY_GROUPS}
 )
 SELECT count(*) FROM kept
 """
@@ -247,15 +312,6 @@ def ranking_tables(halls: list[dict[str, Any]], city: dict[str, Any]) -> list[Ta
 
 
 # ----- 一个大厅的报表 One hall's report ----------------------------------------------------------
-# grouping(window_id, wb, hb, wd, slot) of each grouping set: a bit for each column left out.
-_BY_WINDOW, _BY_WAIT, _BY_HANDLING, _BY_HALF_HOUR = 0b01111, 0b10111, 0b11011, 0b11100
-
-
-def _bucket_sql(column: str) -> str:
-    cases = " ".join(f"WHEN {column} < {high * 60} THEN {i}" for i, high in enumerate(BUCKETS_MIN))
-    return f"CASE {cases} ELSE {len(BUCKETS_MIN)} END"
-
-
 async def hall_report(
     conn: psycopg.AsyncConnection[Any], hall: dict[str, Any], since: dt.date, until: dt.date
 ) -> dict[str, Any]:
@@ -265,11 +321,12 @@ async def hall_report(
     hid, tz = hall["id"], hall["timezone"]
     span = (hid, since, until)
 
-    async def rows(sql: str, args: Sequence[Any] = span) -> list[tuple[Any, ...]]:
+    async def rows(
+        sql: str, args: Sequence[Any] | Mapping[str, Any] = span
+    ) -> list[tuple[Any, ...]]:
         return await (await conn.execute(sql, args)).fetchall()
 
     in_days = "FROM hallq_days WHERE hall_id = %s AND day BETWEEN %s AND %s"
-    in_tickets = "FROM hallq_ticket_rows WHERE hall_id = %s AND day BETWEEN %s AND %s"
     daily = [
         {"day": d.isoformat(), **_day_figures(s)}
         for d, *s in await rows(f"SELECT day, {_SUMS} {in_days} GROUP BY day ORDER BY day")
@@ -282,20 +339,8 @@ async def hall_report(
             f"SELECT service, {_SUMS} {in_days} GROUP BY service ORDER BY service"
         )
     ]
-    # One pass over the hall's tickets: per window, the two distributions, the heat map.
-    grouped = await rows(
-        f"""SELECT window_id, wb, hb, wd, slot, grouping(window_id, wb, hb, wd, slot),
-            {_TICKET_SUMS}
-        FROM (SELECT *,
-            CASE WHEN wait_s IS NOT NULL THEN {_bucket_sql("wait_s")} END AS wb,
-            CASE WHEN status = 'done' THEN {_bucket_sql("handling_s")} END AS hb,
-            extract(isodow FROM issued_at AT TIME ZONE %s)::int - 1 AS wd,
-            extract(hour FROM issued_at AT TIME ZONE %s)::int * 2
-                + (extract(minute FROM issued_at AT TIME ZONE %s) >= 30)::int AS slot
-            {in_tickets}) t
-        GROUP BY GROUPING SETS ((window_id), (wb), (hb), (wd, slot))""",
-        (tz, tz, tz, *span),
-    )
+    # Per window, the two distributions, the heat map: kept days' groups and open days' tickets.
+    grouped = await rows(_HALL_GROUPS, {"hall": hid, "since": since, "until": until, "tz": tz})
     by_window = []
     counts: dict[str, list[int]] = {k: [0] * (len(BUCKETS_MIN) + 1) for k in ("wait", "handling")}
     heat = [[0] * len(HALF_HOURS) for _ in WEEKDAYS]

@@ -1,9 +1,11 @@
 """The city console's own tables, kept apart from the feed's schema (city/schema.py): its
-accounts, their sessions, the audit of account actions, and each hall's closed days' waits as
-half-minute histograms (what a P90 over many halls and days reads instead of every ticket).
-Created by `create`, which `hallq-city init`, `serve` and `user add` run (idempotent).  The
-account tables are small and rarely written (reference tables on a distributed PostgreSQL);
-the waits carry `hall_id` in their key like the feed's tables.
+accounts, their sessions, the audit of account actions, and what the console keeps of each
+hall's closed days — their waits as half-minute histograms (what a P90 over many halls and
+days reads instead of every ticket) and their tickets grouped as a hall's report groups them
+(what one hall's report over a month reads instead of every ticket).  Created by `create`,
+which `hallq-city init`, `serve` and `user add` run (idempotent).  The account tables are
+small and rarely written (reference tables on a distributed PostgreSQL); the kept days carry
+`hall_id` in their keys like the feed's tables.
 """
 
 from __future__ import annotations
@@ -55,10 +57,40 @@ CREATE TABLE IF NOT EXISTS hallq_console_waits (
     PRIMARY KEY (hall_id, day, bucket)
 );
 CREATE INDEX IF NOT EXISTS hallq_console_waits_day ON hallq_console_waits (day, hall_id);
+-- A kept day's tickets grouped as a hall's report groups them (city/console_reports.py): per
+-- window, per wait bucket, per handling bucket, per weekday × half hour in the hall's time zone
+-- (`grp`: grouping() of those five columns, which says which), with each group's figures.
+CREATE TABLE IF NOT EXISTS hallq_console_report_groups (
+    hall_id text NOT NULL,
+    day date NOT NULL,
+    grp smallint NOT NULL,
+    window_id text,
+    wait_bucket smallint,
+    handling_bucket smallint,
+    weekday smallint,
+    slot smallint,
+    issued integer NOT NULL,
+    served integer NOT NULL,
+    no_show integer NOT NULL,
+    wait_sum bigint NOT NULL,
+    waits integer NOT NULL,
+    handling_sum bigint NOT NULL,
+    rated integer NOT NULL,
+    satisfied integer NOT NULL,
+    bad integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hallq_console_report_groups_hall
+    ON hallq_console_report_groups (hall_id, day);
 """
 
 
 def create(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(4713)")
+        had_groups = conn.execute(
+            "SELECT to_regclass('hallq_console_report_groups') IS NOT NULL"
+        ).fetchone() == (True,)
         conn.execute(SCHEMA)
+        if not had_groups:
+            # Days kept before the report's groups were kept: keep them again, with their groups.
+            conn.execute("TRUNCATE hallq_console_kept_days, hallq_console_waits")
