@@ -169,6 +169,31 @@ def test_a_full_city_disk_stops_no_hall_keeps_nothing_partial_and_is_caught_up(
         wait_until(lambda: [line for line in lines if "takes events again" in line])
 
 
+def test_a_city_whose_wal_cannot_grow_stops_and_is_caught_up_after_its_restart(
+    small_disk_cluster: tuple[PostgresCluster, SmallDisk], tmp_path: Path
+) -> None:
+    cluster, disk = small_disk_cluster
+    url = city(cluster.create_database())
+    with open_hall(tmp_path, url) as hall:
+        run_tickets(hall, 6)
+        wait_until(lambda: caught_up(url, hall))
+        disk.fill()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT pg_switch_wal()")  # the next write needs a new WAL segment
+        run_tickets(hall, 20)  # the feed's next batch is that write
+        # PostgreSQL PANICs; its recovery cannot write the WAL either, so it shuts down.
+        wait_until(lambda: cluster.proc is not None and cluster.proc.poll() is not None)
+        assert "shutting down due to startup process failure" in cluster.log.read_text()
+        run_tickets(hall, 10)  # the hall goes on
+        disk.free()
+        cluster.kill()  # (reaped) and started again, as its service manager would
+        cluster.start()
+        wait_until(lambda: caught_up(url, hall))
+        assert_exactly_once(url, hall)
+        assert _consistent(url, hall_seq(hall))
+        assert query(url, "SELECT count(*) FROM hallq_ticket_rows") == [(36,)]
+
+
 def _refusals(cluster: PostgresCluster) -> int:
     """How often PostgreSQL refused to grow a file (its log)."""
     return cluster.log.read_text().count("No space left on device")
