@@ -4,8 +4,9 @@ ranking answers in < 2 s).
 The city is built as bench_city builds it — every hall's busy day (20,000 tickets, about 100,000
 events) through the real ingest, then 29 more days of day rows — plus what the console reads
 beyond the day rows: 29 more busy days of hall-000 through the real ingest (its report reads a
-month of real tickets) and, for the other halls' 29 days, their kept wait histograms (what the
-console's keeper makes of closed days; hall-000's are kept by the keeper itself).  Each page is
+month of real tickets, its closed days' report groups kept by the keeper itself) and, for the
+other halls' 29 days, their kept wait histograms (what the console's keeper makes of closed
+days; those days have no ticket rows here, so no report groups either).  Each page is
 asked over HTTP, signed in, as the browser asks it (median and max of 5).  "Halls now" is timed
 on the busy day itself (the page asks for today, which holds no bench tickets).
 Usage: .venv/bin/python bench/bench_city_console.py [--halls 100] [--tickets 20000] [--workers 4]
@@ -86,7 +87,8 @@ async def _pages(url: str, halls: int) -> None:
         t0 = time.perf_counter()
         kept = await keep_closed_days(conn)
         print(
-            f"keeper: the waits of {kept} closed hall-days kept in {time.perf_counter() - t0:.1f} s"
+            f"keeper: {kept} closed hall-days kept (waits, report groups) in "
+            f"{time.perf_counter() - t0:.1f} s"
         )
     await console_accounts.CityAccounts(url).save("bench", "viewer", password_hash("bench-pass"))
     runner = web.AppRunner(make_app(url), access_log=None)

@@ -94,8 +94,8 @@ def _report_groups(tickets: str, by: str = "") -> str:
 
 
 _OPEN_DAY_GROUPS = _report_groups(
-    "SELECT t.*, %(tz)s::text AS tz FROM open_days o "
-    "JOIN hallq_ticket_rows t ON t.hall_id = %(hall)s AND t.day = o.day"
+    "SELECT t.*, %(tz)s::text AS tz FROM open_days o CROSS JOIN LATERAL ("
+    "SELECT * FROM hallq_ticket_rows t WHERE t.hall_id = %(hall)s AND t.day = o.day OFFSET 0) t"
 )
 _KEPT_DAY_GROUPS = _report_groups(
     "SELECT t.*, h.timezone AS tz FROM kept "
@@ -106,24 +106,27 @@ _KEPT_DAY_GROUPS = _report_groups(
 _GROUP_COLUMNS = """window_id, wait_bucket, handling_bucket, weekday, slot, grp, issued, served,
     no_show, wait_sum, waits, handling_sum, rated, satisfied, bad"""
 
-# One hall's report groups over a range: the kept days' groups plus the days not kept yet
-# (today, yesterday until the keeper's next round) grouped from their tickets.
+# One hall's report groups over a range: the kept days' groups plus those of the days not kept
+# yet (today, yesterday until the keeper's next round) grouped from their tickets — read on the
+# key a day at a time (LATERAL … OFFSET 0: the planner cannot tell how few days are open, and
+# would rather scan every ticket of the hall).
 _HALL_GROUPS = f"""
 WITH open_days AS (
     SELECT DISTINCT d.day FROM hallq_days d
     WHERE d.hall_id = %(hall)s AND d.day BETWEEN %(since)s AND %(until)s
     AND NOT EXISTS (SELECT 1 FROM hallq_console_kept_days k
                     WHERE k.hall_id = d.hall_id AND k.day = d.day)
-), groups AS (
-    SELECT {_GROUP_COLUMNS} FROM hallq_console_report_groups
-    WHERE hall_id = %(hall)s AND day BETWEEN %(since)s AND %(until)s
-    UNION ALL
-    {_OPEN_DAY_GROUPS}
 )
 SELECT window_id, wait_bucket, handling_bucket, weekday, slot, grp, sum(issued), sum(served),
     sum(no_show), sum(wait_sum), sum(waits), sum(handling_sum), sum(rated), sum(satisfied),
     sum(bad)
-FROM groups GROUP BY window_id, wait_bucket, handling_bucket, weekday, slot, grp
+FROM (
+    SELECT {_GROUP_COLUMNS} FROM hallq_console_report_groups
+    WHERE hall_id = %(hall)s AND day BETWEEN %(since)s AND %(until)s
+    UNION ALL
+    {_OPEN_DAY_GROUPS}
+) groups
+GROUP BY window_id, wait_bucket, handling_bucket, weekday, slot, grp
 """
 
 
@@ -168,9 +171,11 @@ WITH open_days AS (
     SELECT hall_id, bucket, n FROM hallq_console_waits d
     WHERE d.day BETWEEN %(since)s AND %(until)s {{hall}}
     UNION ALL
-    SELECT t.hall_id, {_BUCKET}, count(*) FROM open_days o
-    JOIN hallq_ticket_rows t ON t.hall_id = o.hall_id AND t.day = o.day
-    WHERE t.wait_s IS NOT NULL GROUP BY 1, 2
+    SELECT o.hall_id, t.bucket, count(*) FROM open_days o CROSS JOIN LATERAL (
+        SELECT {_BUCKET} AS bucket FROM hallq_ticket_rows t
+        WHERE t.hall_id = o.hall_id AND t.day = o.day AND t.wait_s IS NOT NULL
+        OFFSET 0  -- on the key, an open day at a time (as a hall's report groups, above)
+    ) t GROUP BY 1, 2
 ), summed AS (
     SELECT hall_id, bucket, sum(n) AS n FROM waits
     GROUP BY GROUPING SETS ((hall_id, bucket), (bucket))
@@ -205,7 +210,10 @@ async def p90_waits(
 
 
 async def connect(url: str) -> psycopg.AsyncConnection[Any]:
-    return await psycopg.AsyncConnection.connect(url, autocommit=True)
+    """A connection for the console's reads.  Without JIT: the queries here read kept rows and
+    a few open days on their keys, thousands of rows, not millions, and the planner (which
+    cannot tell how few days are open) compiled them for 0.1–0.5 s to run them in less."""
+    return await psycopg.AsyncConnection.connect(url, autocommit=True, options="-c jit=off")
 
 
 async def hall_list(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
@@ -326,21 +334,25 @@ async def hall_report(
     ) -> list[tuple[Any, ...]]:
         return await (await conn.execute(sql, args)).fetchall()
 
-    in_days = "FROM hallq_days WHERE hall_id = %s AND day BETWEEN %s AND %s"
-    daily = [
-        {"day": d.isoformat(), **_day_figures(s)}
-        for d, *s in await rows(f"SELECT day, {_SUMS} {in_days} GROUP BY day ORDER BY day")
-    ]
-    totals = _day_figures((await rows(f"SELECT {_SUMS} {in_days}"))[0])
-    totals["p90_wait_s"] = (await p90_waits(conn, since, until, hid)).get(hid)
-    by_service = [
-        {"service": s, **_day_figures(v)}
-        for s, *v in await rows(
-            f"SELECT service, {_SUMS} {in_days} GROUP BY service ORDER BY service"
-        )
-    ]
-    # Per window, the two distributions, the heat map: kept days' groups and open days' tickets.
-    grouped = await rows(_HALL_GROUPS, {"hall": hid, "since": since, "until": until, "tz": tz})
+    # One snapshot for every section, so they agree (a batch stored meanwhile is in all or
+    # none) and the days open at the start are the days whose tickets are grouped.
+    async with conn.transaction():
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        in_days = "FROM hallq_days WHERE hall_id = %s AND day BETWEEN %s AND %s"
+        daily = [
+            {"day": d.isoformat(), **_day_figures(s)}
+            for d, *s in await rows(f"SELECT day, {_SUMS} {in_days} GROUP BY day ORDER BY day")
+        ]
+        totals = _day_figures((await rows(f"SELECT {_SUMS} {in_days}"))[0])
+        totals["p90_wait_s"] = (await p90_waits(conn, since, until, hid)).get(hid)
+        by_service = [
+            {"service": s, **_day_figures(v)}
+            for s, *v in await rows(
+                f"SELECT service, {_SUMS} {in_days} GROUP BY service ORDER BY service"
+            )
+        ]
+        # Per window, the two distributions, the heat map: kept days' groups and open days' tickets.
+        grouped = await rows(_HALL_GROUPS, {"hall": hid, "since": since, "until": until, "tz": tz})
     by_window = []
     counts: dict[str, list[int]] = {k: [0] * (len(BUCKETS_MIN) + 1) for k in ("wait", "handling")}
     heat = [[0] * len(HALF_HOURS) for _ in WEEKDAYS]
