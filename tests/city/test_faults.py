@@ -140,8 +140,8 @@ def test_a_full_city_disk_stops_no_hall_keeps_nothing_partial_and_is_caught_up(
         wait_until(lambda: caught_up(url, hall))
         # The WAL is on the full disk too.  PostgreSQL needs new space for it only every 16 MiB
         # (a new segment), far more than the feed's refused batches write, so the retries below
-        # meet the tables' disk_full; a WAL that cannot grow crashes PostgreSQL (PANIC), which
-        # the kill -9 tests cover.  A fresh segment first, so the fill never lands in a switch.
+        # meet the tables' disk_full; a WAL that cannot grow stops PostgreSQL (the next test).
+        # A fresh segment first, so the fill never lands in a switch.
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("SELECT pg_switch_wal()")
             conn.execute("CHECKPOINT")
