@@ -76,40 +76,30 @@ def _bucket_sql(column: str) -> str:
     return f"CASE {cases} ELSE {len(BUCKETS_MIN)} END"
 
 
-def _report_groups(tickets: str, by: str = "") -> str:
-    """The groups of a hall's report over the ticket rows `tickets` selects (each with its
-    hall's time zone as `tz`), each also grouped by `by` ("hall_id, day, " or nothing): per
-    window, per wait bucket, per handling bucket, per weekday × half hour of the hall's own
-    time; `grp` (grouping() of those five columns) says which group a row is, _TICKET_SUMS
-    its figures.  One pass over the tickets for all four."""
-    return f"""SELECT {by}window_id, wb, hb, wd, slot, grouping(window_id, wb, hb, wd, slot),
+def _day_groups(hall: str, day: str, tz: str) -> str:
+    """One hall-day's report groups (the SQL expressions `hall`, `day` and `tz` name the hall,
+    the day and the hall's time zone): its tickets per window, per wait bucket, per handling
+    bucket, per weekday × half hour of the hall's own time, each row with `grp` (grouping() of
+    those five columns: which group it is) and _TICKET_SUMS; one pass over the day's tickets,
+    read on the key.  Asked a day at a time (LATERAL), the planner never reads every ticket of
+    a hall for a few days it cannot count, nor sorts a year of tickets at once."""
+    return f"""SELECT window_id, wb, hb, wd, slot, grouping(window_id, wb, hb, wd, slot),
         {_TICKET_SUMS}
-    FROM (SELECT {by}window_id, status, wait_s, handling_s, score,
+    FROM (SELECT window_id, status, wait_s, handling_s, score,
             CASE WHEN wait_s IS NOT NULL THEN {_bucket_sql("wait_s")} END AS wb,
             CASE WHEN status = 'done' THEN {_bucket_sql("handling_s")} END AS hb,
             extract(isodow FROM local)::int - 1 AS wd,
             extract(hour FROM local)::int * 2 + (extract(minute FROM local) >= 30)::int AS slot
-        FROM (SELECT *, issued_at AT TIME ZONE tz AS local FROM ({tickets}) t) t) t
-    GROUP BY GROUPING SETS (({by}window_id), ({by}wb), ({by}hb), ({by}wd, slot))"""
+        FROM (SELECT *, issued_at AT TIME ZONE {tz} AS local FROM hallq_ticket_rows
+              WHERE hall_id = {hall} AND day = {day}) t) t
+    GROUP BY GROUPING SETS ((window_id), (wb), (hb), (wd, slot))"""
 
 
-_OPEN_DAY_GROUPS = _report_groups(
-    "SELECT t.*, %(tz)s::text AS tz FROM open_days o CROSS JOIN LATERAL ("
-    "SELECT * FROM hallq_ticket_rows t WHERE t.hall_id = %(hall)s AND t.day = o.day OFFSET 0) t"
-)
-_KEPT_DAY_GROUPS = _report_groups(
-    "SELECT t.*, h.timezone AS tz FROM kept "
-    "JOIN hallq_ticket_rows t ON t.hall_id = kept.hall_id AND t.day = kept.day "
-    "JOIN hallq_halls h ON h.hall_id = kept.hall_id",
-    "hall_id, day, ",
-)
 _GROUP_COLUMNS = """window_id, wait_bucket, handling_bucket, weekday, slot, grp, issued, served,
     no_show, wait_sum, waits, handling_sum, rated, satisfied, bad"""
 
 # One hall's report groups over a range: the kept days' groups plus those of the days not kept
-# yet (today, yesterday until the keeper's next round) grouped from their tickets — read on the
-# key a day at a time (LATERAL … OFFSET 0: the planner cannot tell how few days are open, and
-# would rather scan every ticket of the hall).
+# yet (today, yesterday until the keeper's next round) grouped from their tickets.
 _HALL_GROUPS = f"""
 WITH open_days AS (
     SELECT DISTINCT d.day FROM hallq_days d
@@ -124,7 +114,8 @@ FROM (
     SELECT {_GROUP_COLUMNS} FROM hallq_console_report_groups
     WHERE hall_id = %(hall)s AND day BETWEEN %(since)s AND %(until)s
     UNION ALL
-    {_OPEN_DAY_GROUPS}
+    SELECT g.* FROM open_days o
+    CROSS JOIN LATERAL ({_day_groups("%(hall)s", "o.day", "%(tz)s::text")}) g
 ) groups
 GROUP BY window_id, wait_bucket, handling_bucket, weekday, slot, grp
 """
@@ -154,7 +145,8 @@ WITH closed AS (
     ON CONFLICT DO NOTHING
 ), groups AS (
     INSERT INTO hallq_console_report_groups (hall_id, day, {_GROUP_COLUMNS})
-    {_KEPT_DAY_GROUPS}
+    SELECT kept.hall_id, kept.day, g.* FROM kept JOIN hallq_halls h ON h.hall_id = kept.hall_id
+    CROSS JOIN LATERAL ({_day_groups("kept.hall_id", "kept.day", "h.timezone")}) g
 )
 SELECT count(*) FROM kept
 """
@@ -174,7 +166,7 @@ WITH open_days AS (
     SELECT o.hall_id, t.bucket, count(*) FROM open_days o CROSS JOIN LATERAL (
         SELECT {_BUCKET} AS bucket FROM hallq_ticket_rows t
         WHERE t.hall_id = o.hall_id AND t.day = o.day AND t.wait_s IS NOT NULL
-        OFFSET 0  -- on the key, an open day at a time (as a hall's report groups, above)
+        OFFSET 0  -- on the key, an open day at a time (as a hall's report groups)
     ) t GROUP BY 1, 2
 ), summed AS (
     SELECT hall_id, bucket, sum(n) AS n FROM waits
