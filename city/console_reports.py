@@ -83,7 +83,7 @@ def _day_groups(hall: str, day: str, tz: str) -> str:
     those five columns: which group it is) and _TICKET_SUMS; one pass over the day's tickets,
     read on the key.  Asked a day at a time (LATERAL), the planner never reads every ticket of
     a hall for a few days it cannot count, nor sorts a year of tickets at once."""
-    return f"""SELECT window_id, wb, hb, wd, slot, grouping(window_id, wb, hb, wd, slot),
+    return f"""SELECT window_id, wb, hb, wd, slot, grouping(window_id, wb, hb, wd, slot) AS grp,
         {_TICKET_SUMS}
     FROM (SELECT window_id, status, wait_s, handling_s, score,
             CASE WHEN wait_s IS NOT NULL THEN {_bucket_sql("wait_s")} END AS wb,
