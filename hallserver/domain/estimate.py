@@ -15,6 +15,14 @@ again after the expected rest of its pause (learned from the day's pauses, 15 mi
 hall has seen one end). A window out of work calls a newcomer once its clerk has seen them (the
 time learned from the calls of citizens who came to idle windows).
 
+Expected values alone run long where several windows may call a citizen: the first of them to be
+free comes sooner than the soonest of their means, and more so the further ahead. So the replay's
+calls are played again in `FUTURES` futures (up to `SPREAD_MAX` waiting): each current call ends
+at a draw of its rest, each call keeps its window a lognormal draw of its service's window time,
+each ticket is called by whichever window that may call it is free first, and a ticket is told
+the mean of its calls over the futures. With exact window times every future is the replay.
+bench/bench_ewt_sim.py sets these answers against the best any estimate could tell.
+
 One replay gives every waiting ticket its call time and every window the time it runs out of
 work, so a new ticket's wait is the earliest of those among the windows serving its service. A
 new normal ticket is the last of the hall in the calling order, so it extends the replay without
@@ -33,7 +41,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .queue import NORMAL, PRIORITY, Line, ServiceQueue, choose, ticket_class
+import numpy as np
+
+from .queue import NORMAL, PRIORITY, Line, ServiceQueue, choose, rank, ticket_class
 from .settings import HallSettings, Window
 from .tickets import Lane, Status, Ticket, WindowState
 
@@ -71,7 +81,17 @@ TODAY_MIN = 5  # a service's calls today before they stand for its window time
 SLOT_S = 1800  # past days' window times are kept per half hour of the day
 DRAWS = 32  # evenly spread values per busy window for the expected order of finishing
 STRIDE = 13  # prime to DRAWS
+FUTURES = 128  # futures the next calls are played in, to tell the mean over their spread
+SPREAD_MAX = 300  # waiting tickets up to which futures are played; beyond, the replay's means
 _NORMAL = statistics.NormalDist()
+# Evenly spread standard normal values, in orders mixed once: a lognormal's draws from them keep
+# its mean closely. A ticket draws from the row of its issue order (waiting tickets rarely share
+# one), a busy window's rests are mixed by an order of their own.
+_SPREAD = np.random.default_rng(0).permuted(
+    np.tile([_NORMAL.inv_cdf((j + 0.5) / FUTURES) for j in range(FUTURES)], (512, 1)), axis=1
+)
+_MIXES = np.random.default_rng(1).permuted(np.tile(np.arange(FUTURES), (64, 1)), axis=1)
+_ROWS = np.arange(FUTURES)
 
 
 def residual_s(mean: float, var: float, elapsed: float) -> float:
@@ -122,9 +142,34 @@ class Replay:
 
     at: dt.datetime
     call_s: dict[str, float] = field(default_factory=dict)  # ticket id → its call
-    free_s: dict[str, float] = field(default_factory=dict)  # window → out of work
+    free_s: dict[str, float] = field(default_factory=dict)  # window → out of work (means)
     serves: dict[str, tuple[str, ...]] = field(default_factory=dict)  # window → its services
     newest: int = 0  # the highest issue order replayed: a later normal ticket comes last
+    futures: Futures | None = None  # the same calls in futures drawn from the learned spreads
+
+
+@dataclass
+class Futures:
+    """When each window calls next in each of `FUTURES` futures (futures × windows, seconds
+    after the replay)."""
+
+    next_call: np.ndarray
+    columns: dict[str, int]
+
+    def call(self, candidates: list[int], came: float, window_s: np.ndarray) -> float:
+        """A ticket any of `candidates` may call, no sooner than `came`: in every future the
+        first of them to be free calls it, then is busy `window_s` more. The call's mean."""
+        free = self.next_call[:, candidates]
+        if came > 0:
+            free = np.maximum(free, came)
+        first = free.argmin(axis=1)
+        at = free[_ROWS, first]
+        self.next_call[_ROWS, np.asarray(candidates)[first]] = at + window_s
+        return float(at.sum()) / FUTURES
+
+    def first_call(self, candidates: list[int], came: float) -> float:
+        """The mean of the first call any of `candidates` could make, no sooner than `came`."""
+        return float(np.maximum(self.next_call[:, candidates].min(axis=1), came).mean())
 
 
 class WaitEstimator:
@@ -208,10 +253,14 @@ class WaitEstimator:
             self._replay = None
             return
         came = self.idle_call_s(r, ticket.queued_at or r.at)
+        r.newest = ticket.order
+        if (f := r.futures) is not None:
+            columns = [f.columns[w] for w in candidates]
+            r.call_s[ticket.id] = f.call(columns, came, self._draws(ticket, r.at))
+            return
         w = min(candidates, key=lambda w: max(r.free_s[w], came))
         r.call_s[ticket.id] = max(r.free_s[w], came)
         r.free_s[w] = r.call_s[ticket.id] + self.cost_s(ticket.service, r.at)
-        r.newest = ticket.order
 
     # ----- answers -------------------------------------------------------------------------------
     def window_time(self, service: str, now: dt.datetime) -> tuple[float, float]:
@@ -244,9 +293,15 @@ class WaitEstimator:
     def new_ticket_wait_s(self, service: str, now: dt.datetime) -> int | None:
         """The wait a ticket of `service` issued now would be told."""
         r = self.current(now)
-        frees = [r.free_s[w] for w, services in r.serves.items() if service in services]
+        windows = [w for w, services in r.serves.items() if service in services]
+        if not windows:
+            return None
         came = self.idle_call_s(r, now)
-        return _whole(max(min(frees), came) - (now - r.at).total_seconds()) if frees else None
+        if r.futures is not None:
+            at = r.futures.first_call([r.futures.columns[w] for w in windows], came)
+        else:
+            at = max(min(r.free_s[w] for w in windows), came)
+        return _whole(at - (now - r.at).total_seconds())
 
     def idle_call_s(self, r: Replay, came: dt.datetime) -> float:
         """When a window already out of work calls a citizen who came at `came` (s after the
@@ -278,6 +333,8 @@ class WaitEstimator:
             r.serves[spec.id] = services
             runs[spec.id] = hall.windows[spec.id].priority_run
         reaction = self.reaction.mean(0.0)
+        calls: list[tuple[Ticket, str]] = []  # in the order the replay called them, and by whom
+        limited = False
         for i, (w, rest) in enumerate(self._first_free(r.serves, now).items()):
             # A busy window calls a turnaround after its call; an idle one once its clerk has
             # seen the citizens who came.
@@ -297,14 +354,80 @@ class WaitEstimator:
                 r.free_s[w] = at_s
                 continue
             klass = ticket_class(t, at, grace)
+            # At its run limit a window calls a normal ticket even when a priority one waits.
+            limited = limited or (klass == NORMAL and runs[w] >= policy.priority_run)
             runs[w] = runs[w] + 1 if klass == PRIORITY else (0 if klass == NORMAL else runs[w])
             if t.lane is Lane.WINDOW:
                 window_queues[w].popleft()
             else:
                 queues[t.service].called(t)
             r.call_s[t.id] = at_s
+            calls.append((t, w))
             heapq.heappush(free, (at_s + self.cost_s(t.service, now), i, w))
+        if len(calls) <= SPREAD_MAX:
+            r.futures = self._futures(r, now, calls, limited)
         return r
+
+    def _futures(
+        self, r: Replay, now: dt.datetime, calls: list[tuple[Ticket, str]], limited: bool
+    ) -> Futures:
+        """The replay's calls played again in `FUTURES` futures (see the module's notes).
+
+        Tickets are taken in the order the hall ranks them, each by the first window free that
+        may call it — what the windows' own choices come to when each calls the first it may;
+        where a window's priority run limit made it pass a priority ticket, in the replay's
+        order of calls instead. Draws are seeded by the window and the ticket: the same hall
+        gets the same answers, and a new ticket extending the futures gets what a fresh replay
+        would tell it."""
+        columns = {w: k for k, w in enumerate(r.serves)}
+        turnaround = self.turnaround.mean(0.0)
+        reaction = self.reaction.mean(0.0)
+        next_call = np.empty((FUTURES, len(columns)))
+        for w, k in columns.items():
+            call = self._call_under_way(w, now)
+            rest = _rest_quantiles(*call, FUTURES) if call else np.zeros(FUTURES)
+            state = self.hall.windows[w]
+            if state.paused and state.paused_at is not None:
+                mean = self.pauses.mean(PAUSE_S)
+                paused = (now - state.paused_at).total_seconds()
+                rest = np.maximum(rest, residual_s(mean, self.pauses.var(mean), paused))
+            mixed = rest[_MIXES[k % len(_MIXES)]]
+            next_call[:, k] = np.where(mixed > 0, mixed + turnaround, reaction)
+        f = Futures(next_call, columns)
+        by_service = {
+            s: [columns[w] for w, services in r.serves.items() if s in services]
+            for s in {t.service for t, _ in calls}
+        }
+        if not limited:
+            by = {t.id: w for t, w in calls}
+            calls = [(t, by[t.id]) for t in self._ranked(now) if t.id in by]
+        for t, w in calls:
+            candidates = [columns[w]] if t.lane is Lane.WINDOW else by_service[t.service]
+            r.call_s[t.id] = f.call(candidates, 0.0, self._draws(t, now))
+        return f
+
+    def _ranked(self, now: dt.datetime) -> Iterator[Ticket]:
+        """The waiting tickets in the order a window serving everything would call them: the
+        windows' own lines first, then every queue's lanes merged by the rank of their heads."""
+        grace = self.hall.settings.policy.appointment_grace_s
+        for line in self.hall.window_queues.values():
+            yield from line
+        lanes: list[Iterable[Ticket]] = []
+        for q in self.hall.queues.values():
+            lanes += [q.transfer, q.green, q.normal]
+            lanes.append(sorted(q.appointments, key=lambda t: rank(t, now, grace)))
+        yield from heapq.merge(*lanes, key=lambda t: rank(t, now, grace))
+
+    def _draws(self, ticket: Ticket, now: dt.datetime) -> np.ndarray:
+        """`FUTURES` draws of the time `ticket`'s call will keep its window until the next call,
+        lognormal with the window time's mean and variance."""
+        mean, var = self.window_time(ticket.service, now)
+        turnaround = self.turnaround.mean(0.0)
+        if mean <= 0 or var <= 0:
+            return np.full(FUTURES, max(0.0, mean) + turnaround)
+        s2 = math.log1p(var / (mean * mean))
+        z = _SPREAD[ticket.order % len(_SPREAD)]
+        return np.exp(math.log(mean) - s2 / 2 + math.sqrt(s2) * z) + turnaround
 
     def _calling_windows(self) -> Iterable[tuple[Window, tuple[str, ...]]]:
         """The windows that will call, with what each may call.
@@ -399,17 +522,17 @@ class _Walk:
 _NO_LINE: deque[Ticket] = deque()
 
 
-def _rest_quantiles(mean: float, var: float, elapsed: float) -> list[float]:
-    """`DRAWS` evenly spread values of a call's rest, lognormal(mean, var) given `elapsed`."""
+def _rest_quantiles(mean: float, var: float, elapsed: float, n: int = DRAWS) -> np.ndarray:
+    """`n` evenly spread values of a call's rest, lognormal(mean, var) given `elapsed`."""
     if var <= 0 or mean <= 0:
-        return [max(0.0, mean - elapsed)] * DRAWS
+        return np.full(n, max(0.0, mean - elapsed))
     s2 = math.log1p(var / (mean * mean))
     s, mu = math.sqrt(s2), math.log(mean) - s2 / 2
     done = _NORMAL.cdf((math.log(elapsed) - mu) / s) if elapsed > 0 else 0.0
-    out = []
-    for j in range(DRAWS):
-        u = min(done + (j + 0.5) / DRAWS * (1 - done), 1 - 1e-12)
-        out.append(max(0.0, math.exp(mu + s * _NORMAL.inv_cdf(u)) - elapsed))
+    out = np.empty(n)
+    for j in range(n):
+        u = min(done + (j + 0.5) / n * (1 - done), 1 - 1e-12)
+        out[j] = max(0.0, math.exp(mu + s * _NORMAL.inv_cdf(u)) - elapsed)
     return out
 
 
