@@ -3,7 +3,8 @@
 bench_ewt plays a busy morning through the real API in real time (minutes per morning, one
 run's worth of tickets). This plays the same hall — the six comprehensive windows, the service
 mix, a clerk's moment before each call, the walk to the window, lognormal handling (σ = 0.5),
-4% no-shows after two recalls, 3% green channel, window 2's 20-minute break — on the hall's own
+4% no-shows after two recalls, 3% green channel, window 2's 20-minute break (its clerk says how
+long when pausing) — on the hall's own
 domain model (`hallserver.domain.hall.Hall`, the code the server runs) with a simulated clock,
 so dozens of mornings take seconds, and sets three answers against every ticket's real wait:
 
@@ -233,7 +234,7 @@ def morning(seed: int, args: argparse.Namespace) -> list[tuple[str, float, float
                 hall.no_show(w, now)
             if floor.now >= floor.breaks.get(w, math.inf):
                 del floor.breaks[w]
-                hall.pause(w, "休息", now)
+                hall.pause(w, "休息", now, minutes=length // 60)
                 floor.busy[w] = (floor.now, "pause")
                 floor.at(floor.now + length, "resume", w)
             else:
