@@ -156,7 +156,7 @@ class Floor:
                     service, green = self.model.arrival(self.rng)
                     self.arrive(Waiting(0 if green else 1, self.now, f"f{next(n)}", service))
                     self.at(self.now + self.rng.expovariate(self.model.rate), "arrive")
-            elif kind == "free":
+            elif kind in ("free", "resume"):
                 self.busy.pop(window, None)
                 self.at(self.now + self.model.clerk_s(self.rng), "call", window)
             elif kind == "call" and window not in self.busy:
