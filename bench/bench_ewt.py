@@ -5,8 +5,9 @@ serve seven services whose tickets compete for them, at a utilisation of about 0
 arrive at random (Poisson), 3% by the green channel; a clerk calls a moment after the window is
 free, the citizen walks up, the case takes a lognormal time around the service's configured
 handling time (σ = 0.5); 4% do not come (two recalls, then 过号); window 2 takes a 20-minute
-break mid-morning. Hall time runs `--speed` times faster than real time (the configured handling
-times are scaled down alike), so the server's clock measures every wait for real.
+break mid-morning, and its clerk says so when pausing. Hall time runs `--speed` times faster
+than real time (the configured handling times are scaled down alike), so the server's clock
+measures every wait for real.
 
 For every ticket the wait told at issue (stored by the hall beside the ticket) is set against
 the wait it really had (first call − issue); the old estimate (people ahead in the service ×
@@ -143,7 +144,8 @@ class Morning:
         break_at = when * self.hours * 3600 if w == window else math.inf
         while True:
             if self.hall_s() >= break_at:
-                await self.post(s, f"/windows/{w}/pause", token, {"reason": "休息"})
+                body = {"reason": "休息", "minutes": length // 60}  # the clerk says how long
+                await self.post(s, f"/windows/{w}/pause", token, body)
                 self.open.discard(w)
                 await self.sleep(length)
                 await self.post(s, f"/windows/{w}/resume", token)

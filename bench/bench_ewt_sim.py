@@ -3,7 +3,8 @@
 bench_ewt plays a busy morning through the real API in real time (minutes per morning, one
 run's worth of tickets). This plays the same hall — the six comprehensive windows, the service
 mix, a clerk's moment before each call, the walk to the window, lognormal handling (σ = 0.5),
-4% no-shows after two recalls, 3% green channel, window 2's 20-minute break — on the hall's own
+4% no-shows after two recalls, 3% green channel, window 2's 20-minute break (its clerk says how
+long when pausing) — on the hall's own
 domain model (`hallserver.domain.hall.Hall`, the code the server runs) with a simulated clock,
 so dozens of mornings take seconds, and sets three answers against every ticket's real wait:
 
@@ -155,7 +156,7 @@ class Floor:
                     service, green = self.model.arrival(self.rng)
                     self.arrive(Waiting(0 if green else 1, self.now, f"f{next(n)}", service))
                     self.at(self.now + self.rng.expovariate(self.model.rate), "arrive")
-            elif kind == "free":
+            elif kind in ("free", "resume"):
                 self.busy.pop(window, None)
                 self.at(self.now + self.model.clerk_s(self.rng), "call", window)
             elif kind == "call" and window not in self.busy:
@@ -233,7 +234,7 @@ def morning(seed: int, args: argparse.Namespace) -> list[tuple[str, float, float
                 hall.no_show(w, now)
             if floor.now >= floor.breaks.get(w, math.inf):
                 del floor.breaks[w]
-                hall.pause(w, "休息", now)
+                hall.pause(w, "休息", now, minutes=length // 60)
                 floor.busy[w] = (floor.now, "pause")
                 floor.at(floor.now + length, "resume", w)
             else:

@@ -220,7 +220,10 @@ class CitizenView(QWidget):
             page.show_text(t["number"], " · ".join(w for w in words if w), T.NOW_SERVING.en)
         elif stage is Stage.PAUSED:
             reason = f"（{flow.pause_reason}）" if flow.pause_reason else ""
-            page.show_text("", *T.SERVICE_PAUSED.format(reason=reason).both("zh"))
+            zh, en = T.SERVICE_PAUSED.format(reason=reason).both("zh")
+            if (back := flow.back()) is not None:
+                zh, en = f"{zh}\n{back.zh}", f"{en} · {back.en}"
+            page.show_text("", zh, en)
         elif stage is Stage.CLOSED:
             page.show_text("", *T.WINDOW_CLOSED.both("zh"))
         else:

@@ -274,8 +274,12 @@ class CallerViewModel(QObject):
     def transfer(self, target: TransferTarget) -> bool:
         return self.act(Action.TRANSFER, target.body)
 
-    def pause(self, reason: str) -> bool:
-        return self.act(Action.PAUSE, {"reason": reason})
+    def pause(self, reason: str, minutes: int | None = None) -> bool:
+        """Pause the window; `minutes`: how long the clerk expects to be away, if they said."""
+        body: dict[str, object] = {"reason": reason}
+        if minutes is not None:
+            body["minutes"] = minutes
+        return self.act(Action.PAUSE, body)
 
     def _on_answer(self, action: Action, result: Result) -> None:
         self.in_flight = None

@@ -6,6 +6,8 @@ Thin widgets over `CallerViewModel`: every label is repainted from the view mode
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -28,7 +30,7 @@ from terminal.windows import handling_s, seconds_between, waited_s
 from . import texts as T
 from .clerk import OFFLINE, CallerViewModel
 from .desk import LABELS, ORDER, Action
-from .targets import PAUSE_REASONS, TransferTarget, search
+from .targets import PAUSE_MINUTES, PAUSE_REASONS, TransferTarget, search
 from .widgets import Text, big_button, text_css
 
 _FUNCTION_KEYS = {
@@ -36,6 +38,7 @@ _FUNCTION_KEYS = {
     Qt.Key.Key_F5: 4, Qt.Key.Key_F6: 5, Qt.Key.Key_F7: 6, Qt.Key.Key_F8: 7,
 }  # fmt: skip
 _DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(10)}
+KEYS = "①②③④⑤⑥"  # the key of each choice: a circled digit does not run into "5 分钟"
 
 
 def action_for_key(event: QKeyEvent) -> Action | None:
@@ -157,7 +160,9 @@ class TicketCard(QFrame):
             paused = model.desk.status == "paused"
             self.number.setText("暂停" if paused else "—")
             reason = model.desk.pause_reason
-            self.status.setText(f"{T.PAUSED.zh} {T.PAUSED.en}{(' · ' + reason) if reason else ''}"
+            back = model.desk.back()
+            extra = "".join(f" · {x}" for x in (reason, back and back.zh) if x)
+            self.status.setText(f"{T.PAUSED.zh} {T.PAUSED.en}{extra}"
                                 if paused else f"{T.IDLE.zh} {T.IDLE.en}")  # fmt: skip
             for label in (self.matter, self.holder, self.channel, self.waited, self.handling):
                 label.setText("")
@@ -305,32 +310,66 @@ class DeskPage(QWidget):
 
 
 class PausePage(QWidget):
-    """Choose why the window pauses: keys 1…6 or a touch; Esc goes back."""
+    """Why the window pauses, then for how long (citizens see when it opens again, and their
+    waits count on it): keys 1…6 or a touch at each step; Esc goes back a step."""
 
     def __init__(self, view: CallerView, theme: Theme) -> None:
         super().__init__()
         self.view = view
+        self.reason: str | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         box = QVBoxLayout(self)
-        box.addWidget(Text(theme, 48, text=f"{T.WHY_PAUSE.zh} · {T.WHY_PAUSE.en}", bold=True))
-        grid = QGridLayout()
-        grid.setSpacing(theme.px(16))
-        for i, reason in enumerate(PAUSE_REASONS):
-            button = big_button(theme, f"{i + 1}  {reason.zh}\n{reason.en}", 36, height=140)
-            button.clicked.connect(lambda _c=False, r=reason.zh: view.pause(r))
-            grid.addWidget(button, i // 3, i % 3)
-        box.addLayout(grid)
+        self.title = Text(theme, 48, bold=True)
+        box.addWidget(self.title)
+        self.steps = QStackedWidget()
+        self.steps.addWidget(self._grid(theme, PAUSE_REASONS, self.choose_reason))
+        lengths = [T.MINUTES.format(n=n) for n in PAUSE_MINUTES] + [T.NOT_SURE]
+        self.steps.addWidget(self._grid(theme, lengths, self.choose_length))
+        box.addWidget(self.steps)
         box.addStretch(1)
         back = big_button(theme, f"Esc  {T.BACK.zh} {T.BACK.en}", 30, height=90)
-        back.clicked.connect(view.back_to_desk)
+        back.clicked.connect(self.back)
         box.addWidget(back)
+        self.open()
+
+    def _grid(self, theme: Theme, texts: Sequence[T.Text], pick: Callable[[int], None]) -> QWidget:
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setSpacing(theme.px(16))
+        for i, text in enumerate(texts):
+            button = big_button(theme, f"{KEYS[i]}  {text.zh}\n{text.en}", 36, height=140)
+            button.clicked.connect(lambda _c=False, i=i: pick(i))
+            grid.addWidget(button, i // 3, i % 3)
+        return page
+
+    def open(self) -> None:
+        """Start at the reasons."""
+        self.reason = None
+        self.steps.setCurrentIndex(0)
+        self.title.setText(f"{T.WHY_PAUSE.zh} · {T.WHY_PAUSE.en}")
+
+    def choose_reason(self, i: int) -> None:
+        self.reason = PAUSE_REASONS[i].zh
+        self.steps.setCurrentIndex(1)
+        self.title.setText(f"{self.reason} · {T.HOW_LONG.zh} {T.HOW_LONG.en}")
+
+    def choose_length(self, i: int) -> None:
+        if self.reason is not None:
+            minutes = PAUSE_MINUTES[i] if i < len(PAUSE_MINUTES) else None
+            self.view.pause(self.reason, minutes)
+
+    def back(self) -> None:
+        if self.reason is None:
+            self.view.back_to_desk()
+        else:
+            self.open()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         n = _DIGITS.get(Qt.Key(event.key()))
         if event.key() == Qt.Key.Key_Escape:
-            self.view.back_to_desk()
-        elif n is not None and 1 <= n <= len(PAUSE_REASONS) and not event.isAutoRepeat():
-            self.view.pause(PAUSE_REASONS[n - 1].zh)
+            self.back()
+        elif n is not None and 1 <= n <= 6 and not event.isAutoRepeat():
+            self.choose_reason(n - 1) if self.reason is None else self.choose_length(n - 1)
         else:
             super().keyPressEvent(event)
 
@@ -488,6 +527,7 @@ class CallerView(QWidget):
             return
         if action in (Action.PAUSE, Action.TRANSFER) and self.model.allows(action):
             if action is Action.PAUSE:
+                self.pause_page.open()
                 self.pages.setCurrentWidget(self.pause_page)
                 self.pause_page.setFocus()
             else:
@@ -496,8 +536,8 @@ class CallerView(QWidget):
             return
         self.model.act(action)
 
-    def pause(self, reason: str) -> None:
-        if self.model.pause(reason):
+    def pause(self, reason: str, minutes: int | None = None) -> None:
+        if self.model.pause(reason, minutes):
             self.back_to_desk()
 
     def transfer(self, target: TransferTarget) -> None:

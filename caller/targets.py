@@ -23,6 +23,7 @@ PAUSE_REASONS: tuple[Text, ...] = (
     Text("系统故障"),
     Text("其他"),
 )
+PAUSE_MINUTES = (5, 10, 20, 30, 60)  # how long a clerk may say a pause lasts; or not say
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 from hallserver.protocol import Thresholds
 from terminal.figures import DayBook, DayFigures
 from terminal.hall import HallInfo, Service
+from terminal.i18n import Text
 from terminal.windows import (
     WindowState,
     handling_s,
@@ -187,6 +188,7 @@ class WindowRow:
     handling_s: int | None
     paused_s: int | None
     pause_reason: str | None
+    back: Text | None  # when the clerk said the paused window opens again
     wait_level: str
     handling_level: str
     pause_level: str
@@ -327,6 +329,7 @@ class SupervisionBoard:
                     handling,
                     paused,
                     w.pause_reason,
+                    w.back(),
                     level_of(t, "wait", waited),
                     level_of(t, "handling", handling),
                     level_of(t, "pause", paused),

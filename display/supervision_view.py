@@ -99,7 +99,8 @@ class WindowCard(QFrame):
         )
         if row.status == "paused":
             reason = f" {row.pause_reason}" if row.pause_reason else ""
-            self.times.setText(f"暂停 {duration_text(row.paused_s)}{reason}")
+            back = f" · {row.back.zh}" if row.back else ""
+            self.times.setText(f"暂停 {duration_text(row.paused_s)}{reason}{back}")
         elif row.number:
             self.times.setText(
                 f"等候 {duration_text(row.waited_s)}  办理 {duration_text(row.handling_s)}"

@@ -189,7 +189,18 @@ _BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "oneOf": [{"required": ["service"]}, {"required": ["window"]}],
         "properties": {"service": _S, "window": _S},
     },
-    ("/windows/{w}/pause", "post"): {"properties": {"reason": _S}},
+    ("/windows/{w}/pause", "post"): {
+        "properties": {
+            "reason": _S,
+            "minutes": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 480,
+                "description": "how long the clerk expects to be away: the window's back_at, "
+                "told to citizens and counted in every wait",
+            },
+        }
+    },
     ("/pairings", "post"): {
         "required": ["kind", "host"],
         "properties": {

@@ -261,6 +261,8 @@ class Store:
                     },
                     pk="id",
                 )
+            if "back_at" not in db.table("windows").columns_dict:
+                db.table("windows").add_column("back_at", str)  # a hall from before
             if "appointments" not in db.table_names():
                 db.table("appointments").create(
                     {
@@ -359,6 +361,7 @@ class Store:
                 paused=bool(r["paused"]),
                 pause_reason=r["pause_reason"] or "",
                 paused_at=_dt(r["paused_at"]),
+                back_at=_dt(r["back_at"]),
                 current=r["current"],
                 priority_run=r["priority_run"] or 0,
             )
@@ -435,7 +438,9 @@ class Store:
             )
         if changes.windows:
             c.executemany(
-                "INSERT OR REPLACE INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO windows (id, clerk, clerk_name, opened_at, paused,"
+                " pause_reason, paused_at, current, priority_run, back_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         w.id,
@@ -447,6 +452,7 @@ class Store:
                         _ts(w.paused_at),
                         w.current,
                         w.priority_run,
+                        _ts(w.back_at),
                     )
                     for w in changes.windows.values()
                 ],

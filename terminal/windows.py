@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import Text
+
 Ticket = dict[str, Any]
+BACK_AT = Text("预计 {time} 恢复")
 
 # Events that put a ticket at a window, and those that take it away (data.window is the window).
 OPENS_AT_WINDOW = frozenset(("ticket.called", "ticket.recalled", "ticket.started"))
@@ -71,6 +74,7 @@ class WindowState:
     clerk_name: str = ""
     pause_reason: str | None = None
     paused_at: dt.datetime | None = None
+    back_at: dt.datetime | None = None  # when the clerk said the window opens again
     current: Ticket | None = None
 
     def load(self, view: Mapping[str, Any]) -> None:
@@ -80,6 +84,7 @@ class WindowState:
         self.clerk_name = str(view.get("clerk_name") or "")
         self.pause_reason = view.get("pause_reason")
         self.paused_at = parse_time(view.get("paused_at"))
+        self.back_at = parse_time(view.get("back_at"))
         self.current = view.get("current")
 
     def apply(self, event: Mapping[str, Any]) -> bool:
@@ -95,18 +100,26 @@ class WindowState:
         elif kind == "window.opened":
             self.status, self.clerk = "open", data.get("clerk")
             self.clerk_name = str(data.get("clerk_name") or "")
-            self.pause_reason, self.paused_at = None, None
+            self.pause_reason, self.paused_at, self.back_at = None, None, None
         elif kind == "window.closed":
             self.status, self.clerk, self.clerk_name, self.current = "closed", None, "", None
-            self.pause_reason, self.paused_at = None, None
+            self.pause_reason, self.paused_at, self.back_at = None, None, None
         elif kind == "window.paused":
             self.status, self.pause_reason = "paused", str(data.get("reason") or "")
             self.paused_at = parse_time(event.get("at"))
+            self.back_at = parse_time(data.get("back_at"))
         elif kind == "window.resumed":
-            self.status, self.pause_reason, self.paused_at = "open", None, None
+            self.status, self.pause_reason, self.paused_at, self.back_at = "open", None, None, None
         else:
             return False
         return True
+
+    def back(self) -> Text | None:
+        """预计 13:30 恢复 · Back at 13:30 — when a paused window's clerk said they would be
+        back (the hall writes its times in its own zone); None when they did not say."""
+        if self.status != "paused" or self.back_at is None:
+            return None
+        return BACK_AT.format(time=self.back_at.strftime("%H:%M"))
 
     @property
     def signed_in(self) -> bool:

@@ -11,9 +11,10 @@ expected rest of its current call, from a lognormal fitted to those recent calls
 the same services finish in the expected order statistics of those rests. Until a service has
 `TODAY_MIN` calls today, its window time is that of the same half hour on past days (the same
 weekday of recent weeks, read at start), else the configured handling time. A paused window calls
-again after the expected rest of its pause (learned from the day's pauses, 15 minutes until the
-hall has seen one end). A window out of work calls a newcomer once its clerk has seen them (the
-time learned from the calls of citizens who came to idle windows).
+again at the time its clerk said, else after the expected rest of its pause (learned from the
+day's pauses, 15 minutes until the hall has seen one end). A window out of work calls a
+newcomer once its clerk has seen them (the time learned from the calls of citizens who came to
+idle windows).
 
 Expected values alone run long where several windows may call a citizen: the first of them to be
 free comes sooner than the soonest of their means, and more so the further ahead. So the replay's
@@ -386,11 +387,7 @@ class WaitEstimator:
         for w, k in columns.items():
             call = self._call_under_way(w, now)
             rest = _rest_quantiles(*call, FUTURES) if call else np.zeros(FUTURES)
-            state = self.hall.windows[w]
-            if state.paused and state.paused_at is not None:
-                mean = self.pauses.mean(PAUSE_S)
-                paused = (now - state.paused_at).total_seconds()
-                rest = np.maximum(rest, residual_s(mean, self.pauses.var(mean), paused))
+            rest = np.maximum(rest, self._pause_rest_s(w, now))
             mixed = rest[_MIXES[k % len(_MIXES)]]
             next_call[:, k] = np.where(mixed > 0, mixed + turnaround, reaction)
         f = Futures(next_call, columns)
@@ -487,12 +484,19 @@ class WaitEstimator:
             for k, w in enumerate(sorted(group, key=lambda w: (rests[w], w))):
                 out[w] = order[k]
         for w in serves:
-            paused_at = self.hall.windows[w].paused_at
-            if self.hall.windows[w].paused and paused_at is not None:
-                mean = self.pauses.mean(PAUSE_S)
-                rest = residual_s(mean, self.pauses.var(mean), (now - paused_at).total_seconds())
-                out[w] = max(out[w], rest)
+            out[w] = max(out[w], self._pause_rest_s(w, now))
         return out
+
+    def _pause_rest_s(self, window: str, now: dt.datetime) -> float:
+        """How long a paused window stays paused: until the time its clerk gave, else (and
+        once that is past) the expected rest of a pause as long as the day's have been."""
+        state = self.hall.windows[window]
+        if not state.paused or state.paused_at is None:
+            return 0.0
+        if state.back_at is not None and state.back_at > now:
+            return (state.back_at - now).total_seconds()
+        mean = self.pauses.mean(PAUSE_S)
+        return residual_s(mean, self.pauses.var(mean), (now - state.paused_at).total_seconds())
 
 
 class _Walk:

@@ -498,6 +498,7 @@ class Hall:
         if w.current is not None:
             raise Conflict("finish the current ticket before signing out", code="busy")
         w.clerk, w.clerk_name, w.opened_at, w.paused, w.paused_at = None, "", None, False, None
+        w.back_at = None
         self.supervisor.forget_window(w.id)
         self._touch_window(w)
         self._emit("window.closed", now, window=w.id)
@@ -672,13 +673,19 @@ class Hall:
         )
         return t
 
-    def pause(self, window_id: str, reason: str, now: dt.datetime) -> WindowState:
+    def pause(
+        self, window_id: str, reason: str, now: dt.datetime, minutes: int | None = None
+    ) -> WindowState:
+        """Stop calling; `minutes`: how long the clerk expects to be away (citizens are told
+        when the window opens again, and the waits count on it)."""
         w = self._staffed(window_id)
         if w.paused:
             raise Conflict("the window is already paused", code="window_paused")
         w.paused, w.pause_reason, w.paused_at = True, reason, now
+        w.back_at = now + dt.timedelta(minutes=minutes) if minutes else None
         self._touch_window(w)
-        self._emit("window.paused", now, window=w.id, reason=reason)
+        back = {"back_at": w.back_at.isoformat()} if w.back_at else {}
+        self._emit("window.paused", now, window=w.id, reason=reason, **back)
         return w
 
     def resume(self, window_id: str, now: dt.datetime) -> WindowState:
@@ -687,7 +694,7 @@ class Hall:
             raise Conflict("the window is not paused", code="not_paused")
         if w.paused_at is not None:
             self.estimator.resumed((now - w.paused_at).total_seconds())
-        w.paused, w.pause_reason, w.paused_at = False, "", None
+        w.paused, w.pause_reason, w.paused_at, w.back_at = False, "", None, None
         self.supervisor.forget_window(w.id)
         self._touch_window(w)
         self._emit("window.resumed", now, window=w.id)

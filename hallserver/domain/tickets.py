@@ -93,6 +93,7 @@ class WindowState:
     paused: bool = False
     pause_reason: str = ""
     paused_at: dt.datetime | None = None
+    back_at: dt.datetime | None = None  # when the clerk said the pause would end, if they did
     current: str | None = None  # ticket id
     priority_run: int = 0  # priority calls in a row, for the anti-starvation ratio
 

@@ -92,6 +92,7 @@ def window_view(hall: LiveHall, w: WindowState, now: dt.datetime) -> dict[str, o
         "clerk_name": w.clerk_name,
         "pause_reason": w.pause_reason if w.paused else None,
         "paused_at": w.paused_at.isoformat() if w.paused and w.paused_at else None,
+        "back_at": w.back_at.isoformat() if w.paused and w.back_at else None,
         "current": ticket_view(hall, current, now) if current else None,
         "waiting": hall.waiting_at(w.id),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt
@@ -157,15 +158,26 @@ def test_a_full_day_at_the_window(qtbot, window_one, hall_server) -> None:
     _, body = hall_server.request("GET", f"/tickets/{moved['id']}", device="kiosk-1")
     assert (body["ticket"]["status"], body["ticket"]["service"]) == ("waiting", "C")
 
-    # 5. Pause with a reason (key 2 = 午间休息); call-next is refused on screen; resume.
+    # 5. Pause with a reason (key 2 = 午间休息) and how long (key 3 = 20 minutes; Esc goes
+    #    back a step); call-next is refused on screen; resume.
     press(qtbot, term, Qt.Key.Key_F7)
     assert view.pages.currentWidget() is view.pause_page
+    QTest.keyClick(view.pause_page, Qt.Key.Key_1)
+    QTest.keyClick(view.pause_page, Qt.Key.Key_Escape)  # not 临时离开 after all
+    assert view.pages.currentWidget() is view.pause_page and view.pause_page.reason is None
+    QTest.keyClick(view.pause_page, Qt.Key.Key_2)
+    assert "午间休息" in view.pause_page.title.text()
     with qtbot.waitSignal(model.answered, timeout=5000):
-        QTest.keyClick(view.pause_page, Qt.Key.Key_2)
+        QTest.keyClick(view.pause_page, Qt.Key.Key_3)
     assert model.desk.status == "paused"
-    assert window(hall_server)["pause_reason"] == "午间休息"
-    assert "午间休息" in card.status.text()
+    paused = window(hall_server)
+    assert paused["pause_reason"] == "午间休息"
+    back_at = dt.datetime.fromisoformat(paused["back_at"])
+    assert back_at - dt.datetime.fromisoformat(paused["paused_at"]) == dt.timedelta(minutes=20)
+    back = f"预计 {back_at:%H:%M} 恢复"
+    assert "午间休息" in card.status.text() and back in card.status.text()
     qtbot.waitUntil(lambda: citizen.stage is Stage.PAUSED)
+    assert back in term.citizen_view.message_page.primary.text()
     press(qtbot, term, Qt.Key.Key_F1)
     assert "现在不能叫号" in view.message.text()
     press(qtbot, term, Qt.Key.Key_F8, expect="resume")

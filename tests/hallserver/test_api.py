@@ -249,10 +249,16 @@ def test_transfer_pause_resume(server: HallServerProcess) -> None:
         "POST", "/windows/9/transfer", {"service": "A"}, device="caller-9"
     )
     assert status == 409 and err(body) == "no_current_ticket"
+    for bad in ({"minutes": 0}, {"minutes": 481}, {"minutes": "20"}, {"minutes": 1.5}):
+        status, body = server.request("POST", "/windows/10/pause", bad, device="caller-10")
+        assert status == 400 and err(body) == "invalid_field", bad
     status, body = server.request(
-        "POST", "/windows/10/pause", {"reason": "会议"}, device="caller-10"
+        "POST", "/windows/10/pause", {"reason": "会议", "minutes": 30}, device="caller-10"
     )
     assert status == 200 and body["window"]["status"] == "paused"
+    paused_at = dt.datetime.fromisoformat(body["window"]["paused_at"])
+    back_at = dt.datetime.fromisoformat(body["window"]["back_at"])
+    assert back_at - paused_at == dt.timedelta(minutes=30)
     status, body = server.request("POST", "/windows/10/call-next", device="caller-10")
     assert status == 409 and err(body) == "window_paused"
     status, body = server.request("POST", "/windows/10/resume", device="caller-10")

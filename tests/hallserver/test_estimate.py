@@ -224,14 +224,22 @@ def test_the_day_figures_say_how_honest_the_estimates_were():
     assert (figures["estimate_error_s"], figures["estimate_bias_s"]) == (150, 50)
 
 
-def test_a_database_from_before_gains_the_told_wait_column(tmp_path):
+def test_a_database_from_before_gains_the_told_wait_and_back_at_columns(tmp_path):
+    from hallserver.domain.tickets import WindowState
     from hallserver.store import Store
 
     store = Store(tmp_path / "hall.db")
     store.conn.execute("ALTER TABLE tickets DROP COLUMN estimated_wait_s")  # as hallq 0.1 made it
+    store.conn.execute("ALTER TABLE windows DROP COLUMN back_at")  # as hallq 0.2 made it
+    store.conn.execute(
+        "INSERT INTO windows (id, clerk, paused, paused_at) VALUES ('1', 'c1', 1, ?)",
+        (MONDAY_9.isoformat(),),
+    )
     store.close()
     store = Store(tmp_path / "hall.db")
     assert "estimated_wait_s" in store.db.table("tickets").columns_dict
+    (kept,) = store.load(MONDAY_9.date())["windows"]  # a pause from before: no time said
+    assert kept == WindowState("1", clerk="c1", paused=True, paused_at=MONDAY_9)
     store.close()
 
 
@@ -248,6 +256,19 @@ def test_a_paused_window_calls_again_after_the_expected_rest_of_its_pause():
     hall.pause("9", "休息", clock.now)
     second = issue(hall, clock, "K")
     assert 290 < told(hall, clock, second) < 300
+
+
+def test_a_pause_counts_as_long_as_the_clerk_said_then_as_the_days_pauses_were():
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "9")  # K only, 120 s
+    hall.pause("9", "午间休息", clock.now, minutes=60)
+    assert hall.windows["9"].back_at == clock.now + dt.timedelta(hours=1)
+    first = issue(hall, clock, "K")
+    assert told(hall, clock, first) == 3600 - 1  # not the 15 minutes a pause is assumed to take
+    clock.advance(3600 + 60)  # the clerk is late: the hour said is over
+    assert told(hall, clock, first) == math.ceil(residual_s(900, (0.5 * 900) ** 2, 3661) - 1e-6)
+    hall.resume("9", clock.now)
+    assert hall.windows["9"].back_at is None
 
 
 def test_window_times_come_from_the_same_time_of_day_until_today_has_its_own():

@@ -34,6 +34,10 @@ def test_restart_keeps_everything_and_numbers_continue(hall_server: HallServerPr
     for _ in range(3):
         hall_server.request("POST", "/tickets", {"service": "A"}, device=MANAGER)
     _, called = hall_server.request("POST", "/windows/1/call-next", device="caller-1")
+    hall_server.sign_in("2")
+    _, paused = hall_server.request(
+        "POST", "/windows/2/pause", {"reason": "午间休息", "minutes": 60}, device="caller-2"
+    )
     _, before = hall_server.request("GET", "/health")
     hall_server.restart(hard=True)
     _, after = hall_server.request("GET", "/health")
@@ -41,6 +45,8 @@ def test_restart_keeps_everything_and_numbers_continue(hall_server: HallServerPr
     _, windows = hall_server.request("GET", "/windows", device=MANAGER)
     w1 = next(w for w in windows["windows"] if w["id"] == "1")
     assert w1["status"] == "open" and w1["current"]["id"] == called["ticket"]["id"]
+    w2 = next(w for w in windows["windows"] if w["id"] == "2")
+    assert w2["status"] == "paused" and w2["back_at"] == paused["window"]["back_at"] is not None
     _, queues = hall_server.request("GET", "/queues", device=MANAGER)
     assert next(q for q in queues["queues"] if q["service"] == "A")["waiting"] == 2
     status, body = hall_server.request("POST", "/tickets", {"service": "A"}, device=MANAGER)
