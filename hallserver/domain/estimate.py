@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import math
 import statistics
 from collections import deque
@@ -118,23 +119,33 @@ def residual_s(mean: float, var: float, elapsed: float) -> float:
 
 
 class _Learned:
-    """Recent samples of one duration: their mean and variance."""
+    """Recent samples of one duration: their mean and variance (worked out once per sample:
+    a replay asks for them at every call it plays)."""
 
     def __init__(self) -> None:
         self.samples: deque[float] = deque(maxlen=RECENT_CALLS)
+        self._mean: float | None = None
+        self._var: float | None = None
 
     def add(self, seconds: float) -> None:
         self.samples.append(max(0.0, seconds))
+        self._mean = self._var = None
 
     def mean(self, default: float) -> float:
-        return sum(self.samples) / len(self.samples) if self.samples else default
+        if not self.samples:
+            return default
+        if self._mean is None:
+            self._mean = sum(self.samples) / len(self.samples)
+        return self._mean
 
     def var(self, default: float) -> float:
         n = len(self.samples)
         if n < 2:
             return (ASSUMED_CV * self.mean(default)) ** 2
-        m = self.mean(default)
-        return sum((x - m) ** 2 for x in self.samples) / (n - 1)
+        if self._var is None:
+            m = self.mean(default)
+            self._var = sum((x - m) ** 2 for x in self.samples) / (n - 1)
+        return self._var
 
 
 @dataclass
@@ -247,7 +258,9 @@ class WaitEstimator:
         if r is None or ticket.id in r.call_s:
             return
         if ticket.lane is not Lane.NORMAL or ticket.order <= r.newest:
-            self._replay = None  # a check-in, a transfer or a priority ticket: order changes
+            # A check-in, a transfer or a priority ticket changes the order: the others' waits
+            # are replayed once the replay is `refresh_s` old, this ticket's at its question.
+            self._moved = True
             return
         candidates = [w for w, services in r.serves.items() if ticket.service in services]
         if not candidates:
@@ -288,6 +301,10 @@ class WaitEstimator:
         if ticket.id not in r.call_s:
             self.joined(ticket)
             r = self.current(now)
+        if ticket.id not in r.call_s and ticket.status is Status.WAITING:
+            part = self.replay(now, until=ticket)  # played only as far as its call, kept
+            if ticket.id in part.call_s:  # until the next replay
+                r.call_s[ticket.id] = part.call_s[ticket.id] + (part.at - r.at).total_seconds()
         at = r.call_s.get(ticket.id)
         return None if at is None else _whole(at - (now - r.at).total_seconds())
 
@@ -318,15 +335,16 @@ class WaitEstimator:
             self._moved = False
         return r
 
-    def replay(self, now: dt.datetime) -> Replay:
-        """Play the hall forward from `now` until every waiting ticket is called."""
+    def replay(self, now: dt.datetime, until: Ticket | None = None) -> Replay:
+        """Play the hall forward from `now` until every waiting ticket is called (or `until`)."""
         hall = self.hall
         policy = hall.settings.policy
         grace = policy.appointment_grace_s
         queues = {code: _Walk(q) for code, q in hall.queues.items()}
         window_queues = {w: deque(q) for w, q in hall.window_queues.items()}
         r = Replay(at=now)
-        r.newest = max((t.order for t in hall.waiting()), default=0)
+        if until is None:  # (a replay played only as far as one ticket is not kept)
+            r.newest = max((t.order for t in hall.waiting()), default=0)
         runs: dict[str, int] = {}
         free: list[tuple[float, int, str]] = []
         turnaround = self.turnaround.mean(0.0)
@@ -335,6 +353,7 @@ class WaitEstimator:
             runs[spec.id] = hall.windows[spec.id].priority_run
         reaction = self.reaction.mean(0.0)
         calls: list[tuple[Ticket, str]] = []  # in the order the replay called them, and by whom
+        costs: dict[str, float] = {}  # per service: a call's window time and the turnaround
         limited = False
         for i, (w, rest) in enumerate(self._first_free(r.serves, now).items()):
             # A busy window calls a turnaround after its call; an idle one once its clerk has
@@ -364,9 +383,14 @@ class WaitEstimator:
                 queues[t.service].called(t)
             r.call_s[t.id] = at_s
             calls.append((t, w))
-            heapq.heappush(free, (at_s + self.cost_s(t.service, now), i, w))
+            if t is until:
+                break
+            if (cost := costs.get(t.service)) is None:
+                cost = costs[t.service] = self.cost_s(t.service, now)
+            heapq.heappush(free, (at_s + cost, i, w))
         if len(calls) <= SPREAD_MAX:
-            r.futures = self._futures(r, now, calls, limited)
+            # As far as one ticket, the calls before it come in the replay's order, unranked.
+            r.futures = self._futures(r, now, calls, limited or until is not None)
         return r
 
     def _futures(
@@ -397,7 +421,8 @@ class WaitEstimator:
         }
         if not limited:
             by = {t.id: w for t, w in calls}
-            calls = [(t, by[t.id]) for t in self._ranked(now) if t.id in by]
+            ranked = (t for t in self._ranked(now) if t.id in by)
+            calls = [(t, by[t.id]) for t in itertools.islice(ranked, len(by))]
         for t, w in calls:
             candidates = [columns[w]] if t.lane is Lane.WINDOW else by_service[t.service]
             r.call_s[t.id] = f.call(candidates, 0.0, self._draws(t, now))

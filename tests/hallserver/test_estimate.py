@@ -76,6 +76,24 @@ def test_priority_calls_jump_the_line_within_the_run_limit(exact: None) -> None:
     assert waits == [0, 120, 240, 360]
 
 
+def test_a_green_ticket_is_told_at_once_and_the_others_at_the_next_replay(exact: None) -> None:
+    hall, clock = make_hall(), Clock()
+    hall.estimator.refresh_s = 10  # a busy hall: the others' waits at most 10 s old
+    open_windows(hall, clock, "9")  # K only, 120 s a call
+    first = issue(hall, clock, "K")
+    hall.call_next("9", clock.now)
+    normal = [issue(hall, clock, "K") for _ in range(2)]
+    # Issued at 1 s and called at once, the first keeps window 9 until 121 s.
+    assert [told(hall, clock, t) for t in normal] == [121 - 3, 241 - 3]
+    green = hall.issue(IssueRequest(service="K", channel="green", staff=True), clock.now)
+    # Played as far as its own call: next, when window 9 is free.
+    assert green.estimated_wait_s == told(hall, clock, green.id) == 121 - 3
+    assert [told(hall, clock, t) for t in normal] == [121 - 3, 241 - 3]  # not yet replayed
+    clock.advance(10)  # the next replay has them after the green ticket
+    assert [told(hall, clock, t) for t in normal] == [241 - 13, 361 - 13]
+    assert hall.ticket(first).status == "called"
+
+
 def test_a_busy_window_is_free_after_the_expected_rest_of_its_call():
     hall, clock = make_hall(), Clock()
     first = issue(hall, clock, "K")
