@@ -268,13 +268,15 @@ class WaitEstimator:
             return
         came = self.idle_call_s(r, ticket.queued_at or r.at)
         r.newest = ticket.order
-        if (f := r.futures) is not None:
-            columns = [f.columns[w] for w in candidates]
-            r.call_s[ticket.id] = f.call(columns, came, self._draws(ticket, r.at))
-            return
         w = min(candidates, key=lambda w: max(r.free_s[w], came))
         r.call_s[ticket.id] = max(r.free_s[w], came)
         r.free_s[w] = r.call_s[ticket.id] + self.cost_s(ticket.service, r.at)
+        if (f := r.futures) is not None:
+            if len(r.call_s) > SPREAD_MAX:  # as a fresh replay of this many: the means
+                r.futures = None
+            else:
+                columns = [f.columns[w] for w in candidates]
+                r.call_s[ticket.id] = f.call(columns, came, self._draws(ticket, r.at))
 
     # ----- answers -------------------------------------------------------------------------------
     def window_time(self, service: str, now: dt.datetime) -> tuple[float, float]:
