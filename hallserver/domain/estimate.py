@@ -96,6 +96,12 @@ _MIXES = np.random.default_rng(1).permuted(np.tile(np.arange(FUTURES), (64, 1)),
 _ROWS = np.arange(FUTURES)
 
 
+def _lognormal(mean: float, var: float) -> tuple[float, float]:
+    """(μ, σ) of the lognormal with this mean and variance (both > 0)."""
+    s2 = math.log1p(var / (mean * mean))
+    return math.log(mean) - s2 / 2, math.sqrt(s2)
+
+
 def residual_s(mean: float, var: float, elapsed: float) -> float:
     """Expected rest of a call that has lasted `elapsed` s, its length lognormal(mean, var).
 
@@ -107,13 +113,11 @@ def residual_s(mean: float, var: float, elapsed: float) -> float:
         return mean
     if var <= 0:  # every call took the same time
         return max(0.0, mean - elapsed)
-    s2 = math.log1p(var / (mean * mean))
-    s = math.sqrt(s2)
-    mu = math.log(mean) - s2 / 2
+    mu, s = _lognormal(mean, var)
     z = (math.log(elapsed) - mu) / s
     survive = 0.5 * math.erfc(z / math.sqrt(2))
     if survive < 1e-9:  # far in the tail: the lognormal's hazard is nearly flat there
-        return elapsed * s2 / max(z * s, 1e-9)
+        return elapsed * s * s / max(z * s, 1e-9)
     tail_mean = mean * 0.5 * math.erfc((z - s) / math.sqrt(2)) / survive
     return max(0.0, tail_mean - elapsed)
 
@@ -449,9 +453,8 @@ class WaitEstimator:
         turnaround = self.turnaround.mean(0.0)
         if mean <= 0 or var <= 0:
             return np.full(FUTURES, max(0.0, mean) + turnaround)
-        s2 = math.log1p(var / (mean * mean))
-        z = _SPREAD[ticket.order % len(_SPREAD)]
-        return np.exp(math.log(mean) - s2 / 2 + math.sqrt(s2) * z) + turnaround
+        mu, s = _lognormal(mean, var)
+        return np.exp(mu + s * _SPREAD[ticket.order % len(_SPREAD)]) + turnaround
 
     def _calling_windows(self) -> Iterable[tuple[Window, tuple[str, ...]]]:
         """The windows that will call, with what each may call.
@@ -557,8 +560,7 @@ def _rest_quantiles(mean: float, var: float, elapsed: float, n: int = DRAWS) -> 
     """`n` evenly spread values of a call's rest, lognormal(mean, var) given `elapsed`."""
     if var <= 0 or mean <= 0:
         return np.full(n, max(0.0, mean - elapsed))
-    s2 = math.log1p(var / (mean * mean))
-    s, mu = math.sqrt(s2), math.log(mean) - s2 / 2
+    mu, s = _lognormal(mean, var)
     done = _NORMAL.cdf((math.log(elapsed) - mu) / s) if elapsed > 0 else 0.0
     out = np.empty(n)
     for j in range(n):
