@@ -40,7 +40,6 @@ JSON_LIMIT = 64 * 1024
 PHOTO_LIMIT = 2 * 1024 * 1024
 WS_KERNEL_BUFFER = 64 * 1024
 STATUS_DETAIL_LIMIT = 500
-MAX_PAUSE_MINUTES = 480  # a pause announced longer than a working day is a mistake
 PLAIN_TEXT = re.compile(r"[^<>\x00-\x1f\x7f]*")
 SERVICE: web.AppKey[HallService] = web.AppKey("service", HallService)
 SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets", set)
@@ -531,8 +530,6 @@ def _window_action(name: str) -> Handler:
                 body = await _body(request)
                 reason = _field(body, "reason", str, max_len=100) or ""
                 minutes = _field(body, "minutes", int)
-                if minutes is not None and not 1 <= minutes <= MAX_PAUSE_MINUTES:
-                    raise BadRequest(f"minutes must be 1…{MAX_PAUSE_MINUTES}", code="invalid_field")
             w = await svc.run(
                 lambda: (
                     hall.pause(window, reason, now, minutes)

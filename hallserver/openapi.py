@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from .domain.hall import MAX_PAUSE_MINUTES
+
 _TICKET = {
     "type": "object",
     "required": [
@@ -195,7 +197,7 @@ _BODIES: dict[tuple[str, str], dict[str, Any]] = {
             "minutes": {
                 "type": "integer",
                 "minimum": 1,
-                "maximum": 480,
+                "maximum": MAX_PAUSE_MINUTES,
                 "description": "how long the clerk expects to be away: the window's back_at, "
                 "told to citizens and counted in every wait",
             },

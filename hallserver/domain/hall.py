@@ -35,6 +35,8 @@ from .tickets import (
 )
 from .views import alert_view, ticket_view
 
+MAX_PAUSE_MINUTES = 480  # a pause announced longer than a working day is a mistake
+
 
 @dataclass
 class Changes:
@@ -678,6 +680,8 @@ class Hall:
     ) -> WindowState:
         """Stop calling; `minutes`: how long the clerk expects to be away (citizens are told
         when the window opens again, and the waits count on it)."""
+        if minutes is not None and not 1 <= minutes <= MAX_PAUSE_MINUTES:
+            raise BadRequest(f"minutes must be 1…{MAX_PAUSE_MINUTES}", code="invalid_field")
         w = self._staffed(window_id)
         if w.paused:
             raise Conflict("the window is already paused", code="window_paused")
