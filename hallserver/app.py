@@ -138,7 +138,7 @@ async def _auth(request: web.Request, *roles: str, window: str | None = None) ->
     if not token:
         raise Unauthorized("missing bearer token")
     digest = token_hash(token)
-    device = await _service(request).device_for(digest)
+    device = _service(request).device_for(digest)
     if device is None:
         raise Unauthorized("unknown or revoked token")
     request[TOKEN_KEY] = digest

@@ -22,7 +22,7 @@ from .domain.settings import Device, HallSettings
 from .pairing import PairingOffice
 from .security import IdHasher
 from .signin import SignInGuard
-from .store import Store, event_body
+from .store import GroupCommit, Store
 
 log = logging.getLogger("hallq.server")
 T = TypeVar("T")
@@ -129,14 +129,15 @@ class HallService:
         self.committed_seq = 0
         self.failed: BaseException | None = None
         self.on_failure: Callable[[BaseException], None] = lambda e: None
-        self._pending: list[tuple[Changes, list[str], asyncio.Future[None]]] = []
+        self._group = GroupCommit()  # the commands waiting for the next commit
+        self._waiting: list[asyncio.Future[None]] = []  # their answers
         self._flusher: asyncio.Task[None] | None = None
-        # Tokens are looked up in the database on every request, on a connection and thread of
-        # their own: a token minted or revoked by `hallq-server token` counts from its commit on.
+        # Tokens are looked up in the database on every request, on a read connection of their
+        # own: a token minted or revoked by `hallq-server token` counts from its commit on. The
+        # lookup runs in the loop: an indexed read of a WAL database never waits for the writer,
+        # and takes less time than handing it to a thread and back (which, with the loop busy,
+        # also waits for the GIL).
         self._tokens = store.reader()
-        self._token_thread = concurrent.futures.ThreadPoolExecutor(
-            1, thread_name_prefix="hallq-tokens"
-        )
         self.last_seen: dict[str, dt.datetime] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.sign_ins = SignInGuard(store, self.db)
@@ -200,7 +201,6 @@ class HallService:
             await asyncio.gather(self._flusher, return_exceptions=True)
         self.writer.shutdown(wait=True)
         self._reader.shutdown(wait=True)
-        self._token_thread.shutdown(wait=True)
         self.sign_ins.close()
         self.reads.close()
         self._tokens.close()
@@ -226,49 +226,47 @@ class HallService:
         return result  # type: ignore[return-value]
 
     async def _persist(self, changes: Changes) -> None:
-        bodies = [event_body(e.seq, e.type, e.at, e.data) for e in changes.events]
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((changes, bodies, done))
+        self._group.add(changes)
+        self._waiting.append(done)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         await asyncio.shield(done)
 
     async def _flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
+        while self._waiting:
+            group, waiting = self._group, self._waiting
+            self._group, self._waiting = GroupCommit(), []
             try:
-                await self._on_writer(
-                    self.store.write, [(c, b) for c, b, _ in batch], self.hall.day
-                )
+                await self._on_writer(self.store.write, group, self.hall.day)
             except Exception as e:
-                if _disk_full(e, self.store) and await self._forget_unwritten(batch, e):
+                if _disk_full(e, self.store) and await self._forget_unwritten(waiting, e):
                     continue
                 # Any other refusal: nothing more can be promised, the server stops.
                 log.critical("database write failed: %s", e)
                 self.failed = e
-                for _, _, done in batch + self._pending:
+                for done in waiting + self._waiting:
                     if not done.done():
                         done.set_exception(StoreFailure("the hall database failed"))
-                self._pending = []
+                self._group, self._waiting = GroupCommit(), []
                 self.on_failure(e)
                 return
             # The commands' answers are woken before the subscribers' senders, so a clerk's
             # call-next is answered before hundreds of screens are written to, not after.
-            for _, _, done in batch:
+            for done in waiting:
                 if not done.done():
                     done.set_result(None)
-            for changes, bodies, _ in batch:
-                for event, body in zip(changes.events, bodies, strict=True):
-                    self.committed_seq = event.seq
-                    for sub in self.subscribers:
-                        sub.push(event.seq, body)
+            for seq, _, _, body in group.events:
+                self.committed_seq = seq
+                for sub in self.subscribers:
+                    sub.push(seq, body)
 
     async def _forget_unwritten(
-        self, batch: list[tuple[Changes, list[str], asyncio.Future[None]]], e: BaseException
+        self, waiting: list[asyncio.Future[None]], e: BaseException
     ) -> bool:
         """The disk is full: refuse every command not yet on disk and go back to what is.
 
-        The commands of `batch` and those queued behind it changed the hall in memory only;
+        The commands `waiting` and those queued behind them changed the hall in memory only;
         their clients get 503 disk_full. The hall is rebuilt from the database (as at a
         restart), so memory, disk and the event log agree again; the next command tries the
         disk again and succeeds once space is back. False when the database cannot even be
@@ -276,10 +274,10 @@ class HallService:
         """
         self._reloading = True
         log.error("database disk full (%s): commands refused until space is freed", e)
-        for _, _, done in batch + self._pending:
+        for done in waiting + self._waiting:
             if not done.done():
                 done.set_exception(DiskFull("the hall database's disk is full; nothing was taken"))
-        self._pending = []
+        self._group, self._waiting = GroupCommit(), []
         try:
             state = await self._on_writer(self.store.load, self.now().date())
         except Exception:
@@ -331,9 +329,7 @@ class HallService:
         """
         if not any(s.token for s in self.subscribers):
             return
-        valid = await asyncio.get_running_loop().run_in_executor(
-            self._token_thread, self._tokens.token_hashes
-        )
+        valid = self._tokens.token_hashes()
         gone = [s for s in self.subscribers if s.token and s.token not in valid]
         for sub in gone:
             self.subscribers.discard(sub)
@@ -345,10 +341,8 @@ class HallService:
         """Devices with an event stream open now."""
         return {s.device for s in self.subscribers if s.device}
 
-    async def device_for(self, digest: str) -> Device | None:
-        device_id = await asyncio.get_running_loop().run_in_executor(
-            self._token_thread, self._tokens.device_of_token, digest
-        )
+    def device_for(self, digest: str) -> Device | None:
+        device_id = self._tokens.device_of_token(digest)
         if device_id is None:
             return None
         device = self.settings.device(device_id)

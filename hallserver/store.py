@@ -160,11 +160,116 @@ def ticket_from_row(r: sqlite3.Row | dict[str, Any]) -> Ticket:
     )
 
 
+EVENT_COLUMNS = ("seq", "type", "at", "body")
+WINDOW_COLUMNS = (
+    "id",
+    "clerk",
+    "clerk_name",
+    "opened_at",
+    "paused",
+    "pause_reason",
+    "paused_at",
+    "current",
+    "priority_run",
+    "back_at",
+)
+APPOINTMENT_COLUMNS = ("code", "service", "slot_start", "slot_end", "id_hash", "holder", "ticket")
+DEVICE_STATE_COLUMNS = ("id", "state", "detail", "status_at")
+CHUNK_ROWS = 256  # rows of one INSERT at most (33 ticket columns: well under SQLite's limit)
+
+
+class GroupCommit:
+    """The rows of a group of commands, to be written in one transaction.
+
+    Each command's rows are copied when it has run, in the event loop: a later command that
+    changes the same ticket in memory while the group is being written cannot slip into this
+    group's transaction, so the disk never holds what was not answered (or about to be). The
+    group keeps the newest row per key, as the commands ran one after the other.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[tuple[int, str, str, str]] = []
+        self.tickets: dict[str, tuple[Any, ...]] = {}
+        self.windows: dict[str, tuple[Any, ...]] = {}
+        self.appointments: dict[str, tuple[Any, ...]] = {}
+        self.counters: dict[str, int] = {}
+        self.handling: dict[str, float] = {}
+        self.device_states: dict[str, tuple[str, str, str, str]] = {}
+
+    def add(self, changes: Changes) -> None:
+        for e in changes.events:
+            self.events.append(
+                (e.seq, e.type, e.at.isoformat(), event_body(e.seq, e.type, e.at, e.data))
+            )
+        for t in changes.tickets.values():
+            self.tickets[t.id] = ticket_row(t)
+        for w in changes.windows.values():
+            self.windows[w.id] = (
+                w.id,
+                w.clerk,
+                w.clerk_name,
+                _ts(w.opened_at),
+                int(w.paused),
+                w.pause_reason,
+                _ts(w.paused_at),
+                w.current,
+                w.priority_run,
+                _ts(w.back_at),
+            )
+        for a in changes.appointments.values():
+            self.appointments[a.code] = (
+                a.code,
+                a.service,
+                _ts(a.slot_start),
+                _ts(a.slot_end),
+                a.id_hash,
+                a.holder,
+                a.ticket,
+            )
+        self.counters.update(changes.counters)
+        self.handling.update(changes.handling)
+        for device, (state, detail, at) in changes.device_states.items():
+            self.device_states[device] = (device, state, detail, at.isoformat())
+
+
+def _insert(
+    c: sqlite3.Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    upsert: bool = True,
+) -> None:
+    """Insert `rows`; with `upsert`, a row whose key (the first column) is stored already
+    replaces it.
+
+    Many rows per statement (chunks of 256, 128, …, 1: few statement texts to prepare) rather
+    than one statement per row: SQLite runs each statement without the GIL, and every time the
+    writer thread wants it back while the event loop is busy it waits out a switch interval.
+    The row is updated in place, not deleted and inserted again (INSERT OR REPLACE would move
+    it and its index entries to new pages at every change of a ticket).
+    """
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    update = ""
+    if upsert:
+        changed = ", ".join(f"{x} = excluded.{x}" for x in columns[1:])
+        update = f" ON CONFLICT({columns[0]}) DO UPDATE SET {changed}"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    done, size = 0, CHUNK_ROWS
+    while done < len(rows):
+        while size > len(rows) - done:
+            size //= 2
+        chunk = rows[done : done + size]
+        c.execute(head + ", ".join([one] * size) + update, [v for row in chunk for v in row])
+        done += size
+
+
 class Store:
     """One SQLite database. Use from a single thread at a time (the server's writer thread)."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
         self.path = Path(path)
+        self._day_marked: str | None = None
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
@@ -406,88 +511,26 @@ class Store:
             "alerts": alerts,
         }
 
-    def write(self, batches: Sequence[tuple[Changes, list[str]]], day: dt.date | None) -> None:
+    def write(self, group: GroupCommit, day: dt.date | None) -> None:
         """Make a group of commands durable in one transaction (group commit)."""
         with self.transaction() as c:
-            for changes, bodies in batches:
-                self._write_one(c, changes, bodies)
-            if day is not None:
+            _insert(c, "events", EVENT_COLUMNS, group.events, upsert=False)
+            _insert(c, "tickets", TICKET_COLUMNS, list(group.tickets.values()))
+            _insert(c, "windows", WINDOW_COLUMNS, list(group.windows.values()))
+            _insert(c, "appointments", APPOINTMENT_COLUMNS, list(group.appointments.values()))
+            _insert(c, "counters", ("service", "last"), list(group.counters.items()))
+            _insert(c, "handling", ("service", "seconds"), list(group.handling.items()))
+            _insert(c, "devices", DEVICE_STATE_COLUMNS, list(group.device_states.values()))
+            today = day.isoformat() if day is not None else None
+            if today is not None and today != self._day_marked:
                 old = c.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
-                if old is None or old[0] != day.isoformat():
-                    first_seq = batches[0][0].events[0].seq - 1 if batches[0][0].events else 0
+                if old is None or old[0] != today:
+                    first_seq = group.events[0][0] - 1 if group.events else 0
                     c.executemany(
                         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                        [("day", day.isoformat()), ("day_seq", str(first_seq))],
+                        [("day", today), ("day_seq", str(first_seq))],
                     )
-
-    @staticmethod
-    def _write_one(c: sqlite3.Connection, changes: Changes, bodies: list[str]) -> None:
-        if changes.events:
-            c.executemany(
-                "INSERT INTO events (seq, type, at, body) VALUES (?, ?, ?, ?)",
-                [
-                    (e.seq, e.type, e.at.isoformat(), b)
-                    for e, b in zip(changes.events, bodies, strict=True)
-                ],
-            )
-        if changes.tickets:
-            marks = ", ".join("?" * len(TICKET_COLUMNS))
-            c.executemany(
-                f"INSERT OR REPLACE INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({marks})",
-                [ticket_row(t) for t in changes.tickets.values()],
-            )
-        if changes.windows:
-            c.executemany(
-                "INSERT OR REPLACE INTO windows (id, clerk, clerk_name, opened_at, paused,"
-                " pause_reason, paused_at, current, priority_run, back_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        w.id,
-                        w.clerk,
-                        w.clerk_name,
-                        _ts(w.opened_at),
-                        int(w.paused),
-                        w.pause_reason,
-                        _ts(w.paused_at),
-                        w.current,
-                        w.priority_run,
-                        _ts(w.back_at),
-                    )
-                    for w in changes.windows.values()
-                ],
-            )
-        if changes.appointments:
-            c.executemany(
-                "INSERT OR REPLACE INTO appointments VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        a.code,
-                        a.service,
-                        _ts(a.slot_start),
-                        _ts(a.slot_end),
-                        a.id_hash,
-                        a.holder,
-                        a.ticket,
-                    )
-                    for a in changes.appointments.values()
-                ],
-            )
-        if changes.counters:
-            c.executemany(
-                "INSERT OR REPLACE INTO counters VALUES (?, ?)", list(changes.counters.items())
-            )
-        if changes.handling:
-            c.executemany(
-                "INSERT OR REPLACE INTO handling VALUES (?, ?)", list(changes.handling.items())
-            )
-        for device, (state, detail, at) in changes.device_states.items():
-            c.execute(
-                "INSERT INTO devices (id, state, detail, status_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET state = excluded.state, "
-                "detail = excluded.detail, status_at = excluded.status_at",
-                (device, state, detail, at.isoformat()),
-            )
+        self._day_marked = today  # on disk now: not read again until the day changes
 
     # ----- reads -------------------------------------------------------------------------------
     def events_after(self, since: int, upto: int, limit: int = 2000) -> list[tuple[int, str]]:
