@@ -91,9 +91,12 @@ class Model:
 class Floor:
     """The hall as events: clerks calling, calls ending, pauses, arrivals — one timeline."""
 
-    def __init__(self, model: Model, rng: random.Random, end_s: float) -> None:
+    def __init__(
+        self, model: Model, rng: random.Random, end_s: float, clerks: dict[str, random.Random]
+    ) -> None:
         self.model = model
         self.rng = rng
+        self.clerks = clerks  # each window's clerk's own draws (the futures': their `rng`)
         self.end_s = end_s
         self.now = 0.0
         self.events: list[tuple[float, int, str, str]] = []
@@ -118,8 +121,11 @@ class Floor:
     def arrive(self, who: Waiting) -> None:
         self.waiting.append(who)
         for w in sorted(self.idle):
-            self.at(self.now + self.model.clerk_s(self.rng), "call", w)
+            self.at(self.now + self.clerk_s(w), "call", w)
         self.idle.clear()
+
+    def clerk_s(self, window: str) -> float:
+        return self.model.clerk_s(self.clerks.get(window, self.rng))
 
     def next_event(self) -> tuple[str, str]:
         self.now, _, kind, window = heapq.heappop(self.events)
@@ -128,7 +134,7 @@ class Floor:
     def copy_for_future(self, rng: random.Random) -> Floor:
         """The present with what no one can know drawn afresh: the rest of every call under
         way and the next arrival (the oracle knows a pause's true length once it has begun)."""
-        f = Floor(self.model, rng, self.end_s)
+        f = Floor(self.model, rng, self.end_s, {})
         f.now = self.now
         f.waiting = list(self.waiting)
         f.busy = dict(self.busy)
@@ -158,7 +164,7 @@ class Floor:
                     self.at(self.now + self.rng.expovariate(self.model.rate), "arrive")
             elif kind in ("free", "resume"):
                 self.busy.pop(window, None)
-                self.at(self.now + self.model.clerk_s(self.rng), "call", window)
+                self.at(self.now + self.clerk_s(window), "call", window)
             elif kind == "call" and window not in self.busy:
                 who = self.pick(window)
                 if who is None:
@@ -179,16 +185,18 @@ def morning(seed: int, args: argparse.Namespace) -> list[tuple[str, float, float
     mean_call = sum(MIX[s] * handling[s] for s in MIX) / sum(MIX.values())
     window_time = (1 - NO_SHOW) * (WALK_UP_S + mean_call) + NO_SHOW * 3 * RECALL_S + CLERK_S
     model = Model(handling, serves, args.utilisation * len(WINDOWS) / window_time)
-    rng, oracle_rng = random.Random(seed), random.Random(seed * 7919 + 1)
+    # Draws keyed as bench_ewt keys them (the arrivals, each window's clerk, each ticket's
+    # citizen): the same seed plays the same morning there and here.
+    rng, oracle_rng = random.Random(f"{seed}-arrivals"), random.Random(seed * 7919 + 1)
     end_s = args.hours * 3600
-    floor = Floor(model, rng, end_s)
+    floor = Floor(model, rng, end_s, {w: random.Random(f"{seed}-clerk-{w}") for w in WINDOWS})
     ids = itertools.count(1)
     hall = Hall(settings, tz=TZ, hash_id=lambda n: n, new_id=lambda: f"t{next(ids)}")
     clock = lambda: START + dt.timedelta(seconds=floor.now)  # noqa: E731
     hall.begin(clock())
     for w in WINDOWS:
         hall.sign_in(w, f"clerk-{w}", f"clerk-{w}", clock())
-        floor.at(model.clerk_s(rng), "call", w)
+        floor.at(floor.clerk_s(w), "call", w)
     window, when, length = BREAK
     floor.breaks[window] = when * end_s
     floor.at(rng.expovariate(model.rate), "arrive")
@@ -238,11 +246,11 @@ def morning(seed: int, args: argparse.Namespace) -> list[tuple[str, float, float
                 floor.busy[w] = (floor.now, "pause")
                 floor.at(floor.now + length, "resume", w)
             else:
-                floor.at(floor.now + model.clerk_s(rng), "call", w)
+                floor.at(floor.now + floor.clerk_s(w), "call", w)
         elif kind == "resume":
             floor.busy.pop(w, None)
             hall.resume(w, now)
-            floor.at(floor.now + model.clerk_s(rng), "call", w)
+            floor.at(floor.now + floor.clerk_s(w), "call", w)
         elif kind == "start":
             hall.start(w, now)
         elif kind == "recall":
@@ -257,7 +265,8 @@ def morning(seed: int, args: argparse.Namespace) -> list[tuple[str, float, float
             floor.waiting = [x for x in floor.waiting if x.id != t.id]
             floor.called[t.id] = floor.now
             floor.busy[w] = (floor.now, t.service)
-            came[w], walk, took = model.call_s(rng, t.service)
+            citizen = random.Random(f"{seed}-citizen-{t.number}")
+            came[w], walk, took = model.call_s(citizen, t.service)
             if came[w]:
                 floor.at(floor.now + walk, "start", w)
             else:
