@@ -104,8 +104,8 @@ async def unavailable(request: web.Request, handler: Handler) -> web.StreamRespo
     except UNAVAILABLE as e:
         route = request.match_info.route.resource
         log.warning(
-            "city database unavailable (%s: %s): %s %s answered 503",
-            f"SQLSTATE {e.sqlstate}" if e.sqlstate else "no connection",
+            "city database unavailable (%s%s): %s %s answered 503",
+            f"SQLSTATE {e.sqlstate}: " if e.sqlstate else "",
             " ".join(str(e).split()),
             request.method,
             route.canonical if route else request.path,
@@ -288,7 +288,7 @@ async def keep_waits(url: str, every_s: float = KEEP_EVERY_S) -> None:
             if kept:
                 log.info("kept the waits of %d closed hall-days", kept)
         except psycopg.Error as e:
-            log.warning("keeping closed days' waits failed: %s", str(e).strip())
+            log.warning("keeping closed days' waits failed: %s", " ".join(str(e).split()))
         await asyncio.sleep(every_s)
 
 

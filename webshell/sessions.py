@@ -82,12 +82,11 @@ class Shell:
     @web.middleware
     async def guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Who is signed in; every change must carry the session's CSRF token and come from here."""
-        cookie = request.cookies.get(self.cookie, "")
+        static = request.path.startswith(self.root + "/static/")
+        public = static or request.path == self.root + "/login"
+        cookie = "" if static else request.cookies.get(self.cookie, "")
         me = await self.store(request).session(token_hash(cookie)) if cookie else None
         request[ME] = me
-        public = (
-            request.path.startswith(self.root + "/static/") or request.path == self.root + "/login"
-        )
         if request.method == "POST":
             origin = request.headers.get("Origin")
             if origin is not None and origin != f"{request.scheme}://{request.host}":
