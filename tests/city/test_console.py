@@ -173,7 +173,15 @@ def test_a_viewer_reads_an_admin_manages_accounts_and_nobody_acts_on_a_hall(
 
     sign_in(page, console, ADMIN)
     page.wait_for_url(console + "/")
+    with psycopg.connect(city_db) as conn:  # the viewer's five wrong passwords
+        conn.execute(
+            "UPDATE hallq_console_accounts SET locked_until = now() + interval '5 minutes' "
+            "WHERE name = %s",
+            (VIEWER,),
+        )
     page.click("header nav >> text=账号")
+    assert "已锁定" in page.locator(f"tr[data-account={VIEWER}]").inner_text()
+    assert "正常" in page.locator(f"tr[data-account={ADMIN}]").inner_text()
     page.fill("form.form input[name=username]", "district-9")
     page.select_option("form.form select[name=role]", "viewer")
     page.fill("form.form input[name=password]", "short")
