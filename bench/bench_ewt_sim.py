@@ -19,7 +19,7 @@ so dozens of mornings take seconds, and sets three answers against every ticket'
 The oracle's |error| is the floor of the issue's "≤ 25 % of the mean wait": what lies between it
 and the told waits is the estimator's to win; what lies under it is the hall's own randomness.
 Usage: .venv/bin/python bench/bench_ewt_sim.py [--mornings 12] [--hours 5] [--futures 200]
-[--utilisation 0.95]
+[--utilisation 0.95] [--misconfigured 1.3]
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ class Floor:
 def morning(seed: int, args: argparse.Namespace) -> list[tuple[str, float, float, float, float]]:
     """One morning: per ticket (service, told, oracle mean, oracle median, old, real)."""
     settings = load_config(SAMPLE)
-    handling = {s.code: float(s.handling_s) for s in settings.services}
+    handling = {s.code: float(s.handling_s) * args.misconfigured for s in settings.services}
     serves = {w.id: "".join(w.services) for w in settings.windows if w.id in WINDOWS}
     mean_call = sum(MIX[s] * handling[s] for s in MIX) / sum(MIX.values())
     window_time = (1 - NO_SHOW) * (WALK_UP_S + mean_call) + NO_SHOW * 3 * RECALL_S + CLERK_S
@@ -273,6 +273,12 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=5.0, help="each morning, in hall hours")
     ap.add_argument("--futures", type=int, default=200, help="the oracle's futures per ticket")
     ap.add_argument("--utilisation", type=float, default=0.95, help="offered load")
+    ap.add_argument(
+        "--misconfigured",
+        type=float,
+        default=1.0,
+        help="calls truly take this times the configured handling time (the hall is not told)",
+    )
     args = ap.parse_args()
     rows: dict[str, list[tuple[float, ...]]] = defaultdict(list)
     began = time.perf_counter()
@@ -285,6 +291,7 @@ def main() -> None:
     print(
         f"{args.mornings} mornings of {args.hours:g} h at utilisation {args.utilisation:.2f}: "
         f"{len(rows['all'])} tickets, mean wait {mean / 60:.1f} min ({took:.0f} s, "
+        f"calls {args.misconfigured:g} × the configured handling, "
         f"{args.futures} futures per ticket)"
     )
     print(

@@ -8,9 +8,10 @@ with the run limit on priority calls), each call keeps the window for the time a
 service has kept a window lately (call → finish, no-show or transfer, learned per service from
 the recent calls) plus the time a clerk takes to call again. A busy window is free after the
 expected rest of its current call, from a lognormal fitted to those recent calls; windows with
-the same services finish in the expected order statistics of those rests. Until a service has
-`TODAY_MIN` calls today, its window time is that of the same half hour on past days (the same
-weekday of recent weeks, read at start), else the configured handling time. A paused window calls
+the same services finish in the expected order statistics of those rests. A service's window time
+weighs its calls today against a prior — the same half hour on past days (the same weekday of
+recent weeks, read at start), else the configured handling time — by how much each says (see
+`WaitEstimator.window_time`): a dozen calls of a lognormal spread say little. A paused window calls
 again at the time its clerk said, else after the expected rest of its pause (learned from the
 day's pauses, 15 minutes until the hall has seen one end). A window out of work calls a
 newcomer once its clerk has seen them (the time learned from the calls of citizens who came to
@@ -77,9 +78,10 @@ class LiveState(Protocol):
 RECENT_CALLS = 50  # calls a service's window time is learned from: recent enough for the hour
 STALE_AFTER_S = 30.0  # a replay older than this is redone: busy windows may have run over
 REFRESH_S = 1.0  # once the hall has moved, a replay this old is redone on the next question
-ASSUMED_CV = 0.5  # spread of window times until a service has calls to learn it from
+ASSUMED_CV = 0.5  # spread of window times until the hall has calls to learn it from
+PRIOR_SPREAD = 0.2  # how far (relative sd) a day's window time may stand from its prior
 PAUSE_S = 900.0  # a pause's expected length until the hall has seen one end
-TODAY_MIN = 5  # a service's calls today before they stand for its window time
+PAST_MIN = 5  # calls of a half hour on past days before they stand as its prior
 SLOT_S = 1800  # past days' window times are kept per half hour of the day
 DRAWS = 32  # evenly spread values per busy window for the expected order of finishing
 STRIDE = 13  # prime to DRAWS
@@ -204,6 +206,8 @@ class WaitEstimator:
         self._freed: dict[str, dt.datetime] = {}  # window → when it last became free
         self._replay: Replay | None = None
         self._moved = False
+        self._weighed: dict[int, dict[str, tuple[float, float]]] = {}  # slot → window times
+        self._weighed_for: HallSettings | None = None  # the services they were weighed for
         # A replay costs milliseconds in a big hall; a hall moving many times a second is told
         # waits at most this old (0: a fresh replay after every move).
         self.refresh_s = REFRESH_S
@@ -224,6 +228,7 @@ class WaitEstimator:
         if call is not None:
             at, service = call
             self.window_times.setdefault(service, _Learned()).add((now - at).total_seconds())
+            self._weighed.clear()
         self._freed[window] = now
         self.moved()
 
@@ -243,8 +248,9 @@ class WaitEstimator:
         self.past = {
             key: (statistics.fmean(xs), statistics.variance(xs))
             for key, xs in samples.items()
-            if len(xs) >= TODAY_MIN
+            if len(xs) >= PAST_MIN
         }
+        self._weighed.clear()
         self.moved()
 
     def resumed(self, paused_s: float) -> None:
@@ -284,15 +290,58 @@ class WaitEstimator:
 
     # ----- answers -------------------------------------------------------------------------------
     def window_time(self, service: str, now: dt.datetime) -> tuple[float, float]:
-        """(mean, variance) of the time a call of `service` keeps a window (call → free): from
-        today's calls once there are enough, else from the same half hour on past days."""
-        learned = self.window_times.get(service)
-        n = len(learned.samples) if learned else 0
-        past = self.past.get((service, _slot(now.astimezone(self._tz))))
-        if past and n < TODAY_MIN:
-            return past
-        mean = learned.mean(self.hall.handling[service]) if learned else self.hall.handling[service]
-        return mean, (learned.var(mean) if learned else (ASSUMED_CV * mean) ** 2)
+        """(mean, variance) of the time a call of `service` keeps a window (call → free).
+
+        A service's mean of n calls today is noisy — its sampling variance is cv²/n, cv the
+        calls' spread, pooled over every service (one service's calls are too few to know it)
+        — and its prior (the same half hour on past days, else the configured handling
+        time) stands within `PRIOR_SPREAD` of the day's truth once scaled by the hall's own
+        pace today (all calls today against their priors, weighed the same way: a day when
+        every call runs long moves every prior). Each is weighed by how much it says:
+        mean = prior + (1 − b)(today − prior), b = cv² ÷ (cv² + n × PRIOR_SPREAD²) — few calls
+        of a lognormal spread leave the prior nearly as it was, fifty nearly replace it, and
+        calls that all took the same time replace it at once.
+        """
+        slot = _slot(now.astimezone(self._tz))
+        if self._weighed_for is not self.hall.settings:  # services changed: weighed afresh
+            self._weighed, self._weighed_for = {}, self.hall.settings
+        if (times := self._weighed.get(slot)) is None:
+            times = self._weighed[slot] = self._weigh(slot)
+        if (known := times.get(service)) is not None:
+            return known
+        mean = self.hall.handling.get(service, 0.0)  # not a configured service (a reload)
+        return mean, (ASSUMED_CV * mean) ** 2
+
+    def _weigh(self, slot: int) -> dict[str, tuple[float, float]]:
+        """Every configured service's window time at `slot` (see `window_time`)."""
+        priors: dict[str, tuple[float, float | None]] = {
+            s.code: self.past.get((s.code, slot)) or (float(s.handling_s), None)
+            for s in self.hall.settings.services
+        }
+        today = {s: x for s, x in self.window_times.items() if x.samples and s in priors}
+        counted = [(len(x.samples), x.mean(0.0), x.var(0.0)) for x in today.values()]
+        spread = [(n, v / (m * m)) for n, m, v in counted if n >= 2 and m > 0]
+        cv2 = sum(n * c for n, c in spread) / sum(n for n, _ in spread) if spread else ASSUMED_CV**2
+
+        def weighed(prior: float, n: int, mean: float) -> float:
+            b = cv2 / (cv2 + n * PRIOR_SPREAD**2) if cv2 > 0 else 0.0
+            return prior + (1 - b) * (mean - prior)
+
+        planned = sum(len(x.samples) * priors[s][0] for s, x in today.items())
+        pace = (
+            weighed(1.0, sum(n for n, _, _ in counted), sum(n * m for n, m, _ in counted) / planned)
+            if planned > 0
+            else 1.0
+        )
+        out = {}
+        for s, (prior, var) in priors.items():
+            base = pace * prior
+            if (x := today.get(s)) is not None:
+                mean = weighed(base, len(x.samples), x.mean(0.0))
+                out[s] = mean, cv2 * mean * mean
+            else:
+                out[s] = base, (cv2 * base * base if var is None else var * pace * pace)
+        return out
 
     def mean_s(self, service: str, now: dt.datetime) -> float:
         """Expected time a call of `service` keeps a window (call → free)."""
