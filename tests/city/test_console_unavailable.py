@@ -17,6 +17,8 @@ from tests.support.postgres import PostgresCluster, SmallDisk
 from .citykit import query
 from .test_console import ADMIN, PASSWORD, SHOTS, VIEWER, csrf, serving, sign_in
 
+pytestmark = pytest.mark.slow
+
 NEWCOMER = "district-9"
 REFUSED = "城市数据库暂不可用"
 
@@ -189,4 +191,30 @@ def test_a_stopped_city_database_is_a_503_page_or_json_and_the_session_outlives_
         assert tab.request.get(console + "/halls.json").json() == {"halls": []}
 
 
-pytestmark = pytest.mark.slow
+def test_a_city_database_turned_read_only_refuses_the_changes_and_keeps_the_reads(
+    city_db: str,
+    tmp_path: Path,
+    page,  # type: ignore[no-untyped-def]
+) -> None:
+    """As a standby does after a fail-over, until it is promoted."""
+    log = tmp_path / "console.log"
+    with serving(city_db, log) as console:
+        sign_in(page, console)
+        page.wait_for_url(console + "/")
+        token = csrf(page)
+        name = query(city_db, "SELECT current_database()")[0][0]
+        with psycopg.connect(city_db, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+        for path in ("/", "/rankings", "/reviews", "/accounts", "/audit", "/halls.json"):
+            assert page.request.get(console + path).status == 200, path
+        form = {"csrf": token, "username": NEWCOMER, "role": "viewer", "password": PASSWORD}
+        refused = page.request.post(console + "/accounts", form=form)
+        assert refused.status == 503 and REFUSED in refused.text()
+        assert page.request.get(console + "/reviews.xlsx").status == 503
+        lines = refusals(log)
+        assert len(lines) == 2 and all("SQLSTATE 25006" in line for line in lines), lines
+        with psycopg.connect(city_db, autocommit=True) as conn:
+            conn.execute("SET default_transaction_read_only = off")  # promoted
+            conn.execute(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+        assert page.request.post(console + "/accounts", form=form).ok
+        assert query(city_db, "SELECT count(*) FROM hallq_console_accounts") == [(3,)]
