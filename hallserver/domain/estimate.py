@@ -195,7 +195,8 @@ class WaitEstimator:
 
     def __init__(self, hall: LiveState) -> None:
         self.hall = hall
-        self.window_times: dict[str, _Learned] = {}  # per service: call → window free again
+        # per service: the recent calls' (half hour of the day, seconds from call to free)
+        self.window_times: dict[str, deque[tuple[int, float]]] = {}
         self.turnaround = _Learned()  # window free → its next call, while someone waited
         self.reaction = _Learned()  # a citizen come to an idle window → called
         self.pauses = _Learned()  # how long windows stayed paused
@@ -227,7 +228,8 @@ class WaitEstimator:
         call = self._calls.pop(window, None)
         if call is not None:
             at, service = call
-            self.window_times.setdefault(service, _Learned()).add((now - at).total_seconds())
+            calls = self.window_times.setdefault(service, deque(maxlen=RECENT_CALLS))
+            calls.append((_slot(at.astimezone(self._tz)), max(0.0, (now - at).total_seconds())))
             self._weighed.clear()
         self._freed[window] = now
         self.moved()
@@ -292,15 +294,16 @@ class WaitEstimator:
     def window_time(self, service: str, now: dt.datetime) -> tuple[float, float]:
         """(mean, variance) of the time a call of `service` keeps a window (call → free).
 
-        A service's mean of n calls today is noisy — its sampling variance is cv²/n, cv the
-        calls' spread, pooled over every service (one service's calls are too few to know it)
-        — and its prior (the same half hour on past days, else the configured handling
-        time) stands within `PRIOR_SPREAD` of the day's truth once scaled by the hall's own
-        pace today (all calls today against their priors, weighed the same way: a day when
-        every call runs long moves every prior). Each is weighed by how much it says:
-        mean = prior + (1 − b)(today − prior), b = cv² ÷ (cv² + n × PRIOR_SPREAD²) — few calls
-        of a lognormal spread leave the prior nearly as it was, fifty nearly replace it, and
-        calls that all took the same time replace it at once.
+        Its prior is the same half hour on past days, else the configured handling time; each
+        call today is set against the prior of its own half hour (a ratio: how it ran against
+        the usual). A service's mean ratio of n calls is noisy — its sampling variance is cv²/n,
+        cv the calls' spread, pooled over every service (one service's calls are too few to know
+        it) — and the prior stands within `PRIOR_SPREAD` of the day's truth once scaled by the
+        hall's own pace today (every call's ratio, weighed the same way: a day when every call
+        runs long moves every prior). Each is weighed by how much it says: ratio = pace +
+        (1 − b)(the service's − pace), b = cv² ÷ (cv² + n × PRIOR_SPREAD²) — a few calls of a
+        lognormal spread leave the prior nearly as it was, fifty nearly replace it, calls that
+        all took the same time replace it at once.
         """
         slot = _slot(now.astimezone(self._tz))
         if self._weighed_for is not self.hall.settings:  # services changed: weighed afresh
@@ -314,33 +317,39 @@ class WaitEstimator:
 
     def _weigh(self, slot: int) -> dict[str, tuple[float, float]]:
         """Every configured service's window time at `slot` (see `window_time`)."""
-        priors: dict[str, tuple[float, float | None]] = {
-            s.code: self.past.get((s.code, slot)) or (float(s.handling_s), None)
-            for s in self.hall.settings.services
+        configured = {s.code: max(1.0, float(s.handling_s)) for s in self.hall.settings.services}
+
+        def prior(service: str, at: int) -> tuple[float, float | None]:
+            return self.past.get((service, at)) or (configured[service], None)
+
+        ratios = {
+            s: [x / prior(s, at)[0] for at, x in calls]
+            for s, calls in self.window_times.items()
+            if calls and s in configured
         }
-        today = {s: x for s, x in self.window_times.items() if x.samples and s in priors}
-        counted = [(len(x.samples), x.mean(0.0), x.var(0.0)) for x in today.values()]
-        spread = [(n, v / (m * m)) for n, m, v in counted if n >= 2 and m > 0]
-        cv2 = sum(n * c for n, c in spread) / sum(n for n, _ in spread) if spread else ASSUMED_CV**2
+        spread = [
+            (len(r), statistics.variance(r) / m**2)
+            for r in ratios.values()
+            if len(r) >= 2 and (m := statistics.fmean(r)) > 0
+        ]
+        n_all = sum(n for n, _ in spread)
+        cv2 = sum(n * c for n, c in spread) / n_all if n_all else ASSUMED_CV**2
 
-        def weighed(prior: float, n: int, mean: float) -> float:
+        def weighed(base: float, n: int, mean: float) -> float:
             b = cv2 / (cv2 + n * PRIOR_SPREAD**2) if cv2 > 0 else 0.0
-            return prior + (1 - b) * (mean - prior)
+            return base + (1 - b) * (mean - base)
 
-        planned = sum(len(x.samples) * priors[s][0] for s, x in today.items())
-        pace = (
-            weighed(1.0, sum(n for n, _, _ in counted), sum(n * m for n, m, _ in counted) / planned)
-            if planned > 0
-            else 1.0
-        )
+        every = [x for r in ratios.values() for x in r]
+        pace = weighed(1.0, len(every), statistics.fmean(every)) if every else 1.0
         out = {}
-        for s, (prior, var) in priors.items():
-            base = pace * prior
-            if (x := today.get(s)) is not None:
-                mean = weighed(base, len(x.samples), x.mean(0.0))
+        for s in configured:
+            usual, var = prior(s, slot)
+            if (mine := ratios.get(s)) is not None:
+                mean = usual * weighed(pace, len(mine), statistics.fmean(mine))
                 out[s] = mean, cv2 * mean * mean
             else:
-                out[s] = base, (cv2 * base * base if var is None else var * pace * pace)
+                mean = usual * pace
+                out[s] = mean, (cv2 * mean * mean if var is None else var * pace * pace)
         return out
 
     def mean_s(self, service: str, now: dt.datetime) -> float:

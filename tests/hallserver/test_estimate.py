@@ -155,10 +155,10 @@ def test_window_time_and_turnaround_are_learned_from_the_calls():
         hall.start("9", clock.advance(10))
         hall.finish("9", clock.advance(took))
     estimator = hall.estimator
-    assert estimator.window_times["K"].mean(0.0) == pytest.approx((110 + 150) / 2)  # call → free
+    assert [x for _, x in estimator.window_times["K"]] == [110, 150]  # call → free
     assert estimator.turnaround.mean(0.0) == pytest.approx(5.0)  # only after the first call
     # Two calls against the configured 120 s: cv² = 800 ÷ 130², weight b = cv² ÷ (cv² + 2 × 0.2²)
-    # on the prior; first the hall's pace (260 s against 2 × 120 planned), then the service.
+    # on the prior; first the hall's pace (260 s against 2 × 120 usual), then the service.
     cv2 = 800 / 130**2
     b = cv2 / (cv2 + 2 * 0.2**2)
     prior = 120 * (1 + (1 - b) * (260 / 240 - 1))
@@ -355,6 +355,26 @@ def test_window_times_come_from_the_same_time_of_day_until_today_says_otherwise(
         hall.finish("9", clock.advance(99))
         hall.call_next("9", clock.now)
     assert hall.estimator.mean_s("K", clock.now) == pytest.approx(100, abs=1)
+
+
+def test_a_slow_morning_makes_a_slow_afternoon_not_a_morning_afternoon() -> None:
+    from tests.hallserver.domainkit import TZ
+    from tests.planner.historykit import history
+
+    mondays = [dt.date(2026, 11, 2) + dt.timedelta(weeks=k) for k in range(3)]
+    nine, two = (dt.datetime(2026, 11, 2, h, tzinfo=TZ) for h in (9, 14))
+    past = history(mondays, nine, {"K": [10, 10]}, {"K": 300.0})  # mornings: 300 s a call
+    past += history(mondays, two, {"K": [10, 10]}, {"K": 60.0})  # afternoons: 60 s
+    hall, clock = make_hall(), Clock(MONDAY_9)
+    hall.estimator.learn_history(past, TZ)
+    open_windows(hall, clock, "9")  # K only
+    usual = {h: hall.estimator.window_time("K", MONDAY_9.replace(hour=h))[0] for h in (9, 14)}
+    assert usual == {9: pytest.approx(300, rel=0.1), 14: pytest.approx(60, rel=0.1)}
+    for _ in range(8):  # this morning every call runs 10 % over its half hour's usual
+        mean = hall.estimator.past["K", estimate._slot(clock.now)][0]
+        calls_taking(hall, clock, "9", "K", [1.1 * mean])
+    afternoon = hall.estimator.mean_s("K", MONDAY_9.replace(hour=14))
+    assert afternoon == pytest.approx(1.1 * usual[14], rel=0.01)  # not a morning's 330 s
 
 
 def test_a_citizen_at_an_idle_window_waits_for_the_clerk_to_see_them():
