@@ -76,7 +76,11 @@ class Morning:
         self.server = server
         self.speed = args.speed
         self.hours = args.hours
-        self.rng = random.Random(args.seed)
+        # Draws keyed by what they belong to — the arrivals, a window's clerk, a ticket's
+        # citizen — not taken in turn from one stream, so the same seed plays the same morning
+        # whatever the server's timing (and two versions of the code can be set side by side).
+        self.seed = args.seed
+        self.rng = random.Random(f"{args.seed}-arrivals")
         self.utilisation = args.utilisation
         self.handling = handling  # hall seconds
         mean_call = sum(MIX[s] * handling[s] for s in MIX) / sum(MIX.values())
@@ -140,6 +144,7 @@ class Morning:
 
     async def clerk(self, s: aiohttp.ClientSession, w: str) -> None:
         token = self.server.tokens[f"caller-{w}"]
+        rng = random.Random(f"{self.seed}-clerk-{w}")
         window, when, length = BREAK
         break_at = when * self.hours * 3600 if w == window else math.inf
         while True:
@@ -151,7 +156,7 @@ class Morning:
                 await self.post(s, f"/windows/{w}/resume", token)
                 self.open.add(w)
                 break_at = math.inf
-            await self.sleep(self.rng.lognormvariate(math.log(CLERK_S), 0.3))
+            await self.sleep(rng.lognormvariate(math.log(CLERK_S), 0.3))
             t = (await self.post(s, f"/windows/{w}/call-next", token))["ticket"]
             if t is None:
                 if not self.issuing:
@@ -159,17 +164,18 @@ class Morning:
                 await self.arrived.wait()
                 continue
             began = self.hall_s()
-            if self.rng.random() < NO_SHOW:
+            citizen = random.Random(f"{self.seed}-citizen-{t['number']}")
+            if citizen.random() < NO_SHOW:
                 for _ in range(2):
                     await self.sleep(30)
                     await self.post(s, f"/windows/{w}/recall", token)
                 await self.sleep(30)
                 await self.post(s, f"/windows/{w}/no-show", token)
             else:
-                await self.sleep(self.rng.lognormvariate(math.log(WALK_UP_S), 0.3))
+                await self.sleep(citizen.lognormvariate(math.log(WALK_UP_S), 0.3))
                 await self.post(s, f"/windows/{w}/start", token)
                 mean = self.handling[t["service"]]
-                await self.sleep(self.rng.lognormvariate(math.log(mean) - 0.125, 0.5))
+                await self.sleep(citizen.lognormvariate(math.log(mean) - 0.125, 0.5))
                 await self.post(s, f"/windows/{w}/finish", token)
             end = self.hours * 3600
             self.busy_s += min(end, self.hall_s()) - min(end, began)

@@ -19,7 +19,7 @@ so dozens of mornings take seconds, and sets three answers against every ticket'
 The oracle's |error| is the floor of the issue's "≤ 25 % of the mean wait": what lies between it
 and the told waits is the estimator's to win; what lies under it is the hall's own randomness.
 Usage: .venv/bin/python bench/bench_ewt_sim.py [--mornings 12] [--hours 5] [--futures 200]
-[--utilisation 0.95]
+[--utilisation 0.95] [--misconfigured 1.3]
 """
 
 from __future__ import annotations
@@ -91,9 +91,12 @@ class Model:
 class Floor:
     """The hall as events: clerks calling, calls ending, pauses, arrivals — one timeline."""
 
-    def __init__(self, model: Model, rng: random.Random, end_s: float) -> None:
+    def __init__(
+        self, model: Model, rng: random.Random, end_s: float, clerks: dict[str, random.Random]
+    ) -> None:
         self.model = model
         self.rng = rng
+        self.clerks = clerks  # each window's clerk's own draws (the futures': their `rng`)
         self.end_s = end_s
         self.now = 0.0
         self.events: list[tuple[float, int, str, str]] = []
@@ -118,8 +121,11 @@ class Floor:
     def arrive(self, who: Waiting) -> None:
         self.waiting.append(who)
         for w in sorted(self.idle):
-            self.at(self.now + self.model.clerk_s(self.rng), "call", w)
+            self.at(self.now + self.clerk_s(w), "call", w)
         self.idle.clear()
+
+    def clerk_s(self, window: str) -> float:
+        return self.model.clerk_s(self.clerks.get(window, self.rng))
 
     def next_event(self) -> tuple[str, str]:
         self.now, _, kind, window = heapq.heappop(self.events)
@@ -128,7 +134,7 @@ class Floor:
     def copy_for_future(self, rng: random.Random) -> Floor:
         """The present with what no one can know drawn afresh: the rest of every call under
         way and the next arrival (the oracle knows a pause's true length once it has begun)."""
-        f = Floor(self.model, rng, self.end_s)
+        f = Floor(self.model, rng, self.end_s, {})
         f.now = self.now
         f.waiting = list(self.waiting)
         f.busy = dict(self.busy)
@@ -158,7 +164,7 @@ class Floor:
                     self.at(self.now + self.rng.expovariate(self.model.rate), "arrive")
             elif kind in ("free", "resume"):
                 self.busy.pop(window, None)
-                self.at(self.now + self.model.clerk_s(self.rng), "call", window)
+                self.at(self.now + self.clerk_s(window), "call", window)
             elif kind == "call" and window not in self.busy:
                 who = self.pick(window)
                 if who is None:
@@ -174,21 +180,23 @@ class Floor:
 def morning(seed: int, args: argparse.Namespace) -> list[tuple[str, float, float, float, float]]:
     """One morning: per ticket (service, told, oracle mean, oracle median, old, real)."""
     settings = load_config(SAMPLE)
-    handling = {s.code: float(s.handling_s) for s in settings.services}
+    handling = {s.code: float(s.handling_s) * args.misconfigured for s in settings.services}
     serves = {w.id: "".join(w.services) for w in settings.windows if w.id in WINDOWS}
     mean_call = sum(MIX[s] * handling[s] for s in MIX) / sum(MIX.values())
     window_time = (1 - NO_SHOW) * (WALK_UP_S + mean_call) + NO_SHOW * 3 * RECALL_S + CLERK_S
     model = Model(handling, serves, args.utilisation * len(WINDOWS) / window_time)
-    rng, oracle_rng = random.Random(seed), random.Random(seed * 7919 + 1)
+    # Draws keyed as bench_ewt keys them (the arrivals, each window's clerk, each ticket's
+    # citizen): the same seed plays the same morning there and here.
+    rng, oracle_rng = random.Random(f"{seed}-arrivals"), random.Random(seed * 7919 + 1)
     end_s = args.hours * 3600
-    floor = Floor(model, rng, end_s)
+    floor = Floor(model, rng, end_s, {w: random.Random(f"{seed}-clerk-{w}") for w in WINDOWS})
     ids = itertools.count(1)
     hall = Hall(settings, tz=TZ, hash_id=lambda n: n, new_id=lambda: f"t{next(ids)}")
     clock = lambda: START + dt.timedelta(seconds=floor.now)  # noqa: E731
     hall.begin(clock())
     for w in WINDOWS:
         hall.sign_in(w, f"clerk-{w}", f"clerk-{w}", clock())
-        floor.at(model.clerk_s(rng), "call", w)
+        floor.at(floor.clerk_s(w), "call", w)
     window, when, length = BREAK
     floor.breaks[window] = when * end_s
     floor.at(rng.expovariate(model.rate), "arrive")
@@ -238,11 +246,11 @@ def morning(seed: int, args: argparse.Namespace) -> list[tuple[str, float, float
                 floor.busy[w] = (floor.now, "pause")
                 floor.at(floor.now + length, "resume", w)
             else:
-                floor.at(floor.now + model.clerk_s(rng), "call", w)
+                floor.at(floor.now + floor.clerk_s(w), "call", w)
         elif kind == "resume":
             floor.busy.pop(w, None)
             hall.resume(w, now)
-            floor.at(floor.now + model.clerk_s(rng), "call", w)
+            floor.at(floor.now + floor.clerk_s(w), "call", w)
         elif kind == "start":
             hall.start(w, now)
         elif kind == "recall":
@@ -257,7 +265,8 @@ def morning(seed: int, args: argparse.Namespace) -> list[tuple[str, float, float
             floor.waiting = [x for x in floor.waiting if x.id != t.id]
             floor.called[t.id] = floor.now
             floor.busy[w] = (floor.now, t.service)
-            came[w], walk, took = model.call_s(rng, t.service)
+            citizen = random.Random(f"{seed}-citizen-{t.number}")
+            came[w], walk, took = model.call_s(citizen, t.service)
             if came[w]:
                 floor.at(floor.now + walk, "start", w)
             else:
@@ -273,6 +282,12 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=5.0, help="each morning, in hall hours")
     ap.add_argument("--futures", type=int, default=200, help="the oracle's futures per ticket")
     ap.add_argument("--utilisation", type=float, default=0.95, help="offered load")
+    ap.add_argument(
+        "--misconfigured",
+        type=float,
+        default=1.0,
+        help="calls truly take this times the configured handling time (the hall is not told)",
+    )
     args = ap.parse_args()
     rows: dict[str, list[tuple[float, ...]]] = defaultdict(list)
     began = time.perf_counter()
@@ -285,6 +300,7 @@ def main() -> None:
     print(
         f"{args.mornings} mornings of {args.hours:g} h at utilisation {args.utilisation:.2f}: "
         f"{len(rows['all'])} tickets, mean wait {mean / 60:.1f} min ({took:.0f} s, "
+        f"calls {args.misconfigured:g} × the configured handling, "
         f"{args.futures} futures per ticket)"
     )
     print(

@@ -66,8 +66,7 @@ def _add_user(conn: psycopg.Connection, args: argparse.Namespace) -> int:
     store = console_accounts.CityAccounts(args.db)
 
     async def save() -> None:
-        await store.save(args.user, args.role, password_hash(password))
-        await store.audit("", "account_saved", args.user, role=args.role, via="cli")
+        await store.save("", args.user, args.role, password_hash(password), via="cli")
 
     asyncio.run(save())
     print(f"city account {args.user} saved ({args.role})")

@@ -3,8 +3,11 @@ ranked over any period, one hall's report, every 差评 of the city, exports, an
 accounts (市级管理员 manages them, 查看 reads).  City users read: no page here changes anything in
 a hall (each hall follows up its own 差评 in its own console).
 
-Built on the hall console's shell (webshell/): the same look, charts, font, sign-in, sessions
-and CSRF; the accounts, sessions and audit live in the city database (city/console_tables.py).
+Built on the hall console's shell (webshell/): the same look, charts, font, sign-in, sessions,
+CSRF, accounts and audit pages; the accounts, sessions and audit live in the city database
+(city/console_tables.py).  A city database that cannot be reached or refuses to write (its disk
+full) is a clear 503 to try again later, never a half-done change: the pages that only read go
+on while it refuses writes.
 """
 
 from __future__ import annotations
@@ -20,9 +23,8 @@ from typing import Any
 import psycopg
 from aiohttp import web
 
-from webshell import pages
-from webshell.accounts import AccountError, password_hash
-from webshell.sessions import ME, Shell, require
+from webshell import pages, periods
+from webshell.sessions import ME, Handler, Shell
 
 from . import console_accounts as accounts
 from . import console_reports as figures
@@ -51,13 +53,12 @@ NAV = [
     ("/rankings", "排名", "Rankings", "read"),
     ("/reviews", "差评", "Bad reviews", "read"),
     ("/accounts", "账号", "Accounts", "accounts"),
-    ("/audit", "审计", "Audit", "accounts"),
+    ("/audit", "审计", "Audit", "audit"),
 ]
 MESSAGES = {
     "account_saved": "账号已保存 · Account saved",
     "account_removed": "账号已删除 · Account removed",
 }
-MAX_DAYS = 366
 KEEP_EVERY_S = 600.0
 log = logging.getLogger("hallq.city.console")
 
@@ -82,41 +83,48 @@ def render(request: web.Request, name: str, status: int = 200, **ctx: Any) -> we
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
-def _login_page(request: web.Request, status: int, error: str, username: str) -> web.Response:
-    return render(request, "login.html", status, error=error, username=username)
+SHELL = Shell(ROOT, COOKIE, store_of, render, accounts.may, accounts.ROLES)
+
+# The city database cannot answer now: no connection (refused, gone, shutting down, too many
+# clients), a full disk (SQLSTATE 53100) or no memory, or a read-only standby refusing writes.
+UNAVAILABLE = (psycopg.OperationalError, psycopg.errors.ReadOnlySqlTransaction)
+UNAVAILABLE_ZH, UNAVAILABLE_EN = (
+    "城市数据库暂不可用，请稍后再试",
+    "The city database is unavailable, try again later",
+)
+RETRY_AFTER_S = 30
 
 
-SHELL = Shell(ROOT, COOKIE, store_of, _login_page)
-
-
-def allowed(request: web.Request, action: str) -> dict[str, Any]:
-    return require(request, accounts.may, action)
-
-
-async def audit(request: web.Request, action: str, subject: str = "", **detail: object) -> None:
-    await store_of(request).audit(request[ME]["name"], action, subject, **detail)
+@web.middleware
+async def unavailable(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A request the city database could not serve: a 503 to try again (JSON for the .json
+    routes, else a page) and one log line that names the route, never whom or what."""
+    try:
+        return await handler(request)
+    except UNAVAILABLE as e:
+        route = request.match_info.route.resource
+        log.warning(
+            "city database unavailable (%s%s): %s %s answered 503",
+            f"SQLSTATE {e.sqlstate}: " if e.sqlstate else "",
+            " ".join(str(e).split()),
+            request.method,
+            route.canonical if route else request.path,
+        )
+    headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
+    if request.path.endswith(".json"):
+        error = {"code": "city_db_unavailable", "message": f"{UNAVAILABLE_ZH} · {UNAVAILABLE_EN}"}
+        return web.json_response({"error": error}, status=503, headers=headers)
+    response = render(request, "unavailable.html", 503, zh=UNAVAILABLE_ZH, en=UNAVAILABLE_EN)
+    response.headers.update(headers)
+    return response
 
 
 async def _db(request: web.Request) -> psycopg.AsyncConnection[Any]:
     return await figures.connect(request.app[DB_URL])
 
 
-def _date(text: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text) if text else default
-    except ValueError:
-        raise web.HTTPBadRequest(text=f"日期格式应为 YYYY-MM-DD · Not a date: {text!r}") from None
-
-
 def _period(request: web.Request, days: int) -> tuple[dt.date, dt.date]:
-    """since…until from the query (the last `days` days unless told), at most a year."""
-    until = _date(request.query.get("until"), dt.date.today())
-    since = _date(request.query.get("since"), until - dt.timedelta(days=days - 1))
-    if since > until:
-        raise web.HTTPBadRequest(text="开始日期晚于结束日期 · The range starts after it ends")
-    if (until - since).days >= MAX_DAYS:
-        raise web.HTTPBadRequest(text="至多一年 · At most one year at a time")
-    return since, until
+    return periods.period(request.query, dt.date.today(), days)
 
 
 routes = web.RouteTableDef()
@@ -132,19 +140,19 @@ async def _halls(request: web.Request) -> dict[str, Any]:
 
 @routes.get(ROOT + "/")
 async def halls_page(request: web.Request) -> web.Response:
-    allowed(request, "read")
+    SHELL.require(request, "read")
     return render(request, "halls.html", **await _halls(request))
 
 
 @routes.get(ROOT + "/live/panels")
 async def halls_panels(request: web.Request) -> web.Response:
-    allowed(request, "read")
+    SHELL.require(request, "read")
     return render(request, "halls_panels.html", **await _halls(request))
 
 
 @routes.get(ROOT + "/halls.json")
 async def halls_json(request: web.Request) -> web.Response:
-    allowed(request, "read")
+    SHELL.require(request, "read")
     return web.json_response({"halls": (await _halls(request))["halls"]}, dumps=_dumps)
 
 
@@ -165,7 +173,7 @@ async def _ranking(request: web.Request) -> dict[str, Any]:
 
 @routes.get(ROOT + "/rankings")
 async def rankings_page(request: web.Request) -> web.Response:
-    allowed(request, "read")
+    SHELL.require(request, "read")
     r = await _ranking(request)
     chart = [
         (h["name"] or h["hall"], _chart_value(r["by"], h[r["by"]]))
@@ -186,13 +194,12 @@ def _chart_value(key: str, value: float) -> float:
 
 @routes.get(ROOT + "/rankings.{kind:csv|xlsx}")
 async def rankings_export(request: web.Request) -> web.Response:
-    allowed(request, "read")
+    SHELL.require(request, "read")
     r = await _ranking(request)
     name = f"hallq-city-{r['since']}-{r['until']}"
-    await audit(request, "ranking_exported", name, kind=request.match_info["kind"], by=r["by"])
     title = f"hallq 全市排名 City ranking {r['since']} – {r['until']} · {r['by']}"
     tables = figures.ranking_tables(r["halls"], r["city"])
-    return await pages.export(request.match_info["kind"], name, title, tables)
+    return await SHELL.export(request, "ranking_exported", name, title, tables, by=r["by"])
 
 
 # ----- 一个大厅 One hall's report ----------------------------------------------------------------
@@ -208,7 +215,7 @@ async def _hall_report(request: web.Request) -> tuple[dict[str, Any], dict[str, 
 
 @routes.get(ROOT + "/halls/{hall}")
 async def hall_page(request: web.Request) -> web.Response:
-    allowed(request, "read")
+    SHELL.require(request, "read")
     hall, r = await _hall_report(request)
     return render(
         request,
@@ -224,12 +231,11 @@ async def hall_page(request: web.Request) -> web.Response:
 
 @routes.get(ROOT + "/halls/{hall}/report.{kind:csv|xlsx}")
 async def hall_export(request: web.Request) -> web.Response:
-    allowed(request, "read")
+    SHELL.require(request, "read")
     hall, r = await _hall_report(request)
     name = f"hallq-{hall['id']}-{r['since']}-{r['until']}"
-    await audit(request, "report_exported", name, kind=request.match_info["kind"])
     title = f"hallq {hall['name'] or hall['id']} {r['since']} – {r['until']}"
-    return await pages.export(request.match_info["kind"], name, title, figures.report_tables(r))
+    return await SHELL.export(request, "report_exported", name, title, figures.report_tables(r))
 
 
 # ----- 差评 Bad reviews of every hall ------------------------------------------------------------
@@ -257,76 +263,18 @@ async def _reviews(request: web.Request) -> dict[str, Any]:
 
 @routes.get(ROOT + "/reviews")
 async def reviews_page(request: web.Request) -> web.Response:
-    allowed(request, "read")
+    SHELL.require(request, "read")
     return render(request, "reviews.html", **await _reviews(request))
 
 
 @routes.get(ROOT + "/reviews.{kind:csv|xlsx}")
 async def reviews_export(request: web.Request) -> web.Response:
-    allowed(request, "read")
+    SHELL.require(request, "read")
     r = await _reviews(request)
     name = f"hallq-city-bad-reviews-{r['since']}-{r['until']}"
-    await audit(request, "reviews_exported", name, kind=request.match_info["kind"], hall=r["hall"])
     title = f"hallq 全市差评 City bad reviews {r['since']} – {r['until']}"
     tables = figures.review_tables(r["rows"])
-    return await pages.export(request.match_info["kind"], name, title, tables)
-
-
-# ----- 账号 Accounts and 审计 Audit (市级管理员 only) --------------------------------------------
-async def _accounts_page(request: web.Request, status: int = 200, error: str = "") -> web.Response:
-    rows = await store_of(request).accounts()
-    now = rows[0]["now"] if rows else dt.datetime.now(dt.UTC).isoformat()
-    return render(request, "accounts.html", status, managers=rows, error=error, now_iso=now)
-
-
-@routes.get(ROOT + "/accounts")
-async def accounts_page(request: web.Request) -> web.Response:
-    allowed(request, "accounts")
-    return await _accounts_page(request)
-
-
-@routes.post(ROOT + "/accounts")
-async def save_account(request: web.Request) -> web.StreamResponse:
-    allowed(request, "accounts")
-    form = await request.post()
-    name = str(form.get("username", "")).strip()
-    role = str(form.get("role", ""))
-    password = str(form.get("password", ""))
-    try:
-        accounts.check_new(name, role, password)
-    except AccountError as e:
-        return await _accounts_page(request, 422, str(e))
-    digest = await asyncio.get_running_loop().run_in_executor(None, password_hash, password)
-    await store_of(request).save(name, role, digest)
-    await audit(request, "account_saved", name, role=role)
-    raise web.HTTPFound(ROOT + "/accounts?done=account_saved")
-
-
-@routes.post(ROOT + "/accounts/{name}/remove")
-async def remove_account(request: web.Request) -> web.StreamResponse:
-    me = allowed(request, "accounts")
-    name = request.match_info["name"]
-    if name == me["name"]:
-        raise web.HTTPConflict(text="不能删除自己的账号 · You cannot remove your own account")
-    if not await store_of(request).remove(name):
-        raise web.HTTPNotFound(text="没有该账号 · No such account")
-    await audit(request, "account_removed", name)
-    raise web.HTTPFound(ROOT + "/accounts?done=account_removed")
-
-
-@routes.get(ROOT + "/audit")
-async def audit_page(request: web.Request) -> web.Response:
-    allowed(request, "accounts")
-    q = request.query
-    since, until = q.get("since", ""), q.get("until", "")
-    filters = {"manager": q.get("manager", ""), "action": q.get("action", "")}
-    rows = await store_of(request).audit_rows(
-        account=filters["manager"],
-        action=filters["action"],
-        since=_date(since, dt.date.min) if since else None,
-        until=_date(until, dt.date.max) if until else None,
-    )
-    return render(request, "audit.html", rows=rows, q={**filters, "since": since, "until": until})
+    return await SHELL.export(request, "reviews_exported", name, title, tables, hall=r["hall"])
 
 
 # ----- the app ----------------------------------------------------------------------------------
@@ -340,12 +288,12 @@ async def keep_waits(url: str, every_s: float = KEEP_EVERY_S) -> None:
             if kept:
                 log.info("kept the waits of %d closed hall-days", kept)
         except psycopg.Error as e:
-            log.warning("keeping closed days' waits failed: %s", str(e).strip())
+            log.warning("keeping closed days' waits failed: %s", " ".join(str(e).split()))
         await asyncio.sleep(every_s)
 
 
 def make_app(url: str) -> web.Application:
-    app = web.Application(middlewares=[SHELL.guard])
+    app = web.Application(middlewares=[unavailable, SHELL.guard])
     app[DB_URL] = url
     app.add_routes(SHELL.routes())
     app.add_routes(routes)

@@ -93,34 +93,47 @@ class CityAccounts:
     # ----- the accounts and audit pages ---------------------------------------------------------
     async def accounts(self) -> list[dict[str, Any]]:
         return await self._run(
-            "SELECT name, role, coalesce(to_char(locked_until AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS'), '') AS locked_until, "
-            "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') AS now "
+            "SELECT name, role, coalesce(locked_until > now(), false) AS locked "
             "FROM hallq_console_accounts ORDER BY name"
         )
 
-    async def save(self, name: str, role: str, password_hash: str) -> None:
+    # A change and its audit row are one statement: neither is kept without the other.
+    async def save(
+        self, by: str, name: str, role: str, password_hash: str, **detail: object
+    ) -> None:
         await self._run(
-            "INSERT INTO hallq_console_accounts (name, role, password_hash) VALUES (%s, %s, %s) "
-            "ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
-            "password_hash = excluded.password_hash, failures = 0, locked_until = NULL",
-            (name, role, password_hash),
+            "WITH saved AS (INSERT INTO hallq_console_accounts (name, role, password_hash) "
+            "VALUES (%(name)s, %(role)s, %(hash)s) ON CONFLICT (name) DO UPDATE SET "
+            "role = excluded.role, password_hash = excluded.password_hash, failures = 0, "
+            "locked_until = NULL RETURNING name) "
+            "INSERT INTO hallq_console_audit (account, action, subject, detail) "
+            "SELECT %(by)s, 'account_saved', name, %(detail)s FROM saved",
+            {
+                "name": name,
+                "role": role,
+                "hash": password_hash,
+                "by": by,
+                "detail": json.dumps({"role": role, **detail}, ensure_ascii=False),
+            },
         )
 
-    async def remove(self, name: str) -> bool:
+    async def remove(self, by: str, name: str) -> bool:
         return bool(
             await self._run(
-                "DELETE FROM hallq_console_accounts WHERE name = %s RETURNING name", (name,)
+                "WITH gone AS (DELETE FROM hallq_console_accounts WHERE name = %s RETURNING name) "
+                "INSERT INTO hallq_console_audit (account, action, subject) "
+                "SELECT %s, 'account_removed', name FROM gone RETURNING subject",
+                (name, by),
             )
         )
 
     async def audit_rows(
         self,
         *,
-        account: str = "",
-        action: str = "",
-        since: dt.date | None = None,
-        until: dt.date | None = None,
+        account: str,
+        action: str,
+        since: dt.date | None,
+        until: dt.date | None,
         limit: int = 500,
     ) -> list[dict[str, Any]]:
         where, args = ["true"], []

@@ -8,8 +8,9 @@ from webshell.accounts import AccountError, password_hash
 __all__ = ["ROLES", "AccountError", "check_new", "may", "password_hash"]
 
 ROLES = {"admin": ("管理员", "Administrator"), "supervisor": ("值班长", "Supervisor")}
-# 值班长 reads everything, acknowledges alerts and follows up 差评; the rest is the 管理员's.
-SUPERVISOR_MAY = frozenset({"read", "acknowledge", "follow_up"})
+# 值班长 reads everything (the audit too), acknowledges alerts and follows up 差评; the rest is
+# the 管理员's.
+SUPERVISOR_MAY = frozenset({"read", "audit", "acknowledge", "follow_up"})
 
 
 def may(role: str, action: str) -> bool:

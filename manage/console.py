@@ -25,9 +25,9 @@ from hallserver.security import new_token, pin_hash, token_hash
 from hallserver.service import HallService, Subscriber
 from webshell import accounts as account_rules
 from webshell import pages as shell_pages
+from webshell import periods
 from webshell.sessions import ME as MANAGER_KEY
 from webshell.sessions import Handler, Shell
-from webshell.sessions import require as require_role
 
 from . import accounts, records, reports
 from .bookings import BookingFileError, Line, read_bookings
@@ -165,14 +165,64 @@ class HallAccounts:
         svc, now = self.svc, self.svc.now()
         await svc.db(lambda: records.audit(svc.store.conn, now, account, action, subject, **detail))
 
+    async def accounts(self) -> list[dict[str, Any]]:
+        svc = self.svc
+        rows, now = await svc.read(records.managers, svc.reads.conn), svc.now()
+        return [
+            {
+                "name": r["name"],
+                "role": r["role"],
+                "locked": bool(r["locked_until"])
+                and dt.datetime.fromisoformat(r["locked_until"]) > now,
+            }
+            for r in rows
+        ]
 
-def _login_page(request: web.Request, status: int, error: str, username: str) -> web.Response:
-    return console_of(request).render(
-        request, "login.html", status=status, error=error, username=username
-    )
+    async def save(
+        self, by: str, name: str, role: str, password_hash: str, **detail: object
+    ) -> None:
+        svc = self.svc
+        await svc.db(records.save_manager, svc.store.conn, name, role, password_hash, svc.now())
+        await self.audit(by, "account_saved", name, role=role, **detail)
+
+    async def remove(self, by: str, name: str) -> bool:
+        svc = self.svc
+        removed = await svc.db(records.remove_manager, svc.store.conn, name)
+        if removed:
+            await self.audit(by, "account_removed", name)
+        return removed
+
+    async def audit_rows(
+        self, *, account: str, action: str, since: dt.date | None, until: dt.date | None
+    ) -> list[dict[str, Any]]:
+        svc = self.svc
+        after = until + dt.timedelta(days=1) if until and until < dt.date.max else None
+        return await svc.read(
+            lambda: records.audit_rows(
+                svc.reads.conn,
+                manager=account,
+                action=action,
+                since=since.isoformat() if since else "",
+                until=after.isoformat() if after else "",
+            )
+        )
 
 
-SHELL = Shell(PREFIX, COOKIE, lambda request: HallAccounts(service_of(request)), _login_page)
+def _render(request: web.Request, name: str, status: int = 200, **ctx: Any) -> web.Response:
+    return console_of(request).render(request, name, status, **ctx)
+
+
+SHELL = Shell(
+    PREFIX,
+    COOKIE,
+    lambda request: HallAccounts(service_of(request)),
+    _render,
+    accounts.may,
+    accounts.ROLES,
+)
+# What the other page modules (configuration, staffing, pairing) check and record through.
+require = SHELL.require
+audit = SHELL.audit
 
 
 @web.middleware
@@ -181,16 +231,6 @@ async def hall_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     except HallError as e:
         return web.Response(text=f"{e.message}", status=e.status)
-
-
-def require(request: web.Request, action: str) -> dict[str, Any]:
-    return require_role(request, accounts.may, action)
-
-
-async def audit(request: web.Request, action: str, subject: str = "", **detail: object) -> None:
-    await HallAccounts(service_of(request)).audit(
-        request[MANAGER_KEY]["name"], action, subject, **detail
-    )
 
 
 def _done(path: str, key: str) -> web.HTTPFound:
@@ -356,8 +396,8 @@ async def _sign_out(svc: HallService, window: str) -> None:
 async def _staff_context(request: web.Request) -> dict[str, Any]:
     svc = service_of(request)
     today = svc.now().date()
-    since = _date(request.query.get("since"), today)
-    until = _date(request.query.get("until"), today)
+    since = periods.day(request.query.get("since"), today)
+    until = periods.day(request.query.get("until"), today)
     clerks = [dict(r) for r in await svc.read(svc.reads.clerk_rows)]
     figures = {r["clerk"]: r for r in (await report_of(svc, since, until)).by_clerk}
     at = {w.clerk: w.id for w in svc.hall.windows.values() if w.clerk}
@@ -502,22 +542,9 @@ async def change_device(request: web.Request) -> web.StreamResponse:
 
 
 # ----- 报表 Reports ------------------------------------------------------------------------------
-def _date(text: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text) if text else default
-    except ValueError:
-        raise web.HTTPBadRequest(text=f"日期格式应为 YYYY-MM-DD · Not a date: {text!r}") from None
-
-
 async def _report(request: web.Request) -> reports.Report:
     svc = service_of(request)
-    today = svc.now().date()
-    until = _date(request.query.get("until"), today)
-    since = _date(request.query.get("since"), until - dt.timedelta(days=6))
-    if since > until:
-        raise web.HTTPBadRequest(text="开始日期晚于结束日期 · The range starts after it ends")
-    if (until - since).days > 366:
-        raise web.HTTPBadRequest(text="至多一年 · At most one year at a time")
+    since, until = periods.period(request.query, svc.now().date(), 7)
     return await report_of(svc, since, until)
 
 
@@ -582,10 +609,8 @@ async def report_export(request: web.Request) -> web.Response:
     require(request, "read")
     report = await _report(request)
     name = f"hallq-{report.since.isoformat()}-{report.until.isoformat()}"
-    kind = request.match_info["kind"]
-    await audit(request, "report_exported", name, kind=kind)
     title = f"hallq {report.since.isoformat()} – {report.until.isoformat()}"
-    return await shell_pages.export(kind, name, title, reports.tables(report))
+    return await SHELL.export(request, "report_exported", name, title, reports.tables(report))
 
 
 # ----- 好差评 Follow-up --------------------------------------------------------------------------
@@ -595,7 +620,7 @@ async def cases_page(request: web.Request) -> web.Response:
     svc = service_of(request)
     today = svc.now().date()
     show = request.query.get("show", "open")
-    since = _date(request.query.get("since"), today - dt.timedelta(days=90))
+    since = periods.day(request.query.get("since"), today - dt.timedelta(days=90))
     cases = await svc.read(
         lambda: records.bad_reviews(svc.reads.conn, since, today, open_only=show != "all")
     )
@@ -695,7 +720,7 @@ async def _bookings_page(
     request: web.Request, status: int = 200, lines: list[Line] | None = None, error: str = ""
 ) -> web.Response:
     svc = service_of(request)
-    day = _date(request.query.get("day"), svc.now().date())
+    day = periods.day(request.query.get("day"), svc.now().date())
     return console_of(request).render(
         request,
         "appointments.html",
@@ -743,85 +768,6 @@ async def import_appointments(request: web.Request) -> web.Response:
         request, "appointments_imported", upload.filename, kept=kept, refused=len(lines) - kept
     )
     return await _bookings_page(request, lines=lines)
-
-
-# ----- 审计 Audit -------------------------------------------------------------------------------
-@routes.get(PREFIX + "/audit")
-async def audit_page(request: web.Request) -> web.Response:
-    require(request, "read")
-    svc = service_of(request)
-    q = request.query
-    since, until = q.get("since", ""), q.get("until", "")
-    filters = {
-        "manager": q.get("manager", ""),
-        "action": q.get("action", ""),
-        "since": _date(since, dt.date.min).isoformat() if since else "",
-        "until": (_date(until, dt.date.max) + dt.timedelta(days=1)).isoformat() if until else "",
-    }
-    rows = await svc.read(
-        lambda: records.audit_rows(
-            svc.reads.conn,
-            manager=filters["manager"],
-            action=filters["action"],
-            since=filters["since"],
-            until=filters["until"],
-        )
-    )
-    return console_of(request).render(
-        request, "audit.html", rows=rows, q={**filters, "since": since, "until": until}
-    )
-
-
-# ----- 账号 Accounts ------------------------------------------------------------------------------
-@routes.get(PREFIX + "/accounts")
-async def accounts_page(request: web.Request) -> web.Response:
-    require(request, "accounts")
-    svc = service_of(request)
-    rows = await svc.read(records.managers, svc.reads.conn)
-    return console_of(request).render(
-        request, "accounts.html", managers=rows, error="", now_iso=svc.now().isoformat()
-    )
-
-
-@routes.post(PREFIX + "/accounts")
-async def save_account(request: web.Request) -> web.StreamResponse:
-    require(request, "accounts")
-    svc = service_of(request)
-    form = await request.post()
-    name = str(form.get("username", "")).strip()
-    role = str(form.get("role", ""))
-    password = str(form.get("password", ""))
-    try:
-        accounts.check_new(name, role, password)
-    except accounts.AccountError as e:
-        rows = await svc.read(records.managers, svc.reads.conn)
-        return console_of(request).render(
-            request,
-            "accounts.html",
-            422,
-            managers=rows,
-            error=str(e),
-            now_iso=svc.now().isoformat(),
-        )
-    digest = await asyncio.get_running_loop().run_in_executor(
-        None, accounts.password_hash, password
-    )
-    await svc.db(records.save_manager, svc.store.conn, name, role, digest, svc.now())
-    await audit(request, "account_saved", name, role=role)
-    raise _done(PREFIX + "/accounts", "account_saved")
-
-
-@routes.post(PREFIX + "/accounts/{name}/remove")
-async def remove_account(request: web.Request) -> web.StreamResponse:
-    me = require(request, "accounts")
-    svc = service_of(request)
-    name = request.match_info["name"]
-    if name == me["name"]:
-        raise web.HTTPConflict(text="不能删除自己的账号 · You cannot remove your own account")
-    if not await svc.db(records.remove_manager, svc.store.conn, name):
-        raise web.HTTPNotFound(text="没有该账号 · No such account")
-    await audit(request, "account_removed", name)
-    raise _done(PREFIX + "/accounts", "account_removed")
 
 
 # ----- the app ----------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ with the run limit on priority calls), each call keeps the window for the time a
 service has kept a window lately (call → finish, no-show or transfer, learned per service from
 the recent calls) plus the time a clerk takes to call again. A busy window is free after the
 expected rest of its current call, from a lognormal fitted to those recent calls; windows with
-the same services finish in the expected order statistics of those rests. Until a service has
-`TODAY_MIN` calls today, its window time is that of the same half hour on past days (the same
-weekday of recent weeks, read at start), else the configured handling time. A paused window calls
+the same services finish in the expected order statistics of those rests. A service's window time
+weighs its calls today against a prior — the same half hour on past days (the same weekday of
+recent weeks, read at start), else the configured handling time — by how much each says (see
+`WaitEstimator.window_time`): a dozen calls of a lognormal spread say little. A paused window calls
 again at the time its clerk said, else after the expected rest of its pause (learned from the
 day's pauses, 15 minutes until the hall has seen one end). A window out of work calls a
 newcomer once its clerk has seen them (the time learned from the calls of citizens who came to
@@ -77,9 +78,10 @@ class LiveState(Protocol):
 RECENT_CALLS = 50  # calls a service's window time is learned from: recent enough for the hour
 STALE_AFTER_S = 30.0  # a replay older than this is redone: busy windows may have run over
 REFRESH_S = 1.0  # once the hall has moved, a replay this old is redone on the next question
-ASSUMED_CV = 0.5  # spread of window times until a service has calls to learn it from
+ASSUMED_CV = 0.5  # spread of window times until the hall has calls to learn it from
+PRIOR_SPREAD = 0.2  # how far (relative sd) a day's window time may stand from its prior
 PAUSE_S = 900.0  # a pause's expected length until the hall has seen one end
-TODAY_MIN = 5  # a service's calls today before they stand for its window time
+PAST_MIN = 5  # calls of a half hour on past days before they stand as its prior
 SLOT_S = 1800  # past days' window times are kept per half hour of the day
 DRAWS = 32  # evenly spread values per busy window for the expected order of finishing
 STRIDE = 13  # prime to DRAWS
@@ -193,7 +195,8 @@ class WaitEstimator:
 
     def __init__(self, hall: LiveState) -> None:
         self.hall = hall
-        self.window_times: dict[str, _Learned] = {}  # per service: call → window free again
+        # per service: the recent calls' (half hour of the day, seconds from call to free)
+        self.window_times: dict[str, deque[tuple[int, float]]] = {}
         self.turnaround = _Learned()  # window free → its next call, while someone waited
         self.reaction = _Learned()  # a citizen come to an idle window → called
         self.pauses = _Learned()  # how long windows stayed paused
@@ -204,6 +207,8 @@ class WaitEstimator:
         self._freed: dict[str, dt.datetime] = {}  # window → when it last became free
         self._replay: Replay | None = None
         self._moved = False
+        self._weighed: dict[int, dict[str, tuple[float, float]]] = {}  # slot → window times
+        self._weighed_for: HallSettings | None = None  # the services they were weighed for
         # A replay costs milliseconds in a big hall; a hall moving many times a second is told
         # waits at most this old (0: a fresh replay after every move).
         self.refresh_s = REFRESH_S
@@ -223,7 +228,9 @@ class WaitEstimator:
         call = self._calls.pop(window, None)
         if call is not None:
             at, service = call
-            self.window_times.setdefault(service, _Learned()).add((now - at).total_seconds())
+            calls = self.window_times.setdefault(service, deque(maxlen=RECENT_CALLS))
+            calls.append((_slot(at.astimezone(self._tz)), max(0.0, (now - at).total_seconds())))
+            self._weighed.clear()
         self._freed[window] = now
         self.moved()
 
@@ -243,8 +250,9 @@ class WaitEstimator:
         self.past = {
             key: (statistics.fmean(xs), statistics.variance(xs))
             for key, xs in samples.items()
-            if len(xs) >= TODAY_MIN
+            if len(xs) >= PAST_MIN
         }
+        self._weighed.clear()
         self.moved()
 
     def resumed(self, paused_s: float) -> None:
@@ -284,15 +292,65 @@ class WaitEstimator:
 
     # ----- answers -------------------------------------------------------------------------------
     def window_time(self, service: str, now: dt.datetime) -> tuple[float, float]:
-        """(mean, variance) of the time a call of `service` keeps a window (call → free): from
-        today's calls once there are enough, else from the same half hour on past days."""
-        learned = self.window_times.get(service)
-        n = len(learned.samples) if learned else 0
-        past = self.past.get((service, _slot(now.astimezone(self._tz))))
-        if past and n < TODAY_MIN:
-            return past
-        mean = learned.mean(self.hall.handling[service]) if learned else self.hall.handling[service]
-        return mean, (learned.var(mean) if learned else (ASSUMED_CV * mean) ** 2)
+        """(mean, variance) of the time a call of `service` keeps a window (call → free).
+
+        Its prior is the same half hour on past days, else the configured handling time; each
+        call today is set against the prior of its own half hour (a ratio: how it ran against
+        the usual). A service's mean ratio of n calls is noisy — its sampling variance is cv²/n,
+        cv the calls' spread, pooled over every service (one service's calls are too few to know
+        it) — and the prior stands within `PRIOR_SPREAD` of the day's truth once scaled by the
+        hall's own pace today (every call's ratio, weighed the same way: a day when every call
+        runs long moves every prior). Each is weighed by how much it says: ratio = pace +
+        (1 − b)(the service's − pace), b = cv² ÷ (cv² + n × PRIOR_SPREAD²) — a few calls of a
+        lognormal spread leave the prior nearly as it was, fifty nearly replace it, calls that
+        all took the same time replace it at once.
+        """
+        slot = _slot(now.astimezone(self._tz))
+        if self._weighed_for is not self.hall.settings:  # services changed: weighed afresh
+            self._weighed, self._weighed_for = {}, self.hall.settings
+        if (times := self._weighed.get(slot)) is None:
+            times = self._weighed[slot] = self._weigh(slot)
+        if (known := times.get(service)) is not None:
+            return known
+        mean = self.hall.handling.get(service, 0.0)  # not a configured service (a reload)
+        return mean, (ASSUMED_CV * mean) ** 2
+
+    def _weigh(self, slot: int) -> dict[str, tuple[float, float]]:
+        """Every configured service's window time at `slot` (see `window_time`)."""
+        configured = {s.code: max(1.0, float(s.handling_s)) for s in self.hall.settings.services}
+
+        def prior(service: str, at: int) -> tuple[float, float | None]:
+            return self.past.get((service, at)) or (configured[service], None)
+
+        ratios = {
+            s: [x / prior(s, at)[0] for at, x in calls]
+            for s, calls in self.window_times.items()
+            if calls and s in configured
+        }
+        spread = [
+            (len(r), statistics.variance(r) / m**2)
+            for r in ratios.values()
+            if len(r) >= 2 and (m := statistics.fmean(r)) > 0
+        ]
+        n_all = sum(n for n, _ in spread)
+        cv2 = sum(n * c for n, c in spread) / n_all if n_all else ASSUMED_CV**2
+
+        def weighed(base: float, n: int, mean: float) -> float:
+            b = cv2 / (cv2 + n * PRIOR_SPREAD**2) if cv2 > 0 else 0.0
+            return base + (1 - b) * (mean - base)
+
+        every = [x for r in ratios.values() for x in r]
+        pace = weighed(1.0, len(every), statistics.fmean(every)) if every else 1.0
+        out = {}
+        for s in configured:
+            usual, var = prior(s, slot)
+            if (mine := ratios.get(s)) is not None:
+                mean = usual * weighed(pace, len(mine), statistics.fmean(mine))
+                out[s] = mean, cv2 * mean * mean
+            else:
+                mean = usual * pace
+                out[s] = mean, (cv2 * mean * mean if var is None else var * pace * pace)
+        return out
 
     def mean_s(self, service: str, now: dt.datetime) -> float:
         """Expected time a call of `service` keeps a window (call → free)."""

@@ -5,11 +5,13 @@ Screenshots of every page at 1920×1080 and 1024×768 land in var/screenshots/ci
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -35,29 +37,40 @@ def hallq_city(*args: str, password: str = "") -> subprocess.CompletedProcess[st
     )
 
 
-@pytest.fixture
-def console(city_db: str) -> Iterator[str]:
-    """The city console on a fresh city database, with an admin and a viewer added by the CLI."""
-    url = city(city_db)
+@contextmanager
+def serving(url: str, log: Path | None = None) -> Iterator[str]:
+    """The city console on the city database `url` (its log in `log`), with an admin and a
+    viewer added by the CLI; its address."""
+    url = city(url)
     for user, role in ((ADMIN, "admin"), (VIEWER, "viewer")):
         done = hallq_city(
             "user", "add", "--db", url, "--user", user, "--role", role, password=PASSWORD
         )
         assert done.returncode == 0, done.stderr
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "city.cli", "serve", "--db", url, "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("listening on "), line
-        yield line.split()[-1]
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with contextlib.ExitStack() as stack:
+        stderr = stack.enter_context(log.open("w")) if log else None
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "city.cli", "serve", "--db", url, "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            cwd=ROOT,
+        )
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line.startswith("listening on "), line
+            yield line.split()[-1]
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+@pytest.fixture
+def console(city_db: str) -> Iterator[str]:
+    """The city console on a fresh city database, with an admin and a viewer."""
+    with serving(city_db) as address:
+        yield address
 
 
 def sign_in(page, url: str, user: str = ADMIN, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
@@ -160,7 +173,15 @@ def test_a_viewer_reads_an_admin_manages_accounts_and_nobody_acts_on_a_hall(
 
     sign_in(page, console, ADMIN)
     page.wait_for_url(console + "/")
+    with psycopg.connect(city_db) as conn:  # the viewer's five wrong passwords
+        conn.execute(
+            "UPDATE hallq_console_accounts SET locked_until = now() + interval '5 minutes' "
+            "WHERE name = %s",
+            (VIEWER,),
+        )
     page.click("header nav >> text=账号")
+    assert "已锁定" in page.locator(f"tr[data-account={VIEWER}]").inner_text()
+    assert "正常" in page.locator(f"tr[data-account={ADMIN}]").inner_text()
     page.fill("form.form input[name=username]", "district-9")
     page.select_option("form.form select[name=role]", "viewer")
     page.fill("form.form input[name=password]", "short")

@@ -155,9 +155,50 @@ def test_window_time_and_turnaround_are_learned_from_the_calls():
         hall.start("9", clock.advance(10))
         hall.finish("9", clock.advance(took))
     estimator = hall.estimator
-    assert estimator.mean_s("K", clock.now) == pytest.approx((110 + 150) / 2)  # call → free
+    assert [x for _, x in estimator.window_times["K"]] == [110, 150]  # call → free
     assert estimator.turnaround.mean(0.0) == pytest.approx(5.0)  # only after the first call
-    assert estimator.cost_s("K", clock.now) == pytest.approx(135.0)
+    # Two calls against the configured 120 s: cv² = 800 ÷ 130², weight b = cv² ÷ (cv² + 2 × 0.2²)
+    # on the prior; first the hall's pace (260 s against 2 × 120 usual), then the service.
+    cv2 = 800 / 130**2
+    b = cv2 / (cv2 + 2 * 0.2**2)
+    prior = 120 * (1 + (1 - b) * (260 / 240 - 1))
+    mean = prior + (1 - b) * (130 - prior)
+    assert estimator.window_time("K", clock.now) == pytest.approx((mean, cv2 * mean**2))
+    assert estimator.cost_s("K", clock.now) == pytest.approx(mean + 5)
+
+
+def calls_taking(hall: Hall, clock: Clock, window: str, service: str, times: list[float]) -> None:
+    """Calls of `service` at `window`, each keeping it the given seconds (call → finish)."""
+    for took in times:
+        issue(hall, clock, service)
+        hall.call_next(window, clock.now)
+        hall.finish(window, clock.advance(took))
+
+
+def test_a_few_calls_move_the_prior_a_little_and_many_replace_it() -> None:
+    spread = [100.0, 200.0]  # a mean of 150 s against the configured 120 s, cv 0.47
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "9")  # K only
+    calls_taking(hall, clock, "9", "K", spread)
+    few = hall.estimator.mean_s("K", clock.now)
+    assert 120 < few < 135  # two calls of that spread could well be a 120-second service's
+    calls_taking(hall, clock, "9", "K", spread * 24)
+    assert hall.estimator.mean_s("K", clock.now) == pytest.approx(150, rel=0.05)
+    # Calls that all take the same time are no noise: they replace the prior at once.
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "9")
+    calls_taking(hall, clock, "9", "K", [150.0, 150.0])
+    assert hall.estimator.mean_s("K", clock.now) == pytest.approx(150)
+
+
+def test_a_slow_day_moves_the_prior_of_services_not_called_yet() -> None:
+    hall, clock = make_hall(), Clock()
+    open_windows(hall, clock, "4")  # C D E: 420, 360, 420 s configured
+    rng = random.Random(1)
+    for service, configured in [("C", 420), ("D", 360)] * 10:
+        calls_taking(hall, clock, "4", service, [1.3 * configured * rng.lognormvariate(-0.02, 0.2)])
+    assert "E" not in hall.estimator.window_times
+    assert hall.estimator.mean_s("E", clock.now) > 1.2 * 420  # every call ran 30 % long today
 
 
 def test_extending_the_replay_for_new_tickets_equals_replaying_from_scratch():
@@ -289,7 +330,7 @@ def test_a_pause_counts_as_long_as_the_clerk_said_then_as_the_days_pauses_were()
     assert hall.windows["9"].back_at is None
 
 
-def test_window_times_come_from_the_same_time_of_day_until_today_has_its_own():
+def test_window_times_come_from_the_same_time_of_day_until_today_says_otherwise():
     from tests.hallserver.domainkit import TZ
     from tests.planner.historykit import history
 
@@ -308,12 +349,32 @@ def test_window_times_come_from_the_same_time_of_day_until_today_has_its_own():
         assert mean == pytest.approx(each, rel=0.1)  # that half hour's calls, not the 120 s
         expected = residual_s(mean, var, 2) + mean  # one window: the rest, then a whole call
         assert told(hall, clock, waiting[1]) == pytest.approx(expected, rel=0.02)
-    # Five calls today outweigh the past: the hall has changed.
+    # Calls today that all took 100 s outweigh the past: the hall has changed.
     for _ in range(5):
         issue(hall, clock, "K")
         hall.finish("9", clock.advance(99))
         hall.call_next("9", clock.now)
     assert hall.estimator.mean_s("K", clock.now) == pytest.approx(100, abs=1)
+
+
+def test_a_slow_morning_makes_a_slow_afternoon_not_a_morning_afternoon() -> None:
+    from tests.hallserver.domainkit import TZ
+    from tests.planner.historykit import history
+
+    mondays = [dt.date(2026, 11, 2) + dt.timedelta(weeks=k) for k in range(3)]
+    nine, two = (dt.datetime(2026, 11, 2, h, tzinfo=TZ) for h in (9, 14))
+    past = history(mondays, nine, {"K": [10, 10]}, {"K": 300.0})  # mornings: 300 s a call
+    past += history(mondays, two, {"K": [10, 10]}, {"K": 60.0})  # afternoons: 60 s
+    hall, clock = make_hall(), Clock(MONDAY_9)
+    hall.estimator.learn_history(past, TZ)
+    open_windows(hall, clock, "9")  # K only
+    usual = {h: hall.estimator.window_time("K", MONDAY_9.replace(hour=h))[0] for h in (9, 14)}
+    assert usual == {9: pytest.approx(300, rel=0.1), 14: pytest.approx(60, rel=0.1)}
+    for _ in range(8):  # this morning every call runs 10 % over its half hour's usual
+        mean = hall.estimator.past["K", estimate._slot(clock.now)][0]
+        calls_taking(hall, clock, "9", "K", [1.1 * mean])
+    afternoon = hall.estimator.mean_s("K", MONDAY_9.replace(hour=14))
+    assert afternoon == pytest.approx(1.1 * usual[14], rel=0.01)  # not a morning's 330 s
 
 
 def test_a_citizen_at_an_idle_window_waits_for_the_clerk_to_see_them():

@@ -15,7 +15,9 @@
     fetch(panels.dataset.src, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         if (r.status === 401) { window.location.reload(); return null; }
-        return r.ok ? r.text() : null;
+        if (!r.ok) { state("暂不可用 Unavailable", "paused"); return null; }
+        if (!panels.dataset.stream) state("实时 Live", "open");
+        return r.text();
       })
       .then(function (html) {
         if (html !== null && html !== undefined) {
