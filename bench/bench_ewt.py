@@ -149,7 +149,9 @@ class Morning:
         break_at = when * self.hours * 3600 if w == window else math.inf
         while True:
             if self.hall_s() >= break_at:
-                body = {"reason": "休息", "minutes": length // 60}  # the clerk says how long
+                # The clerk says how long, in the server's (compressed) minutes: whole minutes
+                # of 1 or more, so only at --speed 20 or less is it exactly the break's length.
+                body = {"reason": "休息", "minutes": max(1, round(length / 60 / self.speed))}
                 await self.post(s, f"/windows/{w}/pause", token, body)
                 self.open.discard(w)
                 await self.sleep(length)
