@@ -15,7 +15,12 @@ the service's average handling ÷ open windows serving it) is worked out from th
 Targets (issue 14): mean |told − real| ≤ 25% of the mean wait, mean bias within ±10%, per
 service (every service's row names its tickets: `--seeds 1,2,3` plays several mornings, each
 on a fresh hall, and sums them). `--utilisation 0.6` makes a quiet hall; `--dump rows.csv`
-keeps every ticket's told and real wait. Usage: .venv/bin/python bench/bench_ewt.py
+keeps every ticket's told and real wait. Compression is not free: the hall tells whole seconds
+(`--speed` hall seconds each), a request's latency counts `--speed` times, the clerk's "back in
+20 minutes" is whole server minutes (exact at `--speed 20` or less) and the estimator redoes a
+replay nobody moved after 30 server seconds (`--speed` × 30 hall seconds); `--speed 20` is the
+fair setting, bench_ewt_sim the same mornings without any of it.
+Usage: .venv/bin/python bench/bench_ewt.py
 [--hours 2.5] [--speed 30] [--seeds 1] [--utilisation 0.95] [--dump PATH]
 """
 
