@@ -331,10 +331,11 @@ class WaitEstimator:
             for s, calls in self.window_times.items()
             if calls and s in configured
         }
+        means = {s: statistics.fmean(r) for s, r in ratios.items()}
         spread = [
-            (len(r), statistics.variance(r) / m**2)
-            for r in ratios.values()
-            if len(r) >= 2 and (m := statistics.fmean(r)) > 0
+            (len(r), statistics.variance(r, means[s]) / means[s] ** 2)
+            for s, r in ratios.items()
+            if len(r) >= 2 and means[s] > 0
         ]
         n_all = sum(n for n, _ in spread)
         cv2 = sum(n * c for n, c in spread) / n_all if n_all else ASSUMED_CV**2
@@ -349,7 +350,7 @@ class WaitEstimator:
         for s in configured:
             usual, var = prior(s, slot)
             if (mine := ratios.get(s)) is not None:
-                mean = usual * weighed(pace, len(mine), statistics.fmean(mine))
+                mean = usual * weighed(pace, len(mine), means[s])
                 out[s] = mean, cv2 * mean * mean
             else:
                 mean = usual * pace
