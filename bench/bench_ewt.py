@@ -18,8 +18,8 @@ on a fresh hall, and sums them). `--utilisation 0.6` makes a quiet hall; `--dump
 keeps every ticket's told and real wait. Compression is not free: the hall tells whole seconds
 (`--speed` hall seconds each), a request's latency counts `--speed` times, the clerk's "back in
 20 minutes" is whole server minutes (exact at `--speed 20` or less) and the estimator redoes a
-replay nobody moved after 30 server seconds (`--speed` × 30 hall seconds); `--speed 20` is the
-fair setting, bench_ewt_sim the same mornings without any of it.
+replay at most once a server second (`--speed` hall seconds); `--speed 20` is the fair setting,
+bench_ewt_sim the same mornings without any of it.
 Usage: .venv/bin/python bench/bench_ewt.py
 [--hours 2.5] [--speed 30] [--seeds 1] [--utilisation 0.95] [--dump PATH]
 """

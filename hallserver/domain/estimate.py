@@ -29,7 +29,9 @@ One replay gives every waiting ticket its call time and every window the time it
 work, so a new ticket's wait is the earliest of those among the windows serving its service. A
 new normal ticket is the last of the hall in the calling order, so it extends the replay without
 recomputing it; a check-in, a transfer or a priority ticket recomputes it at the next question,
-and calls, finishes and pauses at most once every `refresh_s` (a second of hall time).
+and calls, finishes and pauses at most once every `refresh_s` (a second of hall time). A replay
+nobody moved is redone once `STALE_SHARE` of the shortest handling time old (6 s in the sample
+hall): busy windows may have run over.
 """
 
 from __future__ import annotations
@@ -76,7 +78,9 @@ class LiveState(Protocol):
 
 
 RECENT_CALLS = 50  # calls a service's window time is learned from: recent enough for the hour
-STALE_AFTER_S = 30.0  # a replay older than this is redone: busy windows may have run over
+# A replay this share of the hall's shortest handling time old is redone even if nothing moved:
+# busy windows may have run over (seconds in a real hall; as fast in a compressed one)
+STALE_SHARE = 0.05
 REFRESH_S = 1.0  # once the hall has moved, a replay this old is redone on the next question
 ASSUMED_CV = 0.5  # spread of window times until the hall has calls to learn it from
 PRIOR_SPREAD = 0.2  # how far (relative sd) a day's window time may stand from its prior
@@ -399,7 +403,8 @@ class WaitEstimator:
         """The replay the answers come from: the last one while the hall has not moved."""
         r = self._replay
         age = (now - r.at).total_seconds() if r else 0.0
-        if r is None or not 0 <= age <= STALE_AFTER_S or (self._moved and age >= self.refresh_s):
+        stale_s = max(self.refresh_s, STALE_SHARE * min(self.hall.handling.values(), default=0.0))
+        if r is None or not 0 <= age <= stale_s or (self._moved and age >= self.refresh_s):
             r = self._replay = self.replay(now)
             self._moved = False
         return r

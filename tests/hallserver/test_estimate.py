@@ -107,6 +107,25 @@ def test_a_busy_window_is_free_after_the_expected_rest_of_its_call():
     assert 99 < expected < 120  # less than a whole call, more than 120 − 21
 
 
+def test_a_replay_nobody_moved_is_redone_as_a_busy_window_runs_over():
+    hall, clock = make_hall(), Clock()
+    first = issue(hall, clock, "K")
+    open_windows(hall, clock, "9")
+    hall.call_next("9", clock.now)  # at 1 s
+    clock.advance(99)
+    second = issue(hall, clock, "K")  # at 101 s: the call has run 100 s of the usual 120
+    then = told(hall, clock, second)
+    assert then == pytest.approx(residual_s(120, (0.5 * 120) ** 2, 100), abs=2)
+    # K's 120 s is the sample hall's shortest handling time: a replay stands for 6 s.
+    clock.advance(5)
+    assert told(hall, clock, second) == then - 5
+    # 20 s on, the window still busy: replayed, the rest of a call that has run 120 s (the
+    # old replay, 20 s on, would say 37 s).
+    clock.advance(15)
+    assert told(hall, clock, second) == pytest.approx(residual_s(120, 3600, 120), abs=2)
+    assert hall.ticket(first).status == "called"
+
+
 def test_the_first_of_two_busy_windows_is_free_sooner_than_either_is_expected_to_be():
     hall, clock = make_hall(), Clock()
     open_windows(hall, clock, "4", "5")  # both serve C D E
