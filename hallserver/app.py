@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from .domain.errors import BadRequest, HallError, NotFound, Unprocessable
-from .domain.hall import AppointmentRequest, IssueRequest
+from .domain.hall import AppointmentRequest, Hall, IssueRequest
 from .domain.pairing import HOST_MAX, PairingRequest
 from .domain.settings import Device
 from .domain.tickets import Ticket
@@ -252,9 +252,24 @@ async def issue(request: web.Request) -> web.Response:
         idempotency_key=key,
         staff=device.role == "manager",
     )
+    ticket = await _on_ticket(
+        svc, lambda now: svc.hall.issue(req, now, ignore_hours=svc.ignore_hours)
+    )
+    return _ok({"ticket": ticket}, 201)
+
+
+async def _on_ticket(
+    svc: HallService, command: Callable[[dt.datetime], Ticket | None]
+) -> dict[str, object] | None:
+    """Run a command on a ticket; answer the ticket as the command left it, at its moment — as
+    its event tells it: the wait a kiosk prints is the wait the hall stored beside the ticket."""
     now = svc.now()
-    t = await svc.run(lambda: svc.hall.issue(req, now, ignore_hours=svc.ignore_hours))
-    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())}, 201)
+
+    def viewed() -> dict[str, object] | None:
+        t = command(now)
+        return None if t is None else ticket_view(svc.hall, t, now)
+
+    return await svc.run(viewed)
 
 
 async def _ticket(svc: HallService, ticket_id: str) -> Ticket:
@@ -303,9 +318,7 @@ async def check_in(request: web.Request) -> web.Response:
     await _auth(request, "kiosk", "manager")
     ticket_id = request.match_info["id"]
     await _ticket(svc, ticket_id)
-    now = svc.now()
-    t = await svc.run(lambda: svc.hall.check_in(ticket_id, now))
-    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())})
+    return _ok({"ticket": await _on_ticket(svc, lambda now: svc.hall.check_in(ticket_id, now))})
 
 
 @routes.post(P + "/tickets/{id}/evaluation")
@@ -318,13 +331,11 @@ async def evaluation(request: web.Request) -> web.Response:
         raise Forbidden("this ticket was not served at this caller's window")
     if t.id not in svc.hall.tickets:
         raise Unprocessable("ratings are taken on the day of service", code="evaluation_closed")
-    now = svc.now()
-    t = await svc.run(
-        lambda: svc.hall.evaluate(
-            t.id, body.get("score"), body.get("reasons"), body.get("comment"), now
-        )
+    score, reasons, comment = body.get("score"), body.get("reasons"), body.get("comment")
+    ticket = await _on_ticket(
+        svc, lambda now: svc.hall.evaluate(t.id, score, reasons, comment, now)
     )
-    return _ok({"ticket": ticket_view(svc.hall, t, svc.now())})
+    return _ok({"ticket": ticket})
 
 
 @routes.put(P + "/tickets/{id}/photo")
@@ -518,41 +529,47 @@ async def sign_out(request: web.Request) -> web.Response:
     return _ok({"window": window_view(svc.hall, w, svc.now())})
 
 
+_TICKET_COMMANDS: dict[str, Callable[[Hall, str, dt.datetime], Ticket | None]] = {
+    "call-next": Hall.call_next,
+    "recall": Hall.recall,
+    "start": Hall.start,
+    "finish": Hall.finish,
+    "no-show": Hall.no_show,
+}
+
+
 def _window_action(name: str) -> Handler:
     async def act(request: web.Request) -> web.Response:
         svc = _service(request)
         window = _window_id(request)
         await _auth(request, "caller", "manager", window=window)
-        hall, now = svc.hall, svc.now()
+        # (svc.hall read inside each command: a full disk may have rebuilt it while the body came)
         if name in ("pause", "resume"):
             reason, minutes = "", None
             if name == "pause":
                 body = await _body(request)
                 reason = _field(body, "reason", str, max_len=100) or ""
                 minutes = _field(body, "minutes", int)
+            now = svc.now()
             w = await svc.run(
                 lambda: (
-                    hall.pause(window, reason, now, minutes)
+                    svc.hall.pause(window, reason, now, minutes)
                     if name == "pause"
-                    else hall.resume(window, now)
+                    else svc.hall.resume(window, now)
                 )
             )
-            return _ok({"window": window_view(hall, w, svc.now())})
+            return _ok({"window": window_view(svc.hall, w, svc.now())})
         if name == "transfer":
             body = await _body(request)
             service = _field(body, "service", str)
             target = _field(body, "window", str)
-            t = await svc.run(lambda: hall.transfer(window, now, service=service, to_window=target))  # type: Ticket | None
+            ticket = await _on_ticket(
+                svc, lambda at: svc.hall.transfer(window, at, service=service, to_window=target)
+            )
         else:
-            command: Callable[[str, dt.datetime], Ticket | None] = {
-                "call-next": hall.call_next,
-                "recall": hall.recall,
-                "start": hall.start,
-                "finish": hall.finish,
-                "no-show": hall.no_show,
-            }[name]
-            t = await svc.run(lambda: command(window, now))
-        return _ok({"ticket": ticket_view(hall, t, svc.now()) if t else None})
+            command = _TICKET_COMMANDS[name]
+            ticket = await _on_ticket(svc, lambda at: command(svc.hall, window, at))
+        return _ok({"ticket": ticket})
 
     return act
 

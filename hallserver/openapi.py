@@ -37,7 +37,11 @@ _TICKET = {
         "window": {"type": ["string", "null"]},
         "recalls": {"type": "integer"},
         "ahead": {"type": ["integer", "null"]},
-        "estimated_wait_s": {"type": ["integer", "null"]},
+        "estimated_wait_s": {
+            "type": ["integer", "null"],
+            "description": "seconds to the call while waiting; a command's answer tells it at "
+            "the command's moment (POST /tickets: the wait stored beside the ticket)",
+        },
         "holder": {"type": "string", "description": "masked name, e.g. 张*"},
         "wait_s": {
             "type": ["integer", "null"],

@@ -5,26 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 from hallserver import config_versions
-from hallserver.app import make_app
 from hallserver.config import ConfigError, config_text, load_config, parse_config
 from hallserver.config_versions import StaleConfig, running_config, what_changed
 from hallserver.domain.errors import ConfigRefused
 from hallserver.domain.settings import HallSettings
-from hallserver.security import IdHasher, token_hash
-from hallserver.service import HallService
 from hallserver.store import Store
+from tests.support.inprocess import NOW, Running
 from tests.support.server import SAMPLE
 
-NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 SETTINGS = load_config(SAMPLE)
 
 
@@ -91,29 +86,6 @@ def test_the_file_seeds_version_1_and_a_changed_file_becomes_a_new_version(
     path.write_text("[hall]\nid = 'x'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"hall.toml: \w+: missing · 不能缺少"):
         running_config(store.conn, path, NOW)
-
-
-class Running:
-    """A hall server in this process on the sample hall, the clock fixed in opening hours."""
-
-    def __init__(self, db: Path) -> None:
-        store = Store(db)
-        self.conn = store.conn
-        self.tokens = {d: f"t-{d}" for d in ("kiosk-1", "caller-1", "display-hall")}
-        for device, token in self.tokens.items():
-            store.set_token(device, token_hash(token))
-        settings, _ = running_config(store.conn, SAMPLE, NOW)
-        self.svc = HallService(
-            settings, store, IdHasher(b"k" * 32), clock=lambda: NOW, ignore_hours=True
-        )
-        self.client = TestClient(TestServer(make_app(self.svc), host="127.0.0.1"))
-
-    async def call(
-        self, method: str, path: str, device: str = "kiosk-1", body: object = None
-    ) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {self.tokens[device]}"}
-        async with self.client.request(method, "/api/v1" + path, json=body, headers=headers) as r:
-            return r.status, await r.json()
 
 
 def test_a_running_hall_renames_a_service_and_every_terminal_hears_it(tmp_path: Path) -> None:
