@@ -225,12 +225,36 @@ require = SHELL.require
 audit = SHELL.audit
 
 
+# The hall's database could not take a change (503, the hall's API codes): what a manager is told.
+UNSAVED = {
+    "disk_full": (
+        "大厅数据库所在磁盘已满，本次操作未能保存；请联系运维人员清理空间后重试",
+        "The hall database's disk is full: this was not saved. Ask IT to free space, then "
+        "try again",
+    ),
+    "store_failed": (
+        "大厅数据库写入失败，服务正在停止；请联系运维人员",
+        "The hall database failed and the hall server is stopping: call IT",
+    ),
+}
+RETRY_AFTER_S = 30
+
+
 @web.middleware
 async def hall_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A change the hall refused or its database could not take: a page that says so, Chinese
+    first (a 503 to try again later)."""
     try:
         return await handler(request)
     except HallError as e:
-        return web.Response(text=f"{e.message}", status=e.status)
+        zh, en = UNSAVED.get(e.code, ("操作未完成", e.message))
+        title = "暂不可用 Unavailable" if e.status == 503 else "未完成 Not done"
+        page = request.app[CONSOLE].render(
+            request, "unavailable.html", e.status, zh=zh, en=en, title=title
+        )
+        if e.status == 503:
+            page.headers.update({"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"})
+        return page
 
 
 def _done(path: str, key: str) -> web.HTTPFound:
@@ -342,6 +366,8 @@ async def change_window(request: web.Request) -> web.StreamResponse:
     try:
         await svc.run(commands[action])
     except HallError as e:
+        if e.status == 503:  # not refused: the database could not take it (hall_errors says so)
+            raise
         raise _done(PREFIX + "/", "window_busy" if e.code == "busy" else "window_refused") from None
     await audit(request, f"window_{action}", window)
     raise _done(PREFIX + "/", f"window_{action}")
@@ -762,7 +788,8 @@ async def import_appointments(request: web.Request) -> web.Response:
             await _add_booking(svc, booking)
         except HallError as e:
             line.appointment = None
-            line.error = f"{BOOKING_REFUSALS.get(e.code, e.code)} · {e.message}"
+            zh, en = UNSAVED.get(e.code, (BOOKING_REFUSALS.get(e.code, e.code), e.message))
+            line.error = f"{zh} · {en}"
     kept = sum(1 for line in lines if line.appointment)
     await audit(
         request, "appointments_imported", upload.filename, kept=kept, refused=len(lines) - kept

@@ -106,6 +106,8 @@ async def approve(request: web.Request) -> web.StreamResponse:
     try:
         await svc.pairing.approve(request[MANAGER_KEY]["name"], typed, device.id, device.role, keep)
     except HallError as e:
+        if e.status == 503:  # the database could not take the token: the console's 503 page
+            raise
         return await render_devices(request, 422, pair_errors={"code": _refusal(e)}, typed=typed)
     await audit(request, "terminal_paired", device.id, kind=found.kind, host=found.host)
     raise web.HTTPFound(f"{PREFIX}/devices?done=paired")

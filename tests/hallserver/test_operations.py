@@ -21,7 +21,14 @@ import pytest
 
 from hallserver.security import new_token, token_hash
 from hallserver.store import Store
-from tests.support.server import ROOT, SAMPLE, HallServerProcess, clerk_for, run_command
+from tests.support.server import (
+    ROOT,
+    SAMPLE,
+    HallOnSmallDisk,
+    HallServerProcess,
+    clerk_for,
+    run_command,
+)
 
 KIOSKS = ("kiosk-1", "kiosk-2")
 
@@ -257,46 +264,8 @@ def test_server_help_lists_its_subcommands() -> None:
         assert f"hallq-server {tool}" in r.stdout
 
 
-class SmallDisk:
-    """A hall server whose database lives on an 8 MiB tmpfs of its own mount namespace; the
-    test fills and frees that disk from inside the namespace (nsenter)."""
-
-    def __init__(self, tmp_path: Path, size: str = "8m") -> None:
-        self.seed = HallServerProcess(db=tmp_path / "seed" / "hall.db")
-        self.seed.db.parent.mkdir()
-        self.seed.pair_all()
-        self.disk = tmp_path / "disk"
-        self.disk.mkdir()
-        self.size = size
-
-    def start(self, *, full: bool = False) -> subprocess.Popen[str]:
-        fill = f" && (cat /dev/zero > {self.disk}/filler 2>/dev/null; true)" if full else ""
-        script = (
-            f"mount -t tmpfs -o size={self.size} tmpfs {self.disk} && cp {self.seed.db} "
-            f"{self.disk}/{fill} && exec {sys.executable} -m hallserver.cli "
-            f"--config {SAMPLE} --db {self.disk}/hall.db --host 127.0.0.1 --port 0 "
-            "--no-zeroconf --ignore-hours --no-tls"
-        )
-        return subprocess.Popen(
-            ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-
-    def inside(self, pid: int, command: str) -> str:
-        r = subprocess.run(
-            ["nsenter", "-t", str(pid), "-m", "sh", "-c", command],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        return r.stdout
-
-
 def test_disk_full_answers_503_loses_nothing_and_recovers(tmp_path: Path) -> None:
-    small = SmallDisk(tmp_path)
+    small = HallOnSmallDisk(tmp_path)
     proc = small.start()
     assert proc.stdout is not None and proc.stderr is not None
     server = HallServerProcess(db=small.disk / "hall.db", tokens=small.seed.tokens, proc=proc)
@@ -349,7 +318,7 @@ def test_disk_full_answers_503_loses_nothing_and_recovers(tmp_path: Path) -> Non
 
 
 def test_start_on_a_full_disk_is_refused_with_one_line(tmp_path: Path) -> None:
-    small = SmallDisk(tmp_path)
+    small = HallOnSmallDisk(tmp_path)
     proc = small.start(full=True)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and out == "", (out, err)

@@ -191,3 +191,42 @@ class HallServerProcess:
             device=f"caller-{window}",
         )
         assert status == 200, body
+
+
+class HallOnSmallDisk:
+    """A hall server whose database lives on an 8 MiB tmpfs of its own mount namespace; the
+    test fills and frees that disk from inside the namespace (nsenter). Its stdout's first two
+    lines name the API's and the console's addresses."""
+
+    def __init__(self, tmp_path: Path, size: str = "8m") -> None:
+        self.seed = HallServerProcess(db=tmp_path / "seed" / "hall.db")
+        self.seed.db.parent.mkdir()
+        self.seed.pair_all()
+        self.disk = tmp_path / "disk"
+        self.disk.mkdir()
+        self.size = size
+
+    def start(self, *, full: bool = False) -> subprocess.Popen[str]:
+        fill = f" && (cat /dev/zero > {self.disk}/filler 2>/dev/null; true)" if full else ""
+        script = (
+            f"mount -t tmpfs -o size={self.size} tmpfs {self.disk} && cp {self.seed.db} "
+            f"{self.disk}/{fill} && exec {sys.executable} -m hallserver.cli "
+            f"--config {SAMPLE} --db {self.disk}/hall.db --host 127.0.0.1 --port 0 "
+            "--no-zeroconf --ignore-hours --no-tls"
+        )
+        return subprocess.Popen(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+
+    def inside(self, pid: int, command: str) -> str:
+        r = subprocess.run(
+            ["nsenter", "-t", str(pid), "-m", "sh", "-c", command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return r.stdout
