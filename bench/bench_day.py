@@ -14,7 +14,9 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import random
+import resource
 import sqlite3
 import time
 from collections import Counter, defaultdict
@@ -276,11 +278,14 @@ def main() -> None:
     args = ap.parse_args()
     with running_hall(windows=args.windows) as server:
         day = Day(server, args.tickets, args.seed)
+        client_cpu, server_cpu = _cpu_s(), _cpu_s(server)
         took = asyncio.run(day.run())
+        client_cpu, server_cpu = _cpu_s() - client_cpu, _cpu_s(server) - server_cpu
         print(
             f"simulated day: {args.tickets} tickets, {args.windows} windows, "
             f"{day.requests} requests in {took:.1f} s ({day.requests / took:,.0f} req/s)"
         )
+        print(f"CPU during the day: hall server {server_cpu:.1f} s, this bench {client_cpu:.1f} s")
         print("expected refusals:", dict(day.errors) or "none")
         last = server.request("GET", "/health")[1]["seq"]
         t0 = time.perf_counter()
@@ -300,6 +305,16 @@ def main() -> None:
         )
         if args.keep:
             keep_copy(server, args.keep)
+
+
+def _cpu_s(server: HallServerProcess | None = None) -> float:
+    """CPU seconds used so far by this process, or by the hall server's."""
+    if server is None:
+        use = resource.getrusage(resource.RUSAGE_SELF)
+        return use.ru_utime + use.ru_stime
+    assert server.proc is not None
+    fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def keep_copy(server: HallServerProcess, path: Path) -> None:

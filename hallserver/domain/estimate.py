@@ -48,7 +48,17 @@ from typing import Protocol
 
 import numpy as np
 
-from .queue import NORMAL, PRIORITY, Line, ServiceQueue, choose, rank, ticket_class
+from .queue import (
+    NORMAL,
+    PRIORITY,
+    Line,
+    Rank,
+    ServiceQueue,
+    choose,
+    rank,
+    ranks_by_the_clock,
+    ticket_class,
+)
 from .settings import HallSettings, Window
 from .tickets import Lane, Status, Ticket, WindowState
 
@@ -217,6 +227,7 @@ class WaitEstimator:
         self._moved = False
         self._weighed: dict[int, dict[str, tuple[float, float]]] = {}  # slot → window times
         self._weighed_for: HallSettings | None = None  # the services they were weighed for
+        self._ratios: dict[str, tuple[list[float], float, float | None]] = {}  # see `_weigh`
         # A replay costs milliseconds in a big hall; a hall moving many times a second is told
         # waits at most this old (0: a fresh replay after every move).
         self.refresh_s = REFRESH_S
@@ -239,6 +250,7 @@ class WaitEstimator:
             calls = self.window_times.setdefault(service, deque(maxlen=RECENT_CALLS))
             calls.append((_slot(at.astimezone(self._tz)), max(0.0, (now - at).total_seconds())))
             self._weighed.clear()
+            self._ratios.pop(service, None)
         self._freed[window] = now
         self.moved()
 
@@ -261,6 +273,7 @@ class WaitEstimator:
             if len(xs) >= PAST_MIN
         }
         self._weighed.clear()
+        self._ratios.clear()
         self.moved()
 
     def resumed(self, paused_s: float) -> None:
@@ -315,7 +328,7 @@ class WaitEstimator:
         """
         slot = _slot(now.astimezone(self._tz))
         if self._weighed_for is not self.hall.settings:  # services changed: weighed afresh
-            self._weighed, self._weighed_for = {}, self.hall.settings
+            self._weighed, self._weighed_for, self._ratios = {}, self.hall.settings, {}
         if (times := self._weighed.get(slot)) is None:
             times = self._weighed[slot] = self._weigh(slot)
         if (known := times.get(service)) is not None:
@@ -330,17 +343,21 @@ class WaitEstimator:
         def prior(service: str, at: int) -> tuple[float, float | None]:
             return self.past.get((service, at)) or (configured[service], None)
 
-        ratios = {
-            s: [x / prior(s, at)[0] for at, x in calls]
-            for s, calls in self.window_times.items()
-            if calls and s in configured
-        }
-        means = {s: statistics.fmean(r) for s, r in ratios.items()}
-        spread = [
-            (len(r), statistics.variance(r, means[s]) / means[s] ** 2)
-            for s, r in ratios.items()
-            if len(r) >= 2 and means[s] > 0
-        ]
+        # Per service: its calls as ratios to their priors, their mean and their relative
+        # variance (None under two calls or at a zero mean), worked out again only once another
+        # of its calls has ended (a variance of fifty ratios costs a tenth of a millisecond).
+        said = {}
+        for s, calls in self.window_times.items():
+            if calls and s in configured:
+                if (known := self._ratios.get(s)) is None:
+                    r = [x / prior(s, at)[0] for at, x in calls]
+                    m = statistics.fmean(r)
+                    c = statistics.variance(r, m) / m**2 if len(r) >= 2 and m > 0 else None
+                    known = self._ratios[s] = r, m, c
+                said[s] = known
+        ratios = {s: r for s, (r, _, _) in said.items()}
+        means = {s: m for s, (_, m, _) in said.items()}
+        spread = [(len(r), c) for r, _, c in said.values() if c is not None]
         n_all = sum(n for n, _ in spread)
         cv2 = sum(n * c for n, c in spread) / n_all if n_all else ASSUMED_CV**2
 
@@ -414,7 +431,7 @@ class WaitEstimator:
         hall = self.hall
         policy = hall.settings.policy
         grace = policy.appointment_grace_s
-        queues = {code: _Walk(q) for code, q in hall.queues.items()}
+        queues = {code: _Walk(q, now, grace) for code, q in hall.queues.items()}
         window_queues = {w: deque(q) for w, q in hall.window_queues.items()}
         r = Replay(at=now)
         if until is None:  # (a replay played only as far as one ticket is not kept)
@@ -422,9 +439,11 @@ class WaitEstimator:
         runs: dict[str, int] = {}
         free: list[tuple[float, int, str]] = []
         turnaround = self.turnaround.mean(0.0)
+        walks: dict[str, list[_Walk]] = {}  # window → the queues it calls from
         for spec, services in self._calling_windows():
             r.serves[spec.id] = services
             runs[spec.id] = hall.windows[spec.id].priority_run
+            walks[spec.id] = [queues[s] for s in services if s in queues]
         reaction = self.reaction.mean(0.0)
         calls: list[tuple[Ticket, str]] = []  # in the order the replay called them, and by whom
         costs: dict[str, float] = {}  # per service: a call's window time and the turnaround
@@ -438,7 +457,7 @@ class WaitEstimator:
             at = now + dt.timedelta(seconds=at_s)
             t = choose(
                 window_queues.get(w, _NO_LINE),
-                [queues[s] for s in r.serves[w] if s in queues],
+                walks[w],
                 at,
                 grace_s=grace,
                 priority_run=runs[w],
@@ -597,26 +616,45 @@ class WaitEstimator:
 
 class _Walk:
     """A service's waiting tickets as a replay calls them: each lane a list in its calling
-    order and the index of its head, so nothing is re-sorted and a call costs O(1)."""
+    order and the index of its head, so nothing is re-sorted and a call costs O(1). A head's
+    rank is worked out once, when it comes to the head, unless it changes with the clock."""
 
-    def __init__(self, q: ServiceQueue) -> None:
+    def __init__(self, q: ServiceQueue, now: dt.datetime, grace_s: int) -> None:
         self.lanes = [list(q.transfer), list(q.green), list(q.normal)]
         self.head = [0, 0, 0]
         self.appointments = list(q.appointments)  # ranked afresh at each look, as in the hall
+        self.now, self.grace_s = now, grace_s  # (a standing rank is the same at any time)
+        self._standing: list[tuple[Rank, Ticket] | None] = [None, None, None]
+        self._by_clock: list[Ticket | None] = [None, None, None]
+        self._ranked: list[tuple[Rank, Ticket]] = []
+        self._timed: list[Ticket] = []
+        for k in range(3):
+            self._look(k)
 
-    def heads(self) -> Iterator[Ticket]:
-        for lane, i in zip(self.lanes, self.head, strict=True):
-            if i < len(lane):
-                yield lane[i]
-        yield from self.appointments
+    def _look(self, k: int) -> None:
+        """Lane k has a new head."""
+        lane, i = self.lanes[k], self.head[k]
+        t = lane[i] if i < len(lane) else None
+        timed = t is not None and ranks_by_the_clock(t)
+        self._standing[k] = None if t is None or timed else (rank(t, self.now, self.grace_s), t)
+        self._by_clock[k] = t if timed else None
+        self._ranked = [x for x in self._standing if x is not None]
+        self._timed = [x for x in self._by_clock if x is not None] + self.appointments
+
+    def ranked(self, now: dt.datetime, grace_s: int) -> list[tuple[Rank, Ticket]]:
+        if not self._timed:
+            return self._ranked
+        return self._ranked + [(rank(t, now, grace_s), t) for t in self._timed]
 
     def called(self, t: Ticket) -> None:
         for k, lane in enumerate(self.lanes):
             i = self.head[k]
             if i < len(lane) and lane[i] is t:
                 self.head[k] = i + 1
+                self._look(k)
                 return
         self.appointments.remove(t)
+        self._timed = [x for x in self._by_clock if x is not None] + self.appointments
 
 
 _NO_LINE: deque[Ticket] = deque()

@@ -52,6 +52,12 @@ def rank(ticket: Ticket, now: dt.datetime, grace_s: int) -> Rank:
     return (ticket_class(ticket, now, grace_s), *waited_key(ticket))
 
 
+def ranks_by_the_clock(ticket: Ticket) -> bool:
+    """Whether the ticket's rank changes with the clock while it waits: an appointment's class
+    does (inside its slot or not, unless it was transferred); every other ticket's stands."""
+    return ticket.channel is Channel.APPOINTMENT and ticket.lane not in (Lane.TRANSFER, Lane.WINDOW)
+
+
 class Line:
     """Tickets in the order they are called: each joins at the back or a few places behind the
     head (a checked-in 过号); finding, counting and removing any of them costs O(log n)."""
@@ -157,6 +163,11 @@ class ServiceQueue:
         if self.normal:
             yield self.normal[0]
 
+    def ranked(self, now: dt.datetime, grace_s: int) -> Iterator[tuple[Rank, Ticket]]:
+        """The heads, each with its rank now."""
+        for t in self.heads():
+            yield rank(t, now, grace_s), t
+
     def longest_since(self) -> dt.datetime | None:
         """When the ticket at the head of the longest wait (re)entered the queue."""
         return min((t.queued_at for t in self.heads() if t.queued_at), default=None)
@@ -200,9 +211,10 @@ class Front(Protocol):
 
 
 class Heads(Protocol):
-    """A service's tickets that may be called next (a `ServiceQueue`, or a replay's copy)."""
+    """A service's tickets that may be called next, each with its rank (a `ServiceQueue`, or a
+    replay's copy, which keeps the ranks that do not change)."""
 
-    def heads(self) -> Iterator[Ticket]: ...
+    def ranked(self, now: dt.datetime, grace_s: int) -> Iterable[tuple[Rank, Ticket]]: ...
 
 
 def choose(
@@ -220,8 +232,7 @@ def choose(
     best: tuple[Rank, Ticket] | None = None
     best_normal: tuple[Rank, Ticket] | None = None
     for q in queues:
-        for t in q.heads():
-            key = rank(t, now, grace_s)
+        for key, t in q.ranked(now, grace_s):
             if best is None or key < best[0]:
                 best = (key, t)
             if key[0] == NORMAL and (best_normal is None or key < best_normal[0]):
