@@ -54,10 +54,9 @@ from .queue import (
     Line,
     Rank,
     ServiceQueue,
-    choose,
+    choose_ranked,
     rank,
     ranks_by_the_clock,
-    ticket_class,
 )
 from .settings import HallSettings, Window
 from .tickets import Lane, Status, Ticket, WindowState
@@ -455,7 +454,7 @@ class WaitEstimator:
         while free:
             at_s, i, w = heapq.heappop(free)
             at = now + dt.timedelta(seconds=at_s)
-            t = choose(
+            chosen = choose_ranked(
                 window_queues.get(w, _NO_LINE),
                 walks[w],
                 at,
@@ -463,10 +462,10 @@ class WaitEstimator:
                 priority_run=runs[w],
                 max_priority_run=policy.priority_run,
             )
-            if t is None:
+            if chosen is None:
                 r.free_s[w] = at_s
                 continue
-            klass = ticket_class(t, at, grace)
+            klass, t = chosen[0][0], chosen[1]
             # At its run limit a window calls a normal ticket even when a priority one waits.
             limited = limited or (klass == NORMAL and runs[w] >= policy.priority_run)
             runs[w] = runs[w] + 1 if klass == PRIORITY else (0 if klass == NORMAL else runs[w])
@@ -624,37 +623,37 @@ class _Walk:
         self.head = [0, 0, 0]
         self.appointments = list(q.appointments)  # ranked afresh at each look, as in the hall
         self.now, self.grace_s = now, grace_s  # (a standing rank is the same at any time)
-        self._standing: list[tuple[Rank, Ticket] | None] = [None, None, None]
-        self._by_clock: list[Ticket | None] = [None, None, None]
-        self._ranked: list[tuple[Rank, Ticket]] = []
-        self._timed: list[Ticket] = []
+        self._standing: dict[int, tuple[Rank, Ticket]] = {}  # lane → its head, ranked
+        self._by_clock: dict[int, Ticket] = {}  # lane → its head, ranked at each look
         for k in range(3):
             self._look(k)
 
     def _look(self, k: int) -> None:
         """Lane k has a new head."""
         lane, i = self.lanes[k], self.head[k]
-        t = lane[i] if i < len(lane) else None
-        timed = t is not None and ranks_by_the_clock(t)
-        self._standing[k] = None if t is None or timed else (rank(t, self.now, self.grace_s), t)
-        self._by_clock[k] = t if timed else None
-        self._ranked = [x for x in self._standing if x is not None]
-        self._timed = [x for x in self._by_clock if x is not None] + self.appointments
+        self._standing.pop(k, None)
+        self._by_clock.pop(k, None)
+        if i < len(lane):
+            t = lane[i]
+            if ranks_by_the_clock(t):
+                self._by_clock[k] = t
+            else:
+                self._standing[k] = rank(t, self.now, self.grace_s), t
 
-    def ranked(self, now: dt.datetime, grace_s: int) -> list[tuple[Rank, Ticket]]:
-        if not self._timed:
-            return self._ranked
-        return self._ranked + [(rank(t, now, grace_s), t) for t in self._timed]
+    def ranked(self, now: dt.datetime, grace_s: int) -> Iterable[tuple[Rank, Ticket]]:
+        if not self._by_clock and not self.appointments:
+            return self._standing.values()
+        timed = [*self._by_clock.values(), *self.appointments]
+        return [*self._standing.values(), *((rank(t, now, grace_s), t) for t in timed)]
 
     def called(self, t: Ticket) -> None:
-        for k, lane in enumerate(self.lanes):
-            i = self.head[k]
+        for k in (2, 0, 1):
+            lane, i = self.lanes[k], self.head[k]
             if i < len(lane) and lane[i] is t:
                 self.head[k] = i + 1
                 self._look(k)
                 return
         self.appointments.remove(t)
-        self._timed = [x for x in self._by_clock if x is not None] + self.appointments
 
 
 _NO_LINE: deque[Ticket] = deque()

@@ -227,21 +227,43 @@ def choose(
     max_priority_run: int,
 ) -> Ticket | None:
     """The ticket a window should call now, or None when none of its queues has one."""
+    chosen = choose_ranked(
+        window_line,
+        queues,
+        now,
+        grace_s=grace_s,
+        priority_run=priority_run,
+        max_priority_run=max_priority_run,
+    )
+    return None if chosen is None else chosen[1]
+
+
+def choose_ranked(
+    window_line: Front,
+    queues: Iterable[Heads],
+    now: dt.datetime,
+    *,
+    grace_s: int,
+    priority_run: int,
+    max_priority_run: int,
+) -> tuple[Rank, Ticket] | None:
+    """`choose`'s ticket with its rank now."""
     if window_line:
-        return window_line[0]
+        return rank(window_line[0], now, grace_s), window_line[0]
     best: tuple[Rank, Ticket] | None = None
     best_normal: tuple[Rank, Ticket] | None = None
     for q in queues:
-        for key, t in q.ranked(now, grace_s):
+        for head in q.ranked(now, grace_s):
+            key = head[0]
             if best is None or key < best[0]:
-                best = (key, t)
+                best = head
             if key[0] == NORMAL and (best_normal is None or key < best_normal[0]):
-                best_normal = (key, t)
+                best_normal = head
     if best is None:
         return None
     if best[0][0] == PRIORITY and priority_run >= max_priority_run and best_normal is not None:
-        return best_normal[1]
-    return best[1]
+        return best_normal
+    return best
 
 
 def ahead_of(ticket: Ticket, q: ServiceQueue, now: dt.datetime, grace_s: int) -> int:
