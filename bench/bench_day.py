@@ -287,12 +287,17 @@ def main() -> None:
         day = Day(server, args.tickets, args.seed)
         client_cpu, server_cpu = _cpu_s(), _cpu_s(server)
         took = asyncio.run(day.run())
-        client_cpu, server_cpu = _cpu_s() - client_cpu, _cpu_s(server) - server_cpu
+        client_s = sum(_cpu_s()) - sum(client_cpu)
+        server_user, server_sys = (b - a for a, b in zip(server_cpu, _cpu_s(server), strict=True))
         print(
             f"simulated day: {args.tickets} tickets, {args.windows} windows, "
             f"{day.requests} requests in {took:.1f} s ({day.requests / took:,.0f} req/s)"
         )
-        print(f"CPU during the day: hall server {server_cpu:.1f} s, this bench {client_cpu:.1f} s")
+        print(
+            f"CPU during the day: hall server {server_user + server_sys:.1f} s "
+            f"(user {server_user:.1f} s, system {server_sys:.1f} s), "
+            f"this bench {client_s:.1f} s"
+        )
         print("expected refusals:", dict(day.errors) or "none")
         last = server.request("GET", "/health")[1]["seq"]
         t0 = time.perf_counter()
@@ -314,14 +319,15 @@ def main() -> None:
             keep_copy(server, args.keep)
 
 
-def _cpu_s(server: HallServerProcess | None = None) -> float:
-    """CPU seconds used so far by this process, or by the hall server's."""
+def _cpu_s(server: HallServerProcess | None = None) -> tuple[float, float]:
+    """CPU seconds (user, system) used so far by this process, or by the hall server's."""
     if server is None:
         use = resource.getrusage(resource.RUSAGE_SELF)
-        return use.ru_utime + use.ru_stime
+        return use.ru_utime, use.ru_stime
     assert server.proc is not None
     fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def keep_copy(server: HallServerProcess, path: Path) -> None:
