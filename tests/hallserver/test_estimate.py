@@ -12,7 +12,7 @@ import pytest
 
 from hallserver.domain import estimate
 from hallserver.domain.estimate import residual_s
-from hallserver.domain.hall import Hall, IssueRequest
+from hallserver.domain.hall import AppointmentRequest, Hall, IssueRequest
 from hallserver.domain.stats import day_stats
 from hallserver.domain.views import queues_view, ticket_view
 from tests.hallserver.domainkit import MONDAY_9, Clock, issue, make_hall, sample_settings
@@ -73,6 +73,24 @@ def test_priority_calls_jump_the_line_within_the_run_limit(exact: None) -> None:
     open_windows(hall, clock, "9")
     # One window, 120 s a call, at most one priority call in a row: G1, N1, G2, N2.
     waits = [told(hall, clock, t) for t in (green[0], normal[0], green[1], normal[1])]
+    assert waits == [0, 120, 240, 360]
+
+
+def test_an_appointment_early_for_its_slot_is_called_once_its_slot_begins(
+    exact: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(estimate, "SPREAD_MAX", 0)  # a hall too big for futures: the replay's calls
+    hall, clock = make_hall(), Clock()
+    normal = [issue(hall, clock, "K") for _ in range(3)]
+    slot = clock.now + dt.timedelta(seconds=130)
+    hall.add_appointment(
+        AppointmentRequest("YY-1", "K", slot, slot + dt.timedelta(minutes=30)), clock.now
+    )
+    booked = issue(hall, clock, appointment="YY-1")
+    open_windows(hall, clock, "9")
+    # One window, 120 s a call: at 120 s the citizen who booked is early (the slot begins at
+    # 129 s) and waits behind N2 as a normal ticket; at 240 s, inside the slot, comes before N3.
+    waits = [told(hall, clock, t) for t in (normal[0], normal[1], booked, normal[2])]
     assert waits == [0, 120, 240, 360]
 
 
