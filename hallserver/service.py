@@ -9,7 +9,6 @@ import datetime as dt
 import logging
 import secrets
 import sqlite3
-import sys
 import time
 import zoneinfo
 from collections import deque
@@ -30,10 +29,6 @@ T = TypeVar("T")
 
 SUBSCRIBER_BACKLOG = 1_000  # events a WebSocket may lag behind before it is closed (too slow)
 PAST_WEEKS = 4  # the wait estimator learns window times by time of day from this many weeks
-# The event loop gives the GIL away at every socket call and SQLite read; the writer thread then
-# holds it while it binds a group's rows. The loop asks it back after this long, not Python's
-# 5 ms: every answer waits on the loop (bench_day: the loop's token lookups waited ~50 µs each).
-SWITCH_INTERVAL_S = 0.0005
 
 
 class StoreFailure(HallError):
@@ -188,7 +183,6 @@ class HallService:
         return await asyncio.get_running_loop().run_in_executor(self._reader, fn, *args)
 
     async def start(self) -> None:
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
         today = self.now().date()
         state = await self._on_writer(self.store.load, today)
         self.hall.restore(**state)
