@@ -60,6 +60,7 @@ class Display:
         supervision: bool = False,
         announcer: Announcer | None = None,
     ) -> None:
+        self.announcer = announcer
         self.link = ServerLink(server.url, server.tokens[device], reconnect_max_s=0.5)
         setups: list[DisplaySetup] = []
         fetch_setup(self.link, setups.append)
@@ -81,6 +82,10 @@ def displays() -> Iterator[list[Display]]:
     yield made
     for d in made:
         d.link.stop()
+        if d.announcer is not None:
+            # A sound still playing when its player is torn down crashes the media backend's
+            # thread (a segfault in the test run): stopped first, as the app does on quit.
+            d.announcer.clear()
 
 
 def call_next(server: HallServerProcess, window: str) -> dict[str, Any]:
