@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 import simpy
 
-from hallserver.domain.queue import NORMAL, PRIORITY, Line, ServiceQueue, choose, ticket_class
+from hallserver.domain.queue import NORMAL, PRIORITY, Line, ServiceQueue, choose
 from hallserver.domain.settings import Policy, Window
 from hallserver.domain.tickets import Channel, Lane, Ticket
 
@@ -216,7 +216,7 @@ def simulate_day(
                 ready = clerks is None
                 continue
             now = at(env.now)
-            t = choose(
+            chosen = choose(
                 line,
                 mine,
                 now,
@@ -224,7 +224,7 @@ def simulate_day(
                 priority_run=run,
                 max_priority_run=policy.priority_run,
             )
-            if t is None:
+            if chosen is None:
                 woken = idle[spec.id] = env.event()
                 change = opening.next_change_s(env.now)
                 # Look again when a citizen comes or the opening changes; nothing left: done.
@@ -242,7 +242,7 @@ def simulate_day(
                 ready = True
                 continue
             ready = clerks is None
-            klass = ticket_class(t, now, policy.appointment_grace_s)
+            (klass, *_), t = chosen
             run = run + 1 if klass == PRIORITY else (0 if klass == NORMAL else run)
             if t.lane is Lane.WINDOW:
                 line.remove(t)

@@ -54,7 +54,7 @@ from .queue import (
     Line,
     Rank,
     ServiceQueue,
-    choose_ranked,
+    choose,
     rank,
     ranks_by_the_clock,
 )
@@ -345,7 +345,7 @@ class WaitEstimator:
         # Per service: its calls as ratios to their priors, their mean and their relative
         # variance (None under two calls or at a zero mean), worked out again only once another
         # of its calls has ended (a variance of fifty ratios costs a tenth of a millisecond).
-        said = {}
+        said: dict[str, tuple[list[float], float, float | None]] = {}
         for s, calls in self.window_times.items():
             if calls and s in configured:
                 if (known := self._ratios.get(s)) is None:
@@ -354,8 +354,6 @@ class WaitEstimator:
                     c = statistics.variance(r, m) / m**2 if len(r) >= 2 and m > 0 else None
                     known = self._ratios[s] = r, m, c
                 said[s] = known
-        ratios = {s: r for s, (r, _, _) in said.items()}
-        means = {s: m for s, (_, m, _) in said.items()}
         spread = [(len(r), c) for r, _, c in said.values() if c is not None]
         n_all = sum(n for n, _ in spread)
         cv2 = sum(n * c for n, c in spread) / n_all if n_all else ASSUMED_CV**2
@@ -364,13 +362,14 @@ class WaitEstimator:
             b = cv2 / (cv2 + n * PRIOR_SPREAD**2) if cv2 > 0 else 0.0
             return base + (1 - b) * (mean - base)
 
-        every = [x for r in ratios.values() for x in r]
+        every = [x for r, _, _ in said.values() for x in r]
         pace = weighed(1.0, len(every), statistics.fmean(every)) if every else 1.0
         out = {}
         for s in configured:
             usual, var = prior(s, slot)
-            if (mine := ratios.get(s)) is not None:
-                mean = usual * weighed(pace, len(mine), means[s])
+            if (mine := said.get(s)) is not None:
+                ratios, ratio, _ = mine
+                mean = usual * weighed(pace, len(ratios), ratio)
                 out[s] = mean, cv2 * mean * mean
             else:
                 mean = usual * pace
@@ -454,7 +453,7 @@ class WaitEstimator:
         while free:
             at_s, i, w = heapq.heappop(free)
             at = now + dt.timedelta(seconds=at_s)
-            chosen = choose_ranked(
+            chosen = choose(
                 window_queues.get(w, _NO_LINE),
                 walks[w],
                 at,
@@ -465,7 +464,7 @@ class WaitEstimator:
             if chosen is None:
                 r.free_s[w] = at_s
                 continue
-            klass, t = chosen[0][0], chosen[1]
+            (klass, *_), t = chosen
             # At its run limit a window calls a normal ticket even when a priority one waits.
             limited = limited or (klass == NORMAL and runs[w] >= policy.priority_run)
             runs[w] = runs[w] + 1 if klass == PRIORITY else (0 if klass == NORMAL else runs[w])

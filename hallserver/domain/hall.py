@@ -19,7 +19,7 @@ from ..protocol import DEVICE_STATES, EVENT_TYPES, is_bad_review
 from .errors import BadRequest, ConfigRefused, Conflict, NotFound, Unprocessable
 from .estimate import WaitEstimator
 from .evaluation import check_evaluation
-from .queue import Line, ServiceQueue, ahead_of, choose, ticket_class
+from .queue import Line, ServiceQueue, ahead_of, choose
 from .settings import HallSettings
 from .supervision import Supervisor
 from .tickets import (
@@ -528,7 +528,7 @@ class Hall:
         spec = self.settings.window(window_id)
         assert spec is not None
         policy = self.settings.policy
-        t = choose(
+        chosen = choose(
             self.window_queues[window_id],
             [self.queues[s] for s in spec.services if s in self.queues],
             now,
@@ -536,9 +536,9 @@ class Hall:
             priority_run=w.priority_run,
             max_priority_run=policy.priority_run,
         )
-        if t is None:
+        if chosen is None:
             return None
-        klass = ticket_class(t, now, policy.appointment_grace_s)
+        (klass, *_), t = chosen
         w.priority_run = w.priority_run + 1 if klass == 1 else (w.priority_run if klass == 0 else 0)
         self._dequeue(t)
         t.status = Status.CALLED

@@ -225,29 +225,9 @@ def choose(
     grace_s: int,
     priority_run: int,
     max_priority_run: int,
-) -> Ticket | None:
-    """The ticket a window should call now, or None when none of its queues has one."""
-    chosen = choose_ranked(
-        window_line,
-        queues,
-        now,
-        grace_s=grace_s,
-        priority_run=priority_run,
-        max_priority_run=max_priority_run,
-    )
-    return None if chosen is None else chosen[1]
-
-
-def choose_ranked(
-    window_line: Front,
-    queues: Iterable[Heads],
-    now: dt.datetime,
-    *,
-    grace_s: int,
-    priority_run: int,
-    max_priority_run: int,
 ) -> tuple[Rank, Ticket] | None:
-    """`choose`'s ticket with its rank now."""
+    """The ticket a window should call now with its rank now (its class first), or None when
+    none of its queues has one."""
     if window_line:
         return rank(window_line[0], now, grace_s), window_line[0]
     best: tuple[Rank, Ticket] | None = None

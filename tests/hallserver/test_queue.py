@@ -95,7 +95,7 @@ def test_sorted_lanes_answer_as_a_scan_of_the_lines(commands: list[tuple]) -> No
                 priority_run=hall.windows[w].priority_run,
                 max_priority_run=hall.settings.policy.priority_run,
             )
-            assert chosen is scanned_choice(hall, w, now)
+            assert (chosen and chosen[1]) is scanned_choice(hall, w, now)
 
 
 @settings(max_examples=200, deadline=None)
